@@ -1,0 +1,36 @@
+# MongoDB wire-compatible server with change streams: de.bwaldvogel:mongo-java-server with its
+# memory backend and the oplog enabled, on 127.0.0.1:27017. Jars come from Maven Central through
+# scripts/mongo/pom.xml; scripts/mongo/MongoLauncher.java starts it. Data lives in memory only.
+MONGO_PORT=27017
+mongo_dir="$root/scripts/mongo"
+
+mongo_ready() { port_open "$MONGO_PORT"; }
+
+fetch_jars() {
+  local lib=$SVC_STATE/lib
+  [ -f "$lib/.complete" ] && return 0
+  apt_install openjdk-17-jre-headless maven
+  log "fetching mongo-java-server from Maven Central"
+  mvn -q -B -f "$mongo_dir/pom.xml" dependency:copy-dependencies -DoutputDirectory="$lib" >"$SVC_STATE/maven.log" 2>&1
+  touch "$lib/.complete"
+}
+
+svc_up() {
+  if pid_alive "$SVC_STATE/mongo.pid"; then log "already running on 127.0.0.1:$MONGO_PORT"; return 0; fi
+  if mongo_ready; then log "port $MONGO_PORT is served by a process not started here; using it"; return 0; fi
+  fetch_jars
+  nohup java -Xmx2g -cp "$SVC_STATE/lib/*" "$mongo_dir/MongoLauncher.java" 127.0.0.1 "$MONGO_PORT" \
+    >"$SVC_STATE/mongo.log" 2>&1 &
+  echo $! >"$SVC_STATE/mongo.pid"
+  wait_for 60 "mongo-java-server to listen" mongo_ready
+  log "started on 127.0.0.1:$MONGO_PORT"
+}
+
+svc_down() {
+  if pid_alive "$SVC_STATE/mongo.pid"; then stop_pid "$SVC_STATE/mongo.pid"; log "stopped"; else log "not started here"; fi
+}
+
+svc_status() {
+  if mongo_ready; then log "up on 127.0.0.1:$MONGO_PORT (mongo-java-server, in memory)"
+  else log "down"; return 1; fi
+}

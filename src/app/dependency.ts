@@ -1,0 +1,12 @@
+/**
+ * One external service idsync holds a connection to. `check` is what /healthz and /readyz run;
+ * `close` releases the connection and is safe to call more than once.
+ */
+export interface Dependency {
+  /** Stable name used in health output, logs and errors: 'redis', 'crm', 'ledger', ... */
+  readonly name: string;
+  /** The service URL with credentials masked. */
+  readonly url: string;
+  check(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { IdsyncError } from '../errors.ts';
+import { startCommand } from './commands/start.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('idsync')
+    .description('keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster')
+    .addCommand(startCommand());
+  // Commander exits the process itself unless told not to, and addCommand does not pass that on:
+  // every command throws instead, so that runCli alone decides the exit code.
+  for (const command of [program, ...program.commands]) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code. An expected failure (an IdsyncError: bad configuration,
+ * an unreachable service) is one readable line on stderr, not a stack trace.
+ */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
+    if (error instanceof IdsyncError) {
+      process.stderr.write(`idsync: ${error.message} [${error.code}]\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,99 @@
+import type { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import type { Platform } from '../ids/platforms.ts';
+import { ENV_NAMES, productionSchema, withLocalDefaults } from './env-schema.ts';
+
+export interface MongoTarget {
+  url: string;
+  database: string;
+}
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  redis: { url: string; queuePrefix: string };
+  crm: MongoTarget;
+  omnistack: MongoTarget;
+  supabase: { url: string; authUrl: string; serviceRoleKey: string; dbUrl: string; watch: 'replication' | 'realtime' | 'off' };
+  bookmaster: { dbUrl: string };
+  ledger: { dbUrl: string };
+  platforms: readonly Platform[];
+  http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
+  connectTimeoutMs: number;
+  policy: {
+    conflict: 'newest' | 'manual';
+    autoProvision: readonly Platform[];
+    auditCron: string;
+    cleanupCron: string;
+    cleanupMode: 'report' | 'apply';
+    cleanupMaxFraction: number;
+  };
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads the environment into a typed Config. Every problem is collected and thrown together as one
+ * ConfigError, so an operator fixes a deployment in one round instead of one variable per restart.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  // An empty variable (`FOO=`) means "not set", as it does for most twelve-factor programs.
+  const present = Object.fromEntries(
+    ENV_NAMES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
+  );
+  const schema = present.NODE_ENV === 'production' ? productionSchema() : withLocalDefaults();
+  const result = schema.safeParse(present);
+  if (!result.success) throw new ConfigError(describeIssues(result.error.issues));
+  return toConfig(result.data as ParsedEnv);
+}
+
+function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const name = issue.path.join('.');
+    const missing = issue.code === 'invalid_type' && issue.input === undefined;
+    return missing ? `${name}: is required` : `${name}: ${issue.message}`;
+  });
+}
+
+type ParsedEnv = z.output<ReturnType<typeof productionSchema>>;
+
+function mongoTarget(url: string, fallbackDatabase: string): MongoTarget {
+  const database = decodeURIComponent(new URL(url).pathname.replace(/^\//, ''));
+  return { url, database: database || fallbackDatabase };
+}
+
+function toConfig(env: ParsedEnv): Config {
+  return {
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
+    crm: mongoTarget(env.CRM_MONGO_URL, 'trackmaster'),
+    omnistack: mongoTarget(env.OMNISTACK_MONGO_URL, 'omnistack'),
+    supabase: {
+      url: env.SUPABASE_URL,
+      authUrl: env.SUPABASE_AUTH_URL ?? `${env.SUPABASE_URL.replace(/\/+$/, '')}/auth/v1`,
+      serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+      dbUrl: env.SUPABASE_DB_URL,
+      watch: env.SUPABASE_WATCH,
+    },
+    bookmaster: { dbUrl: env.BOOKMASTER_DB_URL },
+    ledger: { dbUrl: env.LEDGER_DB_URL },
+    platforms: [...new Set(env.PLATFORMS)],
+    http: {
+      host: env.HTTP_HOST,
+      port: env.HTTP_PORT,
+      dashboardUser: env.DASHBOARD_USER,
+      dashboardPassword: env.DASHBOARD_PASSWORD,
+      apiToken: env.API_TOKEN,
+    },
+    connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+    policy: {
+      conflict: env.CONFLICT_POLICY,
+      autoProvision: [...new Set(env.AUTO_PROVISION)],
+      auditCron: env.AUDIT_CRON,
+      cleanupCron: env.CLEANUP_CRON,
+      cleanupMode: env.CLEANUP_MODE,
+      cleanupMaxFraction: env.CLEANUP_MAX_FRACTION,
+    },
+  };
+}
