@@ -7,6 +7,8 @@ export default defineConfig({
     // queue prefix, slot), so files may run in parallel, but two cores do not gain from more.
     maxWorkers: 2,
     testTimeout: 30_000,
+    // The JSON report lets .ci/run print a plain 'N passed, N failed' line.
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest-results.json' }]],
     hookTimeout: 60_000,
   },
 });
