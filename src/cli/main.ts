@@ -1,12 +1,14 @@
 import { Command, CommanderError } from 'commander';
-import { IdsyncError } from '../errors.ts';
+import { IdsyncError, InvalidInputError } from '../errors.ts';
+import { reconcileCommand } from './commands/reconcile.ts';
 import { startCommand } from './commands/start.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 
 export function buildProgram(): Command {
   const program = new Command('idsync')
     .description('keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster')
-    .addCommand(startCommand());
+    .addCommand(startCommand())
+    .addCommand(reconcileCommand());
   // Commander exits the process itself unless told not to, and addCommand does not pass that on:
   // every command throws instead, so that runCli alone decides the exit code.
   for (const command of [program, ...program.commands]) command.exitOverride();
@@ -25,7 +27,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
     if (error instanceof IdsyncError) {
       process.stderr.write(`idsync: ${error.message} [${error.code}]\n`);
-      return EXIT_FAILURE;
+      // A malformed argument is bad usage; anything else (config, an unreachable service) a failure.
+      return error instanceof InvalidInputError ? EXIT_USAGE : EXIT_FAILURE;
     }
     throw error;
   }

@@ -35,20 +35,24 @@ create table sync_status (
   audit_run_id       text references audit_runs (id) on delete set null
 );
 
--- Conflicts, orphan references, malformed ids and missing records, with their provenance.
+-- Conflicts, orphan references, malformed ids and missing records, with their provenance. A finding
+-- seen again (every reconcile of the same person sees it) updates its row instead of adding one.
 create table findings (
-  id           bigserial primary key,
-  found_at     timestamptz not null default now(),
-  kind         text not null,        -- 'conflict' | 'orphan' | 'malformed-id' | 'missing' | ...
-  person_key   text,
-  platform     text not null,
-  record_id    text,
-  detail       jsonb not null default '{}'::jsonb,
-  provenance   jsonb not null,       -- {trigger, jobId, rule}
-  audit_run_id text references audit_runs (id) on delete set null
+  id            bigserial primary key,
+  fingerprint   text not null unique, -- kind, person and what the finding is about
+  kind          text not null,        -- 'conflict' | 'orphan' | 'malformed-id' | 'missing'
+  person_key    text not null,
+  platform      text not null,
+  record_id     text,
+  detail        jsonb not null default '{}'::jsonb,
+  provenance    jsonb not null,       -- {trigger, jobId, rule} of the latest sighting
+  first_seen_at timestamptz not null default now(),
+  last_seen_at  timestamptz not null default now(),
+  occurrences   integer not null default 1,
+  audit_run_id  text references audit_runs (id) on delete set null
 );
-create index findings_person on findings (person_key, found_at desc);
-create index findings_kind on findings (kind, found_at desc);
+create index findings_person on findings (person_key, last_seen_at desc);
+create index findings_kind on findings (kind, last_seen_at desc);
 
 -- Every write idsync made to another system, with the value it replaced and why.
 create table sync_writes (

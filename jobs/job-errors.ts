@@ -1,0 +1,28 @@
+import { UnrecoverableError } from 'bullmq';
+import type { z } from 'zod';
+import { IdsyncError } from '../src/errors.ts';
+
+/** A payload that fails validation will fail the same way on every retry: fail the job at once. */
+export function invalidPayload(error: z.ZodError): UnrecoverableError {
+  const problems = error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`).join('; ');
+  return new UnrecoverableError(`IDSYNC_ERR_INVALID_PAYLOAD: ${problems}`);
+}
+
+/**
+ * BullMQ retries any error but UnrecoverableError. An IdsyncError that says it is not retryable
+ * (bad input, a person too large to gather) becomes one, so it fails once instead of eight times.
+ */
+export function toJobError(error: unknown, isRetryable: (error: unknown) => boolean): unknown {
+  if (error instanceof UnrecoverableError) return error;
+  if (error instanceof IdsyncError) return error.retryable ? error : new UnrecoverableError(`${error.code}: ${error.message}`);
+  return isRetryable(error) ? error : new UnrecoverableError(error instanceof Error ? error.message : String(error));
+}
+
+/** The stable code of an error for the ledger's sync error log. */
+export function errorCode(error: unknown): string {
+  if (error instanceof IdsyncError) return error.code;
+  const message = error instanceof Error ? error.message : '';
+  const prefixed = /^(IDSYNC_ERR_[A-Z_]+):/.exec(message);
+  if (prefixed?.[1]) return prefixed[1];
+  return error instanceof Error ? `IDSYNC_ERR_UNEXPECTED_${error.name.toUpperCase()}` : 'IDSYNC_ERR_UNEXPECTED';
+}

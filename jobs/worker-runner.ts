@@ -1,0 +1,83 @@
+import { Worker } from 'bullmq';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Ledger } from '../src/ledger/ledger.ts';
+import type { Logger } from '../src/logging/logger.ts';
+import { scrubMessage } from '../src/logging/scrub.ts';
+import { formatRecordKey, parseRecordKey } from '../src/ids/index.ts';
+import type { QueueName } from '../src/queues/queue-names.ts';
+import { errorCode, toJobError } from './job-errors.ts';
+
+export type Processor = (job: Job) => Promise<unknown>;
+
+export interface WorkerRunnerOptions {
+  connection: Redis;
+  /** Redis key prefix, as the queues use. Default: 'idsync'. */
+  prefix?: string;
+  /** Jobs one worker runs at once. Default: 4. */
+  concurrency?: number;
+  /** Whether an error that is no IdsyncError may succeed on retry. Default: always. */
+  isRetryable?: (error: unknown) => boolean;
+}
+
+export interface WorkerRunner {
+  readonly workers: readonly Worker[];
+  /** Waits for the jobs in flight to finish, then stops. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue that has a processor; each failure goes to the ledger. */
+export function startWorkers(processors: Partial<Record<QueueName, Processor>>, ledger: Ledger, logger: Logger, options: WorkerRunnerOptions): WorkerRunner {
+  const isRetryable = options.isRetryable ?? (() => true);
+  const workers = Object.entries(processors).map(([queue, processor]) => {
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        try {
+          return await processor(job);
+        } catch (error) {
+          throw toJobError(error, isRetryable);
+        }
+      },
+      { connection: options.connection.duplicate(), prefix: options.prefix ?? 'idsync', concurrency: options.concurrency ?? 4 },
+    );
+    worker.on('failed', (job, error) => void recordFailure(queue, job, error, ledger, logger));
+    worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));
+    return worker;
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    workers,
+    close: () => (closing ??= Promise.all(workers.map((worker) => worker.close())).then(() => undefined)),
+  };
+}
+
+async function recordFailure(queue: string, job: Job | undefined, error: Error, ledger: Ledger, logger: Logger): Promise<void> {
+  const personKey = personKeyOf(job);
+  const message = scrubMessage(error.message);
+  logger.warn({ queue, jobId: job?.id, personKey, attempt: job?.attemptsMade, err: message }, 'job failed');
+  try {
+    await ledger.recordSyncError({
+      personKey,
+      platform: (error as { platform?: string }).platform ?? null,
+      queue,
+      jobName: job?.name ?? 'unknown',
+      jobId: job?.id ?? 'unknown',
+      errorCode: errorCode(error),
+      errorMessage: message,
+      attempt: Math.max(1, job?.attemptsMade ?? 1),
+    });
+  } catch (ledgerError) {
+    logger.error({ queue, jobId: job?.id, err: ledgerError }, 'could not record a job failure in the ledger');
+  }
+}
+
+/** The record a job names, only when it is a valid one: job data is input like any other. */
+function personKeyOf(job: Job | undefined): string | null {
+  const data = (job?.data ?? {}) as { platform?: unknown; id?: unknown };
+  try {
+    return formatRecordKey(parseRecordKey(`${String(data.platform)}:${String(data.id)}`));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,49 @@
+import type { EntryMalformedReason, Links, Platform } from '../ids/index.ts';
+
+/** A link field entry that could not be read as an ID: a finding, never copied anywhere. */
+export interface UnreadableLink {
+  /** The platform the entry claims to point at, when that much is known. */
+  readonly platform: Platform | null;
+  readonly value: unknown;
+  readonly reason: EntryMalformedReason;
+}
+
+/**
+ * One system's record of a person as reconcile sees it: its identity, what matching needs, and its
+ * link fields read tolerantly into one shape whatever the system's own format (SPEC §3). Adapters
+ * produce it; the planner decides on it; nothing else about a system's schema leaks past the adapter.
+ */
+export interface PersonRecord {
+  readonly platform: Platform;
+  /** The canonical raw id. */
+  readonly id: string;
+  /** Trimmed and lower-cased, for matching only: never logged, never written to the ledger. */
+  readonly email: string | null;
+  /** For "most recent" decisions: the ObjectId's timestamp, or `created_at`. */
+  readonly createdAt: Date;
+  /** The one claimed id per platform, read from the record's link fields. */
+  readonly links: Links;
+  /**
+   * Further, different ids the record claims for a platform: a second `crm_` entry in OmniStack's
+   * array, or a CRM `supabaseId` that differs from `externalIds.supabase`. Each is a candidate the
+   * planner must judge; a written record never keeps any.
+   */
+  readonly extraLinks: Partial<Record<Platform, readonly string[]>>;
+  readonly unreadable: readonly UnreadableLink[];
+  /**
+   * The link fields exactly as read, opaque to everyone but the adapter that made it: writeLinks
+   * compares against it, so a write based on a stale read fails instead of losing an update.
+   */
+  readonly snapshot: unknown;
+}
+
+/**
+ * A change to one record's links. `set` replaces everything stored for each named platform (the
+ * link, extra ids and unreadable entries attributed to it); `unset` removes everything stored for
+ * each named platform. Platforms named in neither, and entries that belong to other systems
+ * (foreign keys and prefixes), are left exactly as they are.
+ */
+export interface LinkChange {
+  readonly set: Links;
+  readonly unset: readonly Platform[];
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { parseRecordKey, PLATFORMS } from '../ids/index.ts';
+
+/** Bounds what one event or command may carry: a payload is never the place for bulk data. */
+const MAX_POSITION_CHARS = 4_096;
+
+export const triggerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('change-event'), source: z.string().min(1).max(200), position: z.string().max(MAX_POSITION_CHARS) }),
+  z.object({ type: z.literal('command'), via: z.enum(['cli', 'api']) }),
+  z.object({ type: z.literal('schedule'), scheduler: z.string().min(1).max(200) }),
+]);
+
+/**
+ * A reconcile job names one record; reconcile reads fresh state itself. The id is validated with
+ * the ID codec, so nothing but a canonical id string ever reaches an adapter.
+ */
+export const reconcileJobSchema = z
+  .object({ platform: z.enum(PLATFORMS), id: z.string().max(200), trigger: triggerSchema })
+  .transform((data, context) => {
+    try {
+      const key = parseRecordKey(`${data.platform}:${data.id}`);
+      return { ...key, trigger: data.trigger };
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['id'], message: error instanceof Error ? error.message : 'invalid id' });
+      return z.NEVER;
+    }
+  });
+
+export type ReconcileJobData = z.input<typeof reconcileJobSchema>;

@@ -1,0 +1,62 @@
+import { Queue } from 'bullmq';
+import type { DefaultJobOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { formatRecordKey } from '../ids/index.ts';
+import type { RecordKey } from '../ids/index.ts';
+import type { Trigger } from '../ledger/provenance.ts';
+import type { ReconcileJobData } from './job-payloads.ts';
+import { QUEUE_NAMES } from './queue-names.ts';
+import type { QueueName } from './queue-names.ts';
+
+export interface QueueOptions {
+  connection: Redis;
+  /** Redis key prefix of every queue. Default: 'idsync'. */
+  prefix?: string;
+  /** Attempts per job before it stays failed. Default: 8. */
+  attempts?: number;
+  /** First retry delay; doubles each attempt (exponential backoff), in ms. Default: 1000. */
+  backoffMs?: number;
+  /** How long a reconcile waits for more events on the same record before it runs, in ms. Default: 50. */
+  reconcileDebounceMs?: number;
+}
+
+export interface Queues {
+  readonly byName: Readonly<Record<QueueName, Queue>>;
+  enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: 'user' | 'client'): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+const COMPLETED_KEEP_SECONDS = 24 * 60 * 60;
+const COMPLETED_KEEP_COUNT = 10_000;
+const FAILED_KEEP_SECONDS = 30 * 24 * 60 * 60;
+
+export function createQueues(options: QueueOptions): Queues {
+  const defaultJobOptions: DefaultJobOptions = {
+    attempts: options.attempts ?? 8,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? 1_000 },
+    removeOnComplete: { age: COMPLETED_KEEP_SECONDS, count: COMPLETED_KEEP_COUNT },
+    // Failed jobs stay inspectable in Bull Board for a month.
+    removeOnFail: { age: FAILED_KEEP_SECONDS },
+  };
+  const prefix = options.prefix ?? 'idsync';
+  const byName = Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: options.connection, prefix, defaultJobOptions })]),
+  ) as Record<QueueName, Queue>;
+  const debounceMs = options.reconcileDebounceMs ?? 50;
+  let closed: Promise<void> | undefined;
+  return {
+    byName,
+    enqueueReconcile: async (key, trigger, kind = 'user') => {
+      const data: ReconcileJobData = { platform: key.platform, id: key.id, trigger };
+      // Deduplicated per record (SPEC §5): a burst of events for one record within the debounce
+      // window becomes one job carrying the latest trigger; an event that arrives while that job
+      // runs is kept as one follow-up job, because the running job may have read the old state.
+      const job = await byName.reconcile.add(kind, data, {
+        delay: debounceMs,
+        deduplication: { id: `${kind}:${formatRecordKey(key)}`, replace: true, keepLastIfActive: true },
+      });
+      return job.id;
+    },
+    close: () => (closed ??= Promise.all(Object.values(byName).map((queue) => queue.close())).then(() => undefined)),
+  };
+}

@@ -1,0 +1,111 @@
+import { IdsyncError } from '../errors.ts';
+import { formatRecordKey } from '../ids/index.ts';
+import type { Links, Platform, RecordKey } from '../ids/index.ts';
+import type { FindingRow, Ledger, WriteRow } from '../ledger/ledger.ts';
+import type { Trigger } from '../ledger/provenance.ts';
+import type { Logger } from '../logging/logger.ts';
+import { applyPlan, changedPlatforms } from './apply-plan.ts';
+import type { AppliedPatch } from './apply-plan.ts';
+import { gatherPerson } from './gather.ts';
+import type { Adapters } from './gather.ts';
+import { planReconcile } from './plan.ts';
+import type { Finding, Plan } from './plan-model.ts';
+
+export interface ReconcileOptions {
+  /** The platforms idsync syncs. */
+  platforms: readonly Platform[];
+  /** SPEC §4 step 3. Default: 'newest'. */
+  conflictPolicy?: 'newest' | 'manual';
+  /** Plans made after losing a compare-and-set race, before giving up to the job's retry. Default: 5. */
+  maxAttempts?: number;
+  /** Bound on the records one person may span. Default: 32. */
+  maxRecords?: number;
+}
+
+export interface ReconcileContext {
+  readonly trigger: Trigger;
+  readonly jobId: string;
+}
+
+export interface ReconcileOutcome {
+  readonly personKey: string;
+  readonly members: Links;
+  readonly writes: number;
+  readonly findings: readonly Finding[];
+  /** How many plans it took: more than one means a race was lost and planned again. */
+  readonly attempts: number;
+}
+
+export interface ReconcileDependencies {
+  readonly adapters: Adapters;
+  readonly ledger: Ledger;
+  readonly logger: Logger;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** The rule behind each kind of finding, for its provenance. */
+const FINDING_RULE = {
+  orphan: 'id-claim',
+  'malformed-id': 'id-claim',
+  // Nothing was found for the platform by id claim or by unique email.
+  missing: 'gather',
+} as const;
+const CONFLICT_RULE = { newest: 'newest-wins', manual: 'manual' } as const;
+
+/**
+ * SPEC §4: gather, plan, apply with compare-and-set, and on a lost race plan again from fresh
+ * reads. The writes that did land are recorded in the ledger even when the run gives up, so the
+ * ledger never misses a change idsync made.
+ */
+export async function reconcilePerson(deps: ReconcileDependencies, origin: RecordKey, context: ReconcileContext, options: ReconcileOptions): Promise<ReconcileOutcome> {
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const written: AppliedPatch[] = [];
+  let personKey = formatRecordKey(origin);
+  try {
+    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+      const gathered = await gatherPerson(deps.adapters, origin, { maxRecords: options.maxRecords });
+      const plan = planReconcile({ origin, ...gathered, platforms: options.platforms, conflictPolicy: options.conflictPolicy ?? 'newest' });
+      personKey = personKeyOf(plan, origin);
+      const applied = await applyPlan(deps.adapters, plan.patches);
+      written.push(...applied.filter((entry) => entry.outcome === 'written'));
+      if (applied.every((entry) => entry.outcome === 'written')) {
+        await deps.ledger.recordOutcome([], findingRows(plan.findings, personKey, context));
+        deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
+        return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
+      }
+      deps.logger.debug({ personKey, jobId: context.jobId, attempt }, 'lost a compare-and-set race; planning again');
+    }
+  } finally {
+    await deps.ledger.recordOutcome(writeRows(written, personKey, context), []);
+  }
+  throw new IdsyncError('IDSYNC_ERR_RECONCILE_CONTENDED', `${personKey} kept changing under reconcile for ${maxAttempts} attempts`, { retryable: true });
+}
+
+/** The ledger keys a person by their CRM id when they have one (SPEC §6), else by the origin. */
+function personKeyOf(plan: Plan, origin: RecordKey): string {
+  return plan.members.crm ? formatRecordKey({ platform: 'crm', id: plan.members.crm }) : formatRecordKey(origin);
+}
+
+function writeRows(applied: readonly AppliedPatch[], personKey: string, context: ReconcileContext): WriteRow[] {
+  return applied.flatMap(({ patch }) =>
+    changedPlatforms(patch).map((platform) => ({
+      personKey,
+      platform: patch.record.platform,
+      recordId: patch.record.id,
+      field: `links.${platform}`,
+      before: patch.record.links[platform] ?? null,
+      after: patch.set[platform] ?? null,
+      provenance: { trigger: context.trigger, jobId: context.jobId, rule: patch.rules[platform] ?? 'unknown' },
+    })),
+  );
+}
+
+function findingRows(findings: readonly Finding[], personKey: string, context: ReconcileContext): FindingRow[] {
+  return findings.map((finding) => {
+    const { kind, platform, ...detail } = finding;
+    const recordId = 'recordId' in finding ? finding.recordId : null;
+    const rule = kind === 'conflict' ? CONFLICT_RULE[finding.policy] : FINDING_RULE[kind];
+    return { kind, personKey, platform, recordId, detail, provenance: { trigger: context.trigger, jobId: context.jobId, rule } };
+  });
+}

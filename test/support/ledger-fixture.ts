@@ -1,0 +1,30 @@
+import { createLedger } from '../../src/ledger/ledger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
+import { migrateLedger } from '../../src/ledger/migrate.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { openPostgres } from '../../src/platforms/postgres-pool.ts';
+import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
+import { createTemporaryDatabase } from './services.ts';
+
+export interface LedgerFixture {
+  readonly ledger: Ledger;
+  readonly connection: PostgresConnection;
+  readonly url: string;
+  dispose(): Promise<void>;
+}
+
+/** A migrated ledger in a database of its own, removed by `dispose`. */
+export async function createLedgerFixture(): Promise<LedgerFixture> {
+  const database = await createTemporaryDatabase('ledger');
+  const connection = await openPostgres('ledger', database.url);
+  await migrateLedger(connection.pool, createLogger({ level: 'silent' }));
+  return {
+    ledger: createLedger(connection.pool),
+    connection,
+    url: database.url,
+    dispose: async () => {
+      await connection.close();
+      await database.drop();
+    },
+  };
+}
