@@ -39,7 +39,8 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
           throw toJobError(error, isRetryable);
         }
       },
-      { connection: options.connection.duplicate(), prefix: options.prefix ?? 'idsync', concurrency: options.concurrency ?? 4 },
+      // The shared connection: BullMQ makes (and closes) its own blocking connection from it.
+      { connection: options.connection, prefix: options.prefix ?? 'idsync', concurrency: options.concurrency ?? 4 },
     );
     worker.on('failed', (job, error) => void recordFailure(queue, job, error, ledger, logger));
     worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));

@@ -1,0 +1,24 @@
+import { createBookmasterAdapter } from '../platforms/bookmaster/bookmaster-adapter.ts';
+import { createCrmAdapter } from '../platforms/crm/crm-adapter.ts';
+import { isRetryableMongoError } from '../platforms/mongo-errors.ts';
+import { createOmnistackAdapter } from '../platforms/omnistack/omnistack-adapter.ts';
+import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
+import type { Adapters } from '../reconcile/gather.ts';
+import type { Dependencies } from './open-dependencies.ts';
+
+/**
+ * One adapter per synced platform whose connection is open. Supabase has none yet: its server
+ * cannot be fetched on the development machines (README, design notes).
+ */
+export function createAdapters(dependencies: Dependencies): Adapters {
+  return {
+    ...(dependencies.crm ? { crm: createCrmAdapter(dependencies.crm.db) } : {}),
+    ...(dependencies.omnistack ? { omnistack: createOmnistackAdapter(dependencies.omnistack.db) } : {}),
+    ...(dependencies.bookmaster ? { bookmaster: createBookmasterAdapter(dependencies.bookmaster.pool) } : {}),
+  };
+}
+
+/** Whether a failure of any system's driver may pass on retry. */
+export function isRetryable(error: unknown): boolean {
+  return isRetryableMongoError(error) || isRetryablePostgresError(error);
+}

@@ -1,0 +1,67 @@
+import type { Platform } from '../ids/index.ts';
+
+/*
+ * Regular expressions for MongoDB queries, built only from validated ids and normalized emails.
+ * They are a pre-filter: each adapter reads the matched documents with src/ids and keeps only
+ * those that really match, so a pattern may match too much but must never match too little.
+ *
+ * Seen on mongo-java-server 1.47 (the local test server): `collation` is accepted and silently
+ * ignored (a strength-2 query still compares case-sensitively), so case-insensitive matching is
+ * done with regexes; `$regex` with `$options: 'i'`, character classes and `(?:…)` groups work.
+ */
+
+/** Platforms whose ids src/ids reads in any letter case (ObjectIds, UUIDs), so stored forms vary. */
+const ANY_CASE_PLATFORMS: ReadonlySet<Platform> = new Set<Platform>(['crm', 'omnistack', 'supabase']);
+
+/**
+ * Escapes every ASCII punctuation character. A backslash before punctuation is literal in both
+ * PCRE (MongoDB) and java.util.regex (the test server); before a letter it may start a class.
+ */
+export function escapeRegex(text: string): string {
+  return text.replace(/[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g, (character) => `\\${character}`);
+}
+
+export interface StoredIdPatternOptions {
+  /** The prefixes a stored value may carry in front of the id. Default: none. */
+  prefixes?: readonly string[];
+  /** Whether the bare id (no prefix) is also a stored form. Default: true. */
+  bareAllowed?: boolean;
+}
+
+/**
+ * Matches a stored value that is `id` in any tolerated form: behind one of `prefixes` (exact case,
+ * as src/ids reads them) and, for hex ids, with the letters in either case. `id` is canonical.
+ */
+export function storedIdPattern(platform: Platform, id: string, options: StoredIdPatternOptions = {}): string {
+  const prefixes = options.prefixes ?? [];
+  const optional = options.bareAllowed ?? true;
+  const prefixGroup = prefixes.length === 0 ? '' : `(?:${prefixes.map(escapeRegex).join('|')})${optional ? '?' : ''}`;
+  return `^${prefixGroup}${idPattern(platform, id)}$`;
+}
+
+function idPattern(platform: Platform, id: string): string {
+  return ANY_CASE_PLATFORMS.has(platform) ? anyCase(id) : escapeRegex(id);
+}
+
+/**
+ * Spells each letter as a class of its two cases (`[aA]`), so that a match ignores case however
+ * the server implements `i` (java.util.regex folds ASCII only unless asked); everything else is
+ * escaped. `text` is lower-case; a letter whose upper case is not one character stays as it is.
+ */
+function anyCase(text: string): string {
+  return [...text]
+    .map((character) => {
+      const upper = character.toUpperCase();
+      return upper !== character && [...upper].length === 1 ? `[${character}${upper}]` : escapeRegex(character);
+    })
+    .join('');
+}
+
+/**
+ * Matches a stored email equal to the normalized `email` apart from letter case and surrounding
+ * whitespace (a stored email may be padded; matching compares trimmed values). `i` stays on for
+ * servers whose folding knows more pairs than toUpperCase (the Kelvin sign).
+ */
+export function emailPattern(email: string): { $regex: string; $options: string } {
+  return { $regex: `^\\s*${anyCase(email)}\\s*$`, $options: 'i' };
+}
