@@ -19,8 +19,10 @@ export function toJobError(error: unknown, isRetryable: (error: unknown) => bool
 }
 
 /** The stable code of an error for the ledger's sync error log. */
-export function errorCode(error: unknown): string {
+export function errorCode(error: unknown, isRetryable: (error: unknown) => boolean): string {
   if (error instanceof IdsyncError) return error.code;
+  // A driver error that may pass on retry is a store that did not answer: the operator's view.
+  if (isRetryable(error)) return 'IDSYNC_ERR_STORE_UNAVAILABLE';
   const message = error instanceof Error ? error.message : '';
   const prefixed = /^(IDSYNC_ERR_[A-Z_]+):/.exec(message);
   if (prefixed?.[1]) return prefixed[1];

@@ -42,7 +42,7 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
       // The shared connection: BullMQ makes (and closes) its own blocking connection from it.
       { connection: options.connection, prefix: options.prefix ?? 'idsync', concurrency: options.concurrency ?? 4 },
     );
-    worker.on('failed', (job, error) => void recordFailure(queue, job, error, ledger, logger));
+    worker.on('failed', (job, error) => void recordFailure({ queue, job, error, isRetryable }, ledger, logger));
     worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));
     return worker;
   });
@@ -53,7 +53,14 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
   };
 }
 
-async function recordFailure(queue: string, job: Job | undefined, error: Error, ledger: Ledger, logger: Logger): Promise<void> {
+interface Failure {
+  queue: string;
+  job: Job | undefined;
+  error: Error;
+  isRetryable: (error: unknown) => boolean;
+}
+
+async function recordFailure({ queue, job, error, isRetryable }: Failure, ledger: Ledger, logger: Logger): Promise<void> {
   const personKey = personKeyOf(job);
   const message = scrubMessage(error.message);
   logger.warn({ queue, jobId: job?.id, personKey, attempt: job?.attemptsMade, err: message }, 'job failed');
@@ -64,7 +71,7 @@ async function recordFailure(queue: string, job: Job | undefined, error: Error, 
       queue,
       jobName: job?.name ?? 'unknown',
       jobId: job?.id ?? 'unknown',
-      errorCode: errorCode(error),
+      errorCode: errorCode(error, isRetryable),
       errorMessage: message,
       attempt: Math.max(1, job?.attemptsMade ?? 1),
     });

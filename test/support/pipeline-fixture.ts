@@ -1,0 +1,134 @@
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Db } from 'mongodb';
+import type pg from 'pg';
+import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
+import { startWorkers } from '../../jobs/worker-runner.ts';
+import type { WorkerRunner } from '../../jobs/worker-runner.ts';
+import { isRetryable } from '../../src/app/adapters.ts';
+import type { Platform, RecordKey } from '../../src/ids/index.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createBookmasterAdapter } from '../../src/platforms/bookmaster/bookmaster-adapter.ts';
+import { ensureBookmasterDevSchema } from '../../src/platforms/bookmaster/dev-schema.ts';
+import { createCrmAdapter } from '../../src/platforms/crm/crm-adapter.ts';
+import { openMongo } from '../../src/platforms/mongo-connection.ts';
+import type { MongoConnection } from '../../src/platforms/mongo-connection.ts';
+import { createOmnistackAdapter } from '../../src/platforms/omnistack/omnistack-adapter.ts';
+import { openPostgres } from '../../src/platforms/postgres-pool.ts';
+import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
+import { createQueues } from '../../src/queues/queues.ts';
+import type { Queues } from '../../src/queues/queues.ts';
+import type { Adapters } from '../../src/reconcile/gather.ts';
+import type { ReconcileOutcome } from '../../src/reconcile/reconcile-person.ts';
+import { createLedgerFixture } from './ledger-fixture.ts';
+import type { LedgerFixture } from './ledger-fixture.ts';
+import { uniqueName } from './names.ts';
+import { createTemporaryDatabase, testConfig } from './services.ts';
+import type { TemporaryDatabase } from './services.ts';
+
+const JOB_TIMEOUT_MS = 20_000;
+
+export interface PipelineOptions {
+  conflictPolicy?: 'newest' | 'manual';
+  /** Worker concurrency. Default: 4. */
+  concurrency?: number;
+  /** A Bookmaster database the caller owns (e.g. on a server a fault test stops). Default: a temporary one. */
+  bookmasterUrl?: string;
+}
+
+/**
+ * The reconcile pipeline on the real services, in namespaces of its own: a CRM and an OmniStack
+ * database, a Bookmaster database, a ledger database and a queue prefix, all removed by `dispose`.
+ * Mongo commands are observable (monitorCommands) so tests can count writes.
+ */
+export interface PipelineFixture {
+  readonly crm: Db;
+  readonly omnistack: Db;
+  readonly crmConnection: MongoConnection;
+  readonly omnistackConnection: MongoConnection;
+  readonly bookmaster: pg.Pool;
+  /** The text of every query the Bookmaster adapter sent, for counting writes. */
+  readonly bookmasterQueries: string[];
+  readonly ledger: LedgerFixture;
+  readonly adapters: Adapters;
+  readonly queues: Queues;
+  readonly platforms: readonly Platform[];
+  /** Enqueues a reconcile job through Redis and waits for the worker's outcome. */
+  reconcile(key: RecordKey): Promise<ReconcileOutcome>;
+  dispose(): Promise<void>;
+}
+
+export async function createPipelineFixture(options: PipelineOptions = {}): Promise<PipelineFixture> {
+  const config = testConfig();
+  const platforms: Platform[] = ['crm', 'omnistack', 'bookmaster'];
+  const crmConnection = await openMongo('crm', { url: config.crm.url, database: uniqueName('trackmaster') }, { monitorCommands: true });
+  const omnistackConnection = await openMongo('omnistack', { url: config.omnistack.url, database: uniqueName('omnistack') }, { monitorCommands: true });
+  const bookmasterDb: TemporaryDatabase | undefined = options.bookmasterUrl ? undefined : await createTemporaryDatabase('bookmaster');
+  const bookmasterConnection: PostgresConnection = await openPostgres('bookmaster', options.bookmasterUrl ?? bookmasterDb?.url ?? '');
+  await ensureBookmasterDevSchema(bookmasterConnection.pool);
+  const bookmasterQueries = recordQueries(bookmasterConnection.pool);
+  const ledger = await createLedgerFixture();
+  const adapters: Adapters = {
+    crm: createCrmAdapter(crmConnection.db),
+    omnistack: createOmnistackAdapter(omnistackConnection.db),
+    bookmaster: createBookmasterAdapter(bookmasterConnection.pool),
+  };
+  const prefix = uniqueName('pipeline');
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const queues = createQueues({ connection: redis, prefix, backoffMs: 100, reconcileDebounceMs: 0 });
+  const logger = createLogger({ level: 'silent' });
+  const processor = createReconcileProcessor(
+    { adapters, ledger: ledger.ledger, logger },
+    { platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
+  );
+  const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
+    connection: redis,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    isRetryable,
+  });
+  const events = new QueueEvents('reconcile', { connection: redis.duplicate(), prefix });
+  await events.waitUntilReady();
+  return {
+    crm: crmConnection.db,
+    omnistack: omnistackConnection.db,
+    crmConnection,
+    omnistackConnection,
+    bookmaster: bookmasterConnection.pool,
+    bookmasterQueries,
+    ledger,
+    adapters,
+    queues,
+    platforms,
+    reconcile: async (key) => {
+      const job = await queues.byName.reconcile.add('user', { ...key, trigger: { type: 'command', via: 'cli' } });
+      return (await job.waitUntilFinished(events, JOB_TIMEOUT_MS)) as ReconcileOutcome;
+    },
+    dispose: async () => {
+      await workers.close();
+      await events.close();
+      await queues.byName.reconcile.obliterate({ force: true });
+      await queues.close();
+      await redis.quit();
+      await crmConnection.db.dropDatabase();
+      await omnistackConnection.db.dropDatabase();
+      await crmConnection.close();
+      await omnistackConnection.close();
+      await bookmasterConnection.close();
+      await bookmasterDb?.drop();
+      await ledger.dispose();
+    },
+  };
+}
+
+/** Notes the text of each query sent through `pool.query` (what the adapter uses), then sends it. */
+function recordQueries(pool: pg.Pool): string[] {
+  const texts: string[] = [];
+  const send = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as { query: unknown }).query = (...args: unknown[]) => {
+    const [first] = args;
+    texts.push(typeof first === 'string' ? first : String((first as { text?: unknown }).text));
+    return send(...args);
+  };
+  return texts;
+}
