@@ -1,0 +1,102 @@
+import { ObjectId } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
+import { parsePlatform, parseRawId, parseTolerantId, requireRawId, TOLERATED_PREFIXES } from '../../ids/index.ts';
+import type { Platform } from '../../ids/index.ts';
+import { claims, invalidSnapshot, requireBatchSize, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { compareAndSetFields, cursorBatches, EXACT_READ, fieldState, fieldUpdate, isFieldState, valueOf } from '../mongo-link-fields.ts';
+import type { FieldState } from '../mongo-link-fields.ts';
+import { storedIdPattern } from '../mongo-patterns.ts';
+import type { PersonRecord } from '../person-record.ts';
+import type { PlatformAdapter, ScanOptions } from '../platform-adapter.ts';
+
+/** A MongoDB collection whose documents link to one other platform through one string field. */
+export interface SingleLinkCollection {
+  readonly platform: Platform;
+  readonly collection: string;
+  /** The field holding the linked record's raw id. */
+  readonly linkField: string;
+  readonly linkedPlatform: Platform;
+}
+
+interface SingleLinkSnapshot {
+  readonly kind: 'single-link';
+  readonly link: FieldState;
+}
+
+/**
+ * Clients (SPEC §2) as PlatformAdapters, so the one reconcile engine links them too: a CRM
+ * `Client` points at its OmniStack client with `omniGatewayId`, which points back with `externalId`.
+ * Clients have no email: they are linked by id claims only. The projection fetches only `_id` and
+ * the link field, so a client's `omniGatewayApiKey` (a secret) is never read.
+ */
+export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): PlatformAdapter {
+  const documents = db.collection(spec.collection);
+  const toRecord = (document: Document) => toSingleLinkRecord(spec, document);
+  return {
+    platform: spec.platform,
+    get: async (id) => {
+      const document = await documents.findOne({ _id: new ObjectId(requireRawId(spec.platform, id)) }, { projection: projection(spec), ...EXACT_READ });
+      return document === null ? null : toRecord(document);
+    },
+    findByEmail: async () => [],
+    findClaiming: async (platform, id) => {
+      const claimed = parsePlatform(platform);
+      const canonical = requireRawId(claimed, id);
+      if (claimed !== spec.linkedPlatform) return [];
+      const pattern = storedIdPattern(claimed, canonical, { prefixes: TOLERATED_PREFIXES[claimed] });
+      const found = await documents.find({ [spec.linkField]: { $regex: pattern } }, { projection: projection(spec), ...EXACT_READ }).toArray();
+      return found.flatMap((document) => toRecord(document) ?? []).filter((record) => claims(record, claimed, canonical));
+    },
+    writeLinks: async (record, change) => {
+      const id = requireOwnRecord(spec.platform, record);
+      const targets = requireLinkChange(spec.platform, change);
+      const snapshot = record.snapshot;
+      if (!isSingleLinkSnapshot(snapshot)) throw invalidSnapshot(spec.platform);
+      if (!targets.has(spec.linkedPlatform)) return 'written';
+      const next = targets.get(spec.linkedPlatform) ?? undefined;
+      const prior = { [spec.linkField]: snapshot.link };
+      return compareAndSetFields(documents, new ObjectId(id), prior, fieldUpdate(prior, { [spec.linkField]: next }));
+    },
+    scan: (options) => scanDocuments(documents, spec, options),
+  };
+}
+
+function isSingleLinkSnapshot(value: unknown): value is SingleLinkSnapshot {
+  if (typeof value !== 'object' || value === null) return false;
+  const snapshot = value as Partial<Record<keyof SingleLinkSnapshot, unknown>>;
+  return snapshot.kind === 'single-link' && isFieldState(snapshot.link);
+}
+
+function projection(spec: SingleLinkCollection): Document {
+  return { _id: 1, [spec.linkField]: 1 };
+}
+
+function toSingleLinkRecord(spec: SingleLinkCollection, document: Document): PersonRecord | null {
+  const objectId: unknown = document._id;
+  if (!(objectId instanceof ObjectId)) return null;
+  const parsedId = parseRawId(spec.platform, objectId.toHexString());
+  if (!parsedId.ok) return null;
+  const link = fieldState(document, spec.linkField);
+  const stored = valueOf(link);
+  const parsedLink = stored === undefined || stored === null ? undefined : parseTolerantId(spec.linkedPlatform, stored);
+  const snapshot: SingleLinkSnapshot = { kind: 'single-link', link };
+  return {
+    platform: spec.platform,
+    id: parsedId.id,
+    email: null,
+    createdAt: objectId.getTimestamp(),
+    links: parsedLink?.ok ? { [spec.linkedPlatform]: parsedLink.id } : {},
+    extraLinks: {},
+    unreadable: parsedLink && !parsedLink.ok ? [{ platform: spec.linkedPlatform, value: stored, reason: parsedLink.reason }] : [],
+    snapshot,
+  };
+}
+
+async function* scanDocuments(documents: Collection, spec: SingleLinkCollection, options: ScanOptions = {}): AsyncGenerator<PersonRecord[]> {
+  const batchSize = requireBatchSize(options.batchSize);
+  const cursor = documents.find({}, { projection: projection(spec), batchSize, sort: { _id: 1 }, ...EXACT_READ });
+  for await (const batch of cursorBatches(cursor)) {
+    const records = batch.flatMap((document) => toSingleLinkRecord(spec, document) ?? []);
+    if (records.length > 0) yield records;
+  }
+}
