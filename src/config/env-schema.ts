@@ -80,6 +80,15 @@ export const ENV_SCHEMA = {
   CLEANUP_CRON: cron.default('0 0 1 * *'),
   CLEANUP_MODE: z.enum(['report', 'apply']).default('report'),
   CLEANUP_MAX_FRACTION: fraction.default(0.05),
+  WATCH_LEASE_MS: wholeNumber(1_000, 600_000).default(15_000),
+  CHECKPOINT_INTERVAL_MS: wholeNumber(100, 3_600_000).default(10_000),
+  // Replication slot names are cluster-wide and lower-case; slot and publication are `<prefix>_<platform>`.
+  REPLICATION_SLOT_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'must be 1-40 lower-case letters, digits or _, starting with a letter' })
+    .default('idsync'),
+  // Records per scan round trip, rows per ledger statement and jobs per addBulk of the maintenance jobs.
+  AUDIT_BATCH_SIZE: wholeNumber(1, 10_000).default(1_000),
 };
 
 export type EnvName = keyof typeof ENV_SCHEMA;

@@ -20,6 +20,14 @@ export interface Config {
   platforms: readonly Platform[];
   http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
   connectTimeoutMs: number;
+  watch: {
+    /** How long a watcher's leader lease lasts without renewal (a standby takes over after it). */
+    leaseMs: number;
+    /** How often a quiet source saves or acknowledges its position. */
+    checkpointIntervalMs: number;
+    /** Replication slots and publications are named `<slotPrefix>_<platform>`. */
+    slotPrefix: string;
+  };
   policy: {
     conflict: 'newest' | 'manual';
     autoProvision: readonly Platform[];
@@ -27,6 +35,11 @@ export interface Config {
     cleanupCron: string;
     cleanupMode: 'report' | 'apply';
     cleanupMaxFraction: number;
+  };
+  /** The maintenance jobs (audit, cleanup-orphans, backfill). */
+  maintenance: {
+    /** Records per scan round trip, rows per ledger statement, jobs per addBulk. */
+    batchSize: number;
   };
 }
 
@@ -87,6 +100,7 @@ function toConfig(env: ParsedEnv): Config {
       apiToken: env.API_TOKEN,
     },
     connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+    watch: { leaseMs: env.WATCH_LEASE_MS, checkpointIntervalMs: env.CHECKPOINT_INTERVAL_MS, slotPrefix: env.REPLICATION_SLOT_PREFIX },
     policy: {
       conflict: env.CONFLICT_POLICY,
       autoProvision: [...new Set(env.AUTO_PROVISION)],
@@ -95,5 +109,6 @@ function toConfig(env: ParsedEnv): Config {
       cleanupMode: env.CLEANUP_MODE,
       cleanupMaxFraction: env.CLEANUP_MAX_FRACTION,
     },
+    maintenance: { batchSize: env.AUDIT_BATCH_SIZE },
   };
 }

@@ -1,0 +1,74 @@
+import { MongoClient } from 'mongodb';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.ts';
+import { loadConfig } from '../../../src/config/load-config.ts';
+import { createLogger } from '../../../src/logging/logger.ts';
+import { describeSources } from '../../../watchers/sources.ts';
+
+// Neither connects until used: describing sources does no I/O.
+const client = new MongoClient('mongodb://127.0.0.1:1/?directConnection=true');
+const pool = new pg.Pool({ connectionString: 'postgres://127.0.0.1:1/none' });
+const connections = { crm: { db: client.db('crm') }, omnistack: { db: client.db('omni') }, bookmaster: { pool }, supabaseDb: { pool } };
+
+function sourcesFor(env: Record<string, string>) {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(line) } });
+  const names = describeSources(loadConfig({ NODE_ENV: 'test', ...env }), connections, logger).map((watched) => watched.source.name);
+  return { names, lines };
+}
+
+describe('the watched sources', () => {
+  afterAll(async () => {
+    await client.close();
+    await pool.end();
+  });
+
+  it('watches the user and client collections, Bookmaster’s users and, by replication, Supabase’s auth.users', () => {
+    expect(sourcesFor({ PLATFORMS: 'crm,omnistack,supabase,bookmaster' }).names).toEqual([
+      'crm.User',
+      'crm.Client',
+      'omnistack.users',
+      'omnistack.clients',
+      'bookmaster.users',
+      'supabase.auth.users',
+    ]);
+  });
+
+  it('watches only the synced platforms', () => {
+    expect(sourcesFor({ PLATFORMS: 'crm,bookmaster' }).names).toEqual(['crm.User', 'crm.Client', 'bookmaster.users']);
+  });
+
+  it.each(['realtime', 'off'])('does not watch Supabase with SUPABASE_WATCH=%s, and says so', (watch) => {
+    const { names, lines } = sourcesFor({ PLATFORMS: 'supabase,bookmaster', SUPABASE_WATCH: watch });
+    expect(names).toEqual(['bookmaster.users']);
+    expect(lines.join('')).toContain('Supabase changes are not watched');
+  });
+
+  it('names slots and publications after REPLICATION_SLOT_PREFIX', () => {
+    const config = loadConfig({ NODE_ENV: 'test', REPLICATION_SLOT_PREFIX: 'idsync_eu' });
+    const [bookmaster] = describeSources(config, { bookmaster: { pool } }, createLogger({ level: 'silent' }));
+    expect(bookmaster?.transport === 'postgres' && bookmaster.source.names).toEqual({ slot: 'idsync_eu_bookmaster', publication: 'idsync_eu_bookmaster' });
+  });
+});
+
+describe('the watcher configuration', () => {
+  it('defaults to a 15 s lease, a 10 s checkpoint interval and the slot prefix idsync', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).watch).toEqual({ leaseMs: 15_000, checkpointIntervalMs: 10_000, slotPrefix: 'idsync' });
+  });
+
+  it('lists every bad watcher variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'test', WATCH_LEASE_MS: '500', CHECKPOINT_INTERVAL_MS: 'often', REPLICATION_SLOT_PREFIX: 'Bad-Name' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'WATCH_LEASE_MS: must be at least 1000',
+      'CHECKPOINT_INTERVAL_MS: must be a whole number',
+      'REPLICATION_SLOT_PREFIX: must be 1-40 lower-case letters, digits or _, starting with a letter',
+    ]);
+  });
+});

@@ -1,0 +1,107 @@
+import { formatRecordKey, PLATFORMS } from '../src/ids/index.ts';
+import type { Platform, RecordKey } from '../src/ids/index.ts';
+import type { Trigger } from '../src/ledger/provenance.ts';
+import type { Logger } from '../src/logging/logger.ts';
+import type { Queues } from '../src/queues/queues.ts';
+import type { Adapters } from '../src/reconcile/gather.ts';
+
+/*
+ * What every watcher does with a change: enqueue the deduplicated reconcile job of the record it
+ * names. Each method resolves only once every job is in Redis, because the caller saves its
+ * checkpoint (resume token, LSN) right after: a rejection leaves the checkpoint where it was and the
+ * events are delivered again (at-least-once; reconcile is idempotent).
+ */
+
+/** One record to reconcile and the change event that named it. Ids are canonical (validated by the caller). */
+export interface RecordChange {
+  readonly key: RecordKey;
+  readonly trigger: Trigger;
+}
+
+export interface ChangeSink {
+  /** Enqueues one reconcile per change (the queue deduplicates per record). Resolves with the count. */
+  reconcile(changes: readonly RecordChange[]): Promise<number>;
+  /**
+   * A record was deleted: enqueues a reconcile for each record, on every synced platform, that
+   * claims it (they now hold a reference to clean up). The deleted record itself has nothing left
+   * to reconcile.
+   */
+  reconcileClaimers(deleted: RecordKey, trigger: Trigger): Promise<number>;
+  /**
+   * Enqueues a reconcile for every record of `platform` (of the sink's kind): what a watcher does when it cannot
+   * tell which records changed (its history is gone, or an event names no record).
+   */
+  backfill(platform: Platform, trigger: Trigger): Promise<number>;
+}
+
+export interface ChangeSinkOptions {
+  readonly queues: Queues;
+  readonly adapters: Adapters;
+  readonly logger: Logger;
+  /** Enqueue calls in flight at once (ioredis pipelines them on one connection). Default: 64. */
+  concurrency?: number;
+  /** Records read per round trip when backfilling. Default: 500. */
+  backfillBatchSize?: number;
+  /** The reconcile job kind: people ('user') or clients ('client'). Default: 'user'. */
+  kind?: 'user' | 'client';
+}
+
+/**
+ * The job payload's bound on a trigger position (src/queues/job-payloads.ts); a longer one would
+ * make the job fail validation, so it is cut (the position is provenance, not an address).
+ */
+const MAX_POSITION_CHARS = 4_096;
+
+export function changeTrigger(source: string, position: string): Trigger {
+  const bounded = position.length > MAX_POSITION_CHARS ? `${position.slice(0, MAX_POSITION_CHARS - 1)}…` : position;
+  return { type: 'change-event', source, position: bounded };
+}
+
+export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
+  const concurrency = options.concurrency ?? 64;
+  const enqueueAll = async (changes: readonly RecordChange[]): Promise<number> => {
+    const unique = new Map(changes.map((change) => [formatRecordKey(change.key), change]));
+    await forEachLimited([...unique.values()], concurrency, (change) => options.queues.enqueueReconcile(change.key, change.trigger, options.kind ?? 'user'));
+    return unique.size;
+  };
+  return {
+    reconcile: enqueueAll,
+    reconcileClaimers: async (deleted, trigger) => {
+      const claimers = await findClaimers(options.adapters, deleted);
+      return enqueueAll(claimers.map((key) => ({ key, trigger })));
+    },
+    backfill: async (platform, trigger) => {
+      const adapter = options.adapters[platform];
+      if (!adapter) return 0;
+      let enqueued = 0;
+      for await (const records of adapter.scan({ batchSize: options.backfillBatchSize ?? 500 })) {
+        enqueued += await enqueueAll(records.map((record) => ({ key: { platform, id: record.id }, trigger })));
+      }
+      options.logger.info({ platform, source: trigger.type === 'change-event' ? trigger.source : undefined, enqueued }, 'backfill enqueued');
+      return enqueued;
+    },
+  };
+}
+
+async function findClaimers(adapters: Adapters, deleted: RecordKey): Promise<RecordKey[]> {
+  const found: RecordKey[] = [];
+  for (const platform of PLATFORMS) {
+    const adapter = adapters[platform];
+    if (!adapter || platform === deleted.platform) continue;
+    for (const record of await adapter.findClaiming(deleted.platform, deleted.id)) found.push({ platform, id: record.id });
+  }
+  return found;
+}
+
+/** Runs `action` over `items` with at most `limit` calls in flight; rejects with the first failure. */
+async function forEachLimited<T>(items: readonly T[], limit: number, action: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await action(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}

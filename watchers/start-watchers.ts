@@ -1,0 +1,109 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../src/config/load-config.ts';
+import type { Logger } from '../src/logging/logger.ts';
+import { createQueues } from '../src/queues/queues.ts';
+import type { Adapters } from '../src/reconcile/gather.ts';
+import { createChangeSink } from './change-sink.ts';
+import type { ChangeSink } from './change-sink.ts';
+import { createCheckpointStore } from './checkpoint-store.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
+import { createLease, defaultOwner, leaseKey } from './lease.ts';
+import type { Lease } from './lease.ts';
+import { runAsLeader } from './leadership.ts';
+import type { LeaderWork } from './leadership.ts';
+import { mongoWatcher } from './mongo-watcher.ts';
+import { postgresWatcher } from './pg-watcher.ts';
+import { describeSources } from './sources.ts';
+import type { WatchedSource, WatcherConfig, WatcherConnections } from './sources.ts';
+
+export interface StartWatchersOptions {
+  readonly config: WatcherConfig & Pick<Config, 'redis' | 'connectTimeoutMs'>;
+  /** idsync's open dependencies (or any object of the same shape). */
+  readonly dependencies: WatcherConnections & { readonly redis: { readonly client: Redis } };
+  /** One adapter per synced platform: deletes look up the records that claimed the deleted one. */
+  readonly adapters: Adapters;
+  /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
+  readonly clientAdapters?: Adapters;
+  readonly logger: Logger;
+  /** Pause after a poll of a quiet change stream, in ms. Default: 100. */
+  idlePollMs?: number;
+  /** Pause after a watcher fails, doubled each further failure, in ms. Default: 500. */
+  backoffMs?: number;
+  /** Called once per change event received, with its source (e.g. metrics.changeEventReceived). Default: none. */
+  onChangeEvent?: (source: string) => void;
+}
+
+export interface WatcherRunner {
+  /** The sources this process leads, or stands by for. */
+  readonly sources: readonly string[];
+  /** The name this process holds leases under. */
+  readonly owner: string;
+  /** Stops every watcher (jobs already enqueued stay), gives the leases up. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+interface Shared {
+  readonly options: StartWatchersOptions;
+  readonly sink: ChangeSink;
+  readonly clientSink: ChangeSink;
+  readonly checkpoints: CheckpointStore;
+}
+
+/**
+ * Starts one watcher per source, each behind a lease of its own, so that of several processes
+ * started with the watchers role exactly one consumes each source and another takes over when it
+ * dies. Returns at once; the watchers connect, lead or stand by in the background.
+ */
+export function startWatchers(options: StartWatchersOptions): WatcherRunner {
+  const { config, dependencies, logger } = options;
+  const redis = dependencies.redis.client;
+  const prefix = config.redis.queuePrefix;
+  const queues = createQueues({ connection: redis, prefix });
+  const shared: Shared = {
+    options,
+    sink: createChangeSink({ queues, adapters: options.adapters, logger }),
+    clientSink: createChangeSink({ queues, adapters: options.clientAdapters ?? {}, logger, kind: 'client' }),
+    checkpoints: createCheckpointStore(redis, prefix),
+  };
+  const owner = defaultOwner();
+  const stop = new AbortController();
+  const sources = describeSources(config, dependencies, logger);
+  const loops = sources.map((watched) => {
+    const lease = createLease(redis, leaseKey(prefix, watched.source.name), { leaseMs: config.watch.leaseMs, owner });
+    return runAsLeader(workFor(watched, lease, shared), { source: watched.source.name, lease, logger, backoffMs: options.backoffMs }, stop.signal);
+  });
+  const names = sources.map((watched) => watched.source.name);
+  logger.info({ sources: names, owner }, 'watchers started');
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    stop.abort();
+    await Promise.allSettled(loops);
+    await queues.close();
+    logger.info({ sources: names }, 'watchers stopped');
+  };
+  return { sources: names, owner, close: () => (closing ??= close()) };
+}
+
+function workFor(watched: WatchedSource, lease: Lease, shared: Shared): LeaderWork {
+  const { config, logger } = shared.options;
+  if (watched.transport === 'postgres') {
+    return postgresWatcher({
+      source: watched.source,
+      sink: shared.sink,
+      logger,
+      keepaliveIntervalMs: config.watch.checkpointIntervalMs,
+      connectTimeoutMs: config.connectTimeoutMs,
+      onChangeEvent: shared.options.onChangeEvent,
+    });
+  }
+  return mongoWatcher({
+    source: watched.source,
+    lease,
+    checkpoints: shared.checkpoints,
+    sink: watched.source.kind === 'client' ? shared.clientSink : shared.sink,
+    logger,
+    checkpointIntervalMs: config.watch.checkpointIntervalMs,
+    idlePollMs: shared.options.idlePollMs,
+    onChangeEvent: shared.options.onChangeEvent,
+  });
+}
