@@ -1,14 +1,22 @@
 import { Command, CommanderError } from 'commander';
 import { IdsyncError, InvalidInputError } from '../errors.ts';
+import { auditCommand } from './commands/audit.ts';
+import { backfillCommand } from './commands/backfill.ts';
+import { cleanupCommand } from './commands/cleanup.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { startCommand } from './commands/start.ts';
+import { statusCommand } from './commands/status.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 
 export function buildProgram(): Command {
   const program = new Command('idsync')
     .description('keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster')
     .addCommand(startCommand())
-    .addCommand(reconcileCommand());
+    .addCommand(reconcileCommand())
+    .addCommand(auditCommand())
+    .addCommand(statusCommand())
+    .addCommand(backfillCommand())
+    .addCommand(cleanupCommand());
   // Commander exits the process itself unless told not to, and addCommand does not pass that on:
   // every command throws instead, so that runCli alone decides the exit code.
   for (const command of [program, ...program.commands]) command.exitOverride();

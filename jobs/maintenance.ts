@@ -1,0 +1,75 @@
+import type { Job } from 'bullmq';
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import { createLedger } from '../src/ledger/ledger.ts';
+import type { Logger } from '../src/logging/logger.ts';
+import { createQueues } from '../src/queues/queues.ts';
+import type { Queues } from '../src/queues/queues.ts';
+import type { Adapters } from '../src/reconcile/gather.ts';
+import { createAuditProcessor } from './audit-processor.ts';
+import { createBackfillProcessor } from './backfill-processor.ts';
+import type { BackfillOptions } from './backfill-processor.ts';
+import { createCleanupProcessor } from './cleanup-processor.ts';
+import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
+import { ensureSchedules } from './schedules.ts';
+import type { Processor } from './worker-runner.ts';
+
+/** The maintenance queue's one processor: it runs `audit`, `cleanup-orphans` and `backfill` by job name. */
+export function createMaintenanceProcessor(deps: MaintenanceDependencies, config: MaintenanceConfig, options: { backfill?: BackfillOptions } = {}): Processor {
+  const byName: Record<string, Processor> = {
+    audit: createAuditProcessor(deps, config),
+    'cleanup-orphans': createCleanupProcessor(deps, config),
+    backfill: createBackfillProcessor(deps, config, options.backfill),
+  };
+  return async (job: Job) => {
+    const processor = byName[job.name];
+    if (processor === undefined) throw new UnrecoverableError(`IDSYNC_ERR_UNKNOWN_JOB: no maintenance job named ${JSON.stringify(job.name.slice(0, 40))}`);
+    return processor(job);
+  };
+}
+
+export interface MaintenanceStartOptions {
+  readonly adapters: Adapters;
+  readonly ledgerPool: Pool;
+  /** The shared Redis client (as the worker runner uses). */
+  readonly connection: Redis;
+  /** Redis key prefix of the queues. Default: 'idsync'. */
+  readonly prefix?: string;
+  readonly logger: Logger;
+  /** Whether a driver error may pass on retry. Default: never. */
+  readonly isRetryable?: (error: unknown) => boolean;
+  /** Whether to create or update the audit and cleanup schedules. Default: true. */
+  readonly schedule?: boolean;
+}
+
+export interface Maintenance {
+  /** Hand these to startWorkers (one worker on the maintenance queue). */
+  readonly processors: { readonly maintenance: Processor };
+  readonly queues: Queues;
+  /** Closes the queues this opened; call after the workers have stopped. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything the maintenance queue needs on a worker process: the schedules (upserted, so a restart
+ * leaves one of each) and the processor. The caller starts the worker and closes this after it.
+ */
+export async function startMaintenance(options: MaintenanceStartOptions, config: MaintenanceConfig): Promise<Maintenance> {
+  const queues = createQueues({ connection: options.connection, prefix: options.prefix });
+  try {
+    if (options.schedule ?? true) await ensureSchedules(queues, config);
+  } catch (error) {
+    await queues.close();
+    throw error;
+  }
+  const deps: MaintenanceDependencies = {
+    adapters: options.adapters,
+    ledgerPool: options.ledgerPool,
+    ledger: createLedger(options.ledgerPool),
+    queues,
+    logger: options.logger,
+    isRetryable: options.isRetryable,
+  };
+  return { processors: { maintenance: createMaintenanceProcessor(deps, config) }, queues, close: () => queues.close() };
+}

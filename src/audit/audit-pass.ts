@@ -1,0 +1,58 @@
+import type { Platform } from '../ids/index.ts';
+import type { Adapters } from '../reconcile/gather.ts';
+import { claimsOf } from '../reconcile/gather.ts';
+import type { PersonRecord } from '../platforms/person-record.ts';
+import type { PersonEvaluation } from './audit-model.ts';
+import { evaluatePerson } from './evaluate.ts';
+import { groupPeople } from './group-people.ts';
+import { scanAll } from './scan.ts';
+import type { ScanAllOptions } from './scan.ts';
+
+export interface AuditPassOptions extends ScanAllOptions {
+  /** The platforms idsync syncs; those with an adapter are scanned. */
+  platforms: readonly Platform[];
+  /** SPEC §4 step 3. Default: 'newest'. */
+  conflictPolicy?: 'newest' | 'manual';
+  /** gather's bound on one person's records. Default: 32. */
+  maxRecords?: number;
+}
+
+export interface AuditPass {
+  readonly scanned: readonly Platform[];
+  /** Records read, per scanned platform. */
+  readonly records: Partial<Record<Platform, number>>;
+  /** Round trips the scans made, per scanned platform. */
+  readonly batches: Partial<Record<Platform, number>>;
+  /** Every id claim that points at a scanned platform: what cleanup's breaker measures against. */
+  readonly links: number;
+  readonly people: readonly PersonEvaluation[];
+}
+
+/**
+ * The set-based pass shared by the audit, the orphan cleanup and `backfill --dry-run`: scan every
+ * system once, group the records into people in memory, and plan each person with the planner.
+ */
+export async function runAuditPass(adapters: Adapters, options: AuditPassOptions): Promise<AuditPass> {
+  const scan = await scanAll(adapters, options.platforms, options);
+  const groups = groupPeople(scan.records, scan.scanned, { maxRecords: options.maxRecords });
+  const evaluate = { platforms: options.platforms, scanned: scan.scanned, conflictPolicy: options.conflictPolicy };
+  return {
+    scanned: scan.scanned,
+    records: countByPlatform(scan.records),
+    batches: scan.batches,
+    links: countLinks(scan.records, scan.scanned),
+    people: groups.map((group) => evaluatePerson(group, evaluate)),
+  };
+}
+
+function countByPlatform(records: readonly PersonRecord[]): Partial<Record<Platform, number>> {
+  const counts: Partial<Record<Platform, number>> = {};
+  for (const record of records) counts[record.platform] = (counts[record.platform] ?? 0) + 1;
+  return counts;
+}
+
+function countLinks(records: readonly PersonRecord[], scanned: readonly Platform[]): number {
+  let links = 0;
+  for (const record of records) links += claimsOf(record).filter((claim) => scanned.includes(claim.platform)).length;
+  return links;
+}

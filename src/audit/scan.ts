@@ -1,0 +1,58 @@
+import { PLATFORMS } from '../ids/index.ts';
+import type { Platform } from '../ids/index.ts';
+import type { PersonRecord } from '../platforms/person-record.ts';
+import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
+import type { Adapters } from '../reconcile/gather.ts';
+
+export interface ScanProgress {
+  readonly platform: Platform;
+  /** Records of this platform read so far. */
+  readonly records: number;
+  readonly batches: number;
+}
+
+export interface ScanAllOptions {
+  /** Records per round trip. Default: the adapters' own (1000). */
+  batchSize?: number;
+  /** Called after each batch, e.g. to renew a job's progress. Default: none. */
+  onBatch?: (progress: ScanProgress) => void | Promise<void>;
+}
+
+export interface ScanResult {
+  /** The platforms scanned: those of `platforms` with an adapter, in PLATFORMS order. */
+  readonly scanned: Platform[];
+  readonly records: PersonRecord[];
+  readonly batches: Partial<Record<Platform, number>>;
+}
+
+/** The platforms of `platforms` that have an adapter, in PLATFORMS order. */
+export function scannablePlatforms(adapters: Adapters, platforms: readonly Platform[]): Platform[] {
+  return PLATFORMS.filter((platform) => platforms.includes(platform) && adapters[platform] !== undefined);
+}
+
+/**
+ * One streaming pass per system over the link fields, in batches (one round trip each), all systems
+ * at once. Only what a record holds (ids, links, a normalized email, a creation time) is kept.
+ */
+export async function scanAll(adapters: Adapters, platforms: readonly Platform[], options: ScanAllOptions = {}): Promise<ScanResult> {
+  const scanned = scannablePlatforms(adapters, platforms);
+  const perPlatform = await Promise.all(
+    scanned.map((platform) => scanOne(adapters[platform] as PlatformAdapter, options)),
+  );
+  const batches: Partial<Record<Platform, number>> = {};
+  scanned.forEach((platform, at) => {
+    batches[platform] = perPlatform[at]?.batches ?? 0;
+  });
+  return { scanned, records: perPlatform.flatMap((result) => result.records), batches };
+}
+
+async function scanOne(adapter: PlatformAdapter, options: ScanAllOptions): Promise<{ records: PersonRecord[]; batches: number }> {
+  const records: PersonRecord[] = [];
+  let batches = 0;
+  for await (const batch of adapter.scan({ batchSize: options.batchSize })) {
+    for (const record of batch) records.push(record);
+    batches += 1;
+    await options.onBatch?.({ platform: adapter.platform, records: records.length, batches });
+  }
+  return { records, batches };
+}

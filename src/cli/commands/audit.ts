@@ -1,0 +1,49 @@
+import { Command } from 'commander';
+import type { AuditReport } from '../../../jobs/audit-processor.ts';
+import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
+import { ISSUE_KINDS } from '../../audit/audit-model.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { printResult } from '../output.ts';
+import { addMaintenanceJob, openMaintenanceClient, timeoutMs, waitForJob } from './maintenance-client.ts';
+
+const DEFAULT_WAIT_SECONDS = '600';
+
+interface AuditFlags {
+  wait?: boolean;
+  reportOnly?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function auditCommand(): Command {
+  return new Command('audit')
+    .description('run an audit now: scan every system, record each person\'s sync status and findings, enqueue repairs')
+    .option('--wait', 'wait for the run to finish and print its counts')
+    .option('--report-only', 'record statuses and findings, but enqueue no repair')
+    .option('--timeout <seconds>', 'how long --wait waits', DEFAULT_WAIT_SECONDS)
+    .option('--json', 'machine-readable output')
+    .addHelpText('after', '\nExamples:\n  idsync audit\n  idsync audit --wait --report-only --json')
+    .action(async (flags: AuditFlags) => {
+      const wait = timeoutMs(flags.timeout);
+      const config = loadConfig();
+      const client = await openMaintenanceClient(config, flags.wait ?? false);
+      try {
+        const data: AuditJobData = { trigger: { type: 'command', via: 'cli' }, reportOnly: flags.reportOnly ?? false };
+        const job = await addMaintenanceJob(client, 'audit', data);
+        if (!flags.wait) return printResult(flags.json ?? false, { runId: job.id }, `enqueued audit run ${job.id}`);
+        const report = (await waitForJob(client, job, wait)) as AuditReport;
+        printResult(flags.json ?? false, report, describeReport(report));
+      } finally {
+        await client.close();
+      }
+    });
+}
+
+export function describeReport(report: AuditReport): string {
+  const issues = ISSUE_KINDS.filter((kind) => report.issues[kind] > 0).map((kind) => `${kind} ${report.issues[kind]}`);
+  return [
+    `audit ${report.runId}: ${report.people} people, ${report.consistent} consistent, ${report.inconsistent} inconsistent`,
+    `  issues: ${issues.length === 0 ? 'none' : issues.join(', ')}`,
+    `  planned writes: ${report.plannedWrites}; repairs enqueued: ${report.reportOnly ? 'none (report only)' : report.enqueued}`,
+  ].join('\n');
+}

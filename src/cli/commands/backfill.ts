@@ -1,0 +1,110 @@
+import { Command } from 'commander';
+import type { BackfillProgress, BackfillReport } from '../../../jobs/backfill-processor.ts';
+import type { BackfillJobData } from '../../../jobs/maintenance-payloads.ts';
+import { runAuditPass } from '../../audit/audit-pass.ts';
+import { plannedWrites, summarizeWrites, WRITE_KINDS } from '../../audit/planned-writes.ts';
+import type { PlannedWrite, WriteSummary } from '../../audit/planned-writes.ts';
+import { scannablePlatforms } from '../../audit/scan.ts';
+import type { Config } from '../../config/load-config.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { IdsyncError, InvalidInputError } from '../../errors.ts';
+import { parsePlatform, PLATFORMS } from '../../ids/index.ts';
+import type { Platform } from '../../ids/index.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { printResult } from '../output.ts';
+import { addMaintenanceJob, endProgress, openMaintenanceClient, progressLine, timeoutMs, waitForJob } from './maintenance-client.ts';
+import { openPlatformAdapters } from './platform-adapters.ts';
+
+const DEFAULT_WAIT_SECONDS = '3600';
+
+interface BackfillFlags {
+  platform: string[];
+  dryRun?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function backfillCommand(): Command {
+  return new Command('backfill')
+    .description('enqueue a reconcile for every record of the chosen systems (default: every synced system), with progress')
+    .option('--platform <platform>', 'a system to enumerate (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+    .option('--dry-run', 'plan every person and print the writes the repairs would make; write nothing')
+    .option('--timeout <seconds>', 'how long to wait for the backfill job', DEFAULT_WAIT_SECONDS)
+    .option('--json', 'machine-readable output (with --dry-run: every planned patch)')
+    .addHelpText('after', '\nExamples:\n  idsync backfill\n  idsync backfill --platform crm --platform bookmaster\n  idsync backfill --dry-run --json')
+    .action(async (flags: BackfillFlags) => {
+      const wait = timeoutMs(flags.timeout);
+      const config = loadConfig();
+      const platforms = chosenPlatforms(config, flags.platform);
+      if (flags.dryRun) await dryRun(config, platforms, flags.json ?? false);
+      else await backfill(config, flags.platform.length === 0 ? undefined : platforms, wait, flags.json ?? false);
+    });
+}
+
+/** The named platforms, validated: each must be synced and have an adapter. Default: all of those. */
+function chosenPlatforms(config: Config, named: readonly string[]): Platform[] {
+  const available = PLATFORMS.filter((platform) => config.platforms.includes(platform) && platform !== 'supabase');
+  const platforms = named.map((value) => parsePlatform(value));
+  for (const platform of platforms) {
+    if (!config.platforms.includes(platform)) {
+      throw new InvalidInputError('IDSYNC_ERR_PLATFORM_NOT_SYNCED', `${platform} is not synced by this deployment (PLATFORMS=${config.platforms.join(',')})`);
+    }
+    if (!available.includes(platform)) throw new IdsyncError('IDSYNC_ERR_PLATFORM_UNAVAILABLE', `${platform} has no adapter yet: it cannot be enumerated`);
+  }
+  return platforms.length === 0 ? available : PLATFORMS.filter((platform) => platforms.includes(platform));
+}
+
+async function dryRun(config: Config, platforms: readonly Platform[], json: boolean): Promise<void> {
+  const logger = createLogger({ level: 'warn' });
+  const opened = await openPlatformAdapters(config, logger);
+  try {
+    const pass = await runAuditPass(opened.adapters, {
+      platforms: config.platforms,
+      conflictPolicy: config.policy.conflict,
+      batchSize: config.maintenance.batchSize,
+      onBatch: (progress) => progressLine(`dry run: ${progress.platform} ${progress.records} records read`),
+    });
+    endProgress();
+    const people = pass.people.filter((person) => person.records.some((record) => platforms.includes(record.platform)));
+    const writes = plannedWrites(people);
+    const patches = people.flatMap((person) =>
+      person.patches.map((patch) => ({ personKey: person.personKey, platform: patch.record.platform, recordId: patch.record.id, set: patch.set, unset: patch.unset, rules: patch.rules })),
+    );
+    const summary = summarizeWrites(writes);
+    const scanned = scannablePlatforms(opened.adapters, config.platforms);
+    printResult(json, { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes }, describeDryRun(people.length, writes, summary));
+  } finally {
+    await opened.close();
+  }
+}
+
+function describeDryRun(people: number, writes: readonly PlannedWrite[], summary: WriteSummary): string {
+  const lines = [`dry run: ${people} people, ${writes.length} planned writes (nothing written)`];
+  for (const platform of PLATFORMS) {
+    const counts = summary[platform];
+    if (counts !== undefined) lines.push(`  ${platform}: ${WRITE_KINDS.map((kind) => `${kind} ${counts[kind]}`).join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+async function backfill(config: Config, platforms: readonly Platform[] | undefined, wait: number, json: boolean): Promise<void> {
+  const client = await openMaintenanceClient(config, true);
+  try {
+    const data: BackfillJobData = { trigger: { type: 'command', via: 'cli' }, ...(platforms === undefined ? {} : { platforms: [...platforms] }) };
+    const job = await addMaintenanceJob(client, 'backfill', data);
+    client.events?.on('progress', ({ jobId, data: progress }) => {
+      if (jobId === job.id) progressLine(describeProgress(job.id, progress as BackfillProgress));
+    });
+    const report = (await waitForJob(client, job, wait)) as BackfillReport;
+    endProgress();
+    const perPlatform = PLATFORMS.filter((platform) => report.enqueued[platform] !== undefined).map((platform) => `${platform} ${report.enqueued[platform]}`);
+    printResult(json, report, `backfill ${report.runId}: ${report.total} reconciles enqueued (${perPlatform.join(', ') || 'no records'})`);
+  } finally {
+    await client.close();
+  }
+}
+
+function describeProgress(runId: string, progress: BackfillProgress): string {
+  const counts = PLATFORMS.filter((platform) => progress.enqueued?.[platform] !== undefined).map((platform) => `${platform} ${progress.enqueued[platform]}`);
+  return `backfill ${runId}: ${counts.join(', ') || 'starting'} enqueued`;
+}

@@ -1,0 +1,92 @@
+import { Command } from 'commander';
+import type { CleanupReport } from '../../../jobs/cleanup-processor.ts';
+import type { CleanupJobData } from '../../../jobs/maintenance-payloads.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import type { Config } from '../../config/load-config.ts';
+import { IdsyncError } from '../../errors.ts';
+import { createAuditRunStore } from '../../ledger/audit-runs.ts';
+import { openPostgres } from '../../platforms/postgres-pool.ts';
+import { printResult } from '../output.ts';
+import { addMaintenanceJob, openMaintenanceClient, timeoutMs, waitForJob } from './maintenance-client.ts';
+
+const DEFAULT_WAIT_SECONDS = '600';
+const RUN_ID_MAX_LENGTH = 200;
+
+interface CleanupFlags {
+  wait?: boolean;
+  timeout: string;
+  json?: boolean;
+}
+
+export function cleanupCommand(): Command {
+  const command = new Command('cleanup')
+    .description('references to records that no longer exist: list them (CLEANUP_MODE=report) or remove them (apply)')
+    .addCommand(withFlags(new Command('run').description('run the orphan cleanup now, in CLEANUP_MODE').action(runNow)))
+    .addCommand(
+      withFlags(
+        new Command('confirm')
+          .description('carry out a cleanup run that the circuit breaker holds')
+          .argument('<run-id>', 'the run id the held run reported')
+          .action(confirm),
+      ),
+    )
+    .addHelpText('after', '\nExamples:\n  idsync cleanup run --wait\n  idsync cleanup confirm cleanup-orphans-20250101T000000Z-1a2b3c4d --wait');
+  // main.ts makes the top-level commands throw instead of exiting; these are one level down.
+  for (const sub of command.commands) sub.exitOverride();
+  return command;
+}
+
+function withFlags(command: Command): Command {
+  return command
+    .option('--wait', 'wait for the run to finish and print its outcome')
+    .option('--timeout <seconds>', 'how long --wait waits', DEFAULT_WAIT_SECONDS)
+    .option('--json', 'machine-readable output');
+}
+
+async function runNow(flags: CleanupFlags): Promise<void> {
+  await enqueue(loadConfig(), { trigger: { type: 'command', via: 'cli' } }, flags);
+}
+
+async function confirm(runId: string, flags: CleanupFlags): Promise<void> {
+  const config = loadConfig();
+  await requireAwaiting(config, runId.slice(0, RUN_ID_MAX_LENGTH));
+  await enqueue(config, { trigger: { type: 'command', via: 'cli' }, confirmRunId: runId }, flags);
+}
+
+/** Fails early, with a code, when the run does not exist or does not await confirmation. */
+async function requireAwaiting(config: Config, runId: string): Promise<void> {
+  const ledger = await openPostgres('ledger', config.ledger.dbUrl, { connectTimeoutMs: config.connectTimeoutMs, maxConnections: 1 });
+  try {
+    const run = await createAuditRunStore(ledger.pool).get(runId);
+    if (run === null || run.kind !== 'cleanup-orphans') throw new IdsyncError('IDSYNC_ERR_RUN_NOT_FOUND', `no cleanup run ${runId}`);
+    if (run.status !== 'awaiting-confirmation') {
+      throw new IdsyncError('IDSYNC_ERR_RUN_NOT_AWAITING', `cleanup run ${runId} is ${run.status}, not awaiting confirmation`);
+    }
+  } finally {
+    await ledger.close();
+  }
+}
+
+async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags): Promise<void> {
+  const wait = timeoutMs(flags.timeout);
+  const client = await openMaintenanceClient(config, flags.wait ?? false);
+  try {
+    const job = await addMaintenanceJob(client, 'cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
+    const runId = data.confirmRunId ?? job.id;
+    if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id }, `enqueued cleanup run ${runId} (job ${job.id})`);
+    const report = (await waitForJob(client, job, wait)) as CleanupReport;
+    printResult(flags.json ?? false, report, describeCleanup(report));
+  } finally {
+    await client.close();
+  }
+}
+
+function describeCleanup(report: CleanupReport): string {
+  const percent = (report.breaker.fraction * 100).toFixed(1);
+  const head = `cleanup ${report.runId} (${report.mode}): ${report.orphanReferences} orphan references of ${report.breaker.links} links (${percent}%)`;
+  if (report.status === 'awaiting-confirmation') {
+    return `${head}\n  held by the circuit breaker [${report.reason}]: nothing removed; confirm with: idsync cleanup confirm ${report.runId}`;
+  }
+  const listed = report.references.map((ref) => `  - ${ref.platform}:${ref.recordId} -> ${ref.claimedPlatform}:${ref.claimedId}`);
+  return [head, `  removed ${report.removed}, skipped ${report.skipped}, stale ${report.stale}`, ...listed].join('\n');
+}

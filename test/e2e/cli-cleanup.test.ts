@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CleanupReport } from '../../jobs/cleanup-processor.ts';
+import { createAuditFixture } from '../integration/audit/audit-fixture.ts';
+import type { AuditFixture } from '../integration/audit/audit-fixture.ts';
+import { seedPlanted } from '../integration/audit/planted.ts';
+import { runIdsync } from '../support/idsync-process.ts';
+
+describe('idsync cleanup', () => {
+  let fixture: AuditFixture;
+
+  beforeEach(async () => {
+    fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'apply' }, reconcileWorkers: false });
+    await seedPlanted(fixture, 10);
+  });
+
+  afterEach(async () => {
+    await fixture.dispose();
+  });
+
+  it('a run that trips the breaker removes nothing until `cleanup confirm <run-id>`', async () => {
+    await fixture.bookmaster.query('delete from users');
+    const run = runIdsync(['cleanup', 'run', '--wait', '--json'], fixture.env);
+    expect(await run.exited).toBe(0);
+    const held = run.logs.at(-1) as unknown as CleanupReport;
+    expect(held).toMatchObject({ status: 'awaiting-confirmation', reason: 'IDSYNC_ERR_CLEANUP_BREAKER', removed: 0 });
+    const linked = await fixture.crm.collection('User').countDocuments({ 'externalIds.bookmaster': { $exists: true } });
+    expect(linked).toBeGreaterThan(0);
+
+    const text = runIdsync(['cleanup', 'confirm', held.runId, '--wait'], fixture.env);
+    expect(await text.exited).toBe(0);
+    expect(text.logs.map((line) => line.raw).join('\n')).toContain(`cleanup ${held.runId} (apply)`);
+    expect(await fixture.crm.collection('User').countDocuments({ 'externalIds.bookmaster': { $exists: true } })).toBe(0);
+    const { rows } = await fixture.ledger.connection.pool.query('select status from audit_runs where id = $1', [held.runId]);
+    expect(rows).toEqual([{ status: 'completed' }]);
+  });
+
+  it('confirm of an unknown run exits 1 with IDSYNC_ERR_RUN_NOT_FOUND', async () => {
+    const cli = runIdsync(['cleanup', 'confirm', 'cleanup-orphans-nope'], fixture.env);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('[IDSYNC_ERR_RUN_NOT_FOUND]');
+  });
+
+  it('confirm of a run that does not await confirmation exits 1 with IDSYNC_ERR_RUN_NOT_AWAITING', async () => {
+    const run = runIdsync(['cleanup', 'run', '--wait', '--json'], fixture.env);
+    expect(await run.exited).toBe(0);
+    const done = run.logs.at(-1) as unknown as CleanupReport;
+    expect(done.status).toBe('completed');
+    const cli = runIdsync(['cleanup', 'confirm', done.runId], fixture.env);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('[IDSYNC_ERR_RUN_NOT_AWAITING]');
+  });
+
+  it('exits 2 on a missing run id', async () => {
+    const cli = runIdsync(['cleanup', 'confirm'], fixture.env);
+    expect(await cli.exited).toBe(2);
+  });
+});

@@ -1,0 +1,83 @@
+import type { Job } from 'bullmq';
+import { ObjectId } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAuditProcessor } from '../../../jobs/audit-processor.ts';
+import type { AuditReport } from '../../../jobs/audit-processor.ts';
+import { newRunId } from '../../../src/audit/run-id.ts';
+import { createAuditFixture } from './audit-fixture.ts';
+import type { AuditFixture } from './audit-fixture.ts';
+
+const PEOPLE = 10_000;
+/** People whose CRM record lacks its Bookmaster link: one missing-link issue each. */
+const UNLINKED = 100;
+const INSERT_CHUNK = 2_000;
+
+/**
+ * Seeds PEOPLE people linked every way, with multi-document and multi-row inserts: a few dozen
+ * round trips in all. Every 100th CRM record lacks its Bookmaster link (one missing-link issue each).
+ */
+async function seedPeople(fixture: AuditFixture): Promise<void> {
+  const people = Array.from({ length: PEOPLE }, (_, index) => ({
+    crm: new ObjectId(),
+    omnistack: new ObjectId(),
+    bookmaster: `bm_${index.toString(36)}`,
+    unlinked: index % (PEOPLE / UNLINKED) === 0,
+  }));
+  for (let start = 0; start < PEOPLE; start += INSERT_CHUNK) {
+    const chunk = people.slice(start, start + INSERT_CHUNK);
+    await fixture.crm.collection('User').insertMany(
+      chunk.map((person, at) => ({
+        _id: person.crm,
+        email: `crm-${start + at}@example.com`,
+        role: 'SALES',
+        externalIds: person.unlinked ? { omnistack: person.omnistack.toHexString() } : { omnistack: person.omnistack.toHexString(), bookmaster: person.bookmaster },
+      })),
+    );
+    await fixture.omnistack.collection('users').insertMany(
+      chunk.map((person, at) => ({ _id: person.omnistack, email: `omni-${start + at}@example.com`, name: 'A', surname: 'B', external_ids: [`crm_${person.crm.toHexString()}`, person.bookmaster] })),
+    );
+    const rows = chunk.map((person, at) => ({ id: person.bookmaster, email: `bm-${start + at}@example.com`, external_ids: { crm: person.crm.toHexString(), omnistack: person.omnistack.toHexString() } }));
+    await fixture.bookmaster.query(
+      `insert into users (id, email, external_ids) select id, email, external_ids from jsonb_to_recordset($1::jsonb) as r(id text, email text, external_ids jsonb)`,
+      [JSON.stringify(rows)],
+    );
+  }
+}
+
+function fakeJob(data: object): Job {
+  return { id: newRunId('audit'), name: 'audit', data, updateProgress: async () => undefined } as unknown as Job;
+}
+
+describe('audit round trips on 10,000 people', () => {
+  let fixture: AuditFixture;
+
+  beforeAll(async () => {
+    fixture = await createAuditFixture({ workers: false });
+    await seedPeople(fixture);
+  }, 120_000);
+
+  afterAll(async () => {
+    await fixture.dispose();
+  });
+
+  it.each([1_000, 250])('grows with N / batch size (batch size %i), not with N', async (batchSize) => {
+    const audit = createAuditProcessor(fixture.deps, { ...fixture.config, maintenance: { batchSize } });
+    fixture.resetCounts();
+    const started = performance.now();
+    const report = (await audit(fakeJob({ trigger: { type: 'command', via: 'cli' }, reportOnly: true }))) as AuditReport;
+    const seconds = (performance.now() - started) / 1_000;
+    const counts = fixture.counts();
+    const batches = Math.ceil(PEOPLE / batchSize);
+    console.info(`audit of ${PEOPLE} people, batch ${batchSize}: ${JSON.stringify(counts)} in ${seconds.toFixed(1)} s`);
+
+    expect(report).toMatchObject({ people: PEOPLE, inconsistent: UNLINKED, issues: { 'missing-link': UNLINKED } });
+    // Two collections: one find or getMore per batch each, plus at most one closing getMore.
+    expect(counts.mongo).toBeGreaterThanOrEqual(2 * batches);
+    expect(counts.mongo).toBeLessThanOrEqual(2 * (batches + 1));
+    // One keyset page per batch.
+    expect(counts.bookmaster).toBe(batches);
+    // Run row in and out, one sync_status upsert per batch and one cleanup, one findings statement per batch of findings.
+    expect(counts.ledger).toBe(2 + batches + 1 + Math.ceil(UNLINKED / batchSize));
+    expect(counts.mongo + counts.bookmaster + counts.ledger).toBeLessThan(PEOPLE / 50);
+  });
+});

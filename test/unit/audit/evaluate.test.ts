@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { countIssues, evaluatePerson } from '../../../src/audit/evaluate.ts';
+import { groupPeople } from '../../../src/audit/group-people.ts';
+import type { Links, Platform } from '../../../src/ids/index.ts';
+import type { PersonRecord } from '../../../src/platforms/person-record.ts';
+import { idOf, personRecord } from '../reconcile/builders.ts';
+
+const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
+const options = { platforms: SCANNED, scanned: SCANNED };
+
+function audit(records: readonly PersonRecord[]) {
+  return groupPeople(records, SCANNED).map((group) => evaluatePerson(group, options));
+}
+
+/** A person linked every way on the three scanned systems. */
+function consistentPerson(seq: number): PersonRecord[] {
+  const links: Links = { crm: idOf('crm', seq), omnistack: idOf('omnistack', seq), bookmaster: idOf('bookmaster', seq) };
+  return SCANNED.map((platform) => {
+    const { [platform]: _own, ...others } = links;
+    return personRecord(platform, seq, { links: others });
+  });
+}
+
+describe('evaluatePerson', () => {
+  it('finds nothing for a consistent person, and calls every platform in sync', () => {
+    const [person] = audit(consistentPerson(1));
+    expect(person?.issues).toEqual([]);
+    expect(person?.patches).toEqual([]);
+    expect(person?.platformsInSync).toEqual(['crm', 'omnistack', 'bookmaster']);
+    expect(person?.userId).toBe(idOf('crm', 1));
+    expect(person?.personKey).toBe(`crm:${idOf('crm', 1)}`);
+  });
+
+  it('reports a link a member lacks as missing-link, and takes that member out of sync', () => {
+    const records = consistentPerson(1).map((record) =>
+      record.platform === 'crm' ? { ...record, links: { omnistack: idOf('omnistack', 1) } } : record,
+    );
+    const [person] = audit(records);
+    expect(person?.issues).toEqual([
+      { kind: 'missing-link', platform: 'crm', recordId: idOf('crm', 1), linkPlatform: 'bookmaster', linkId: idOf('bookmaster', 1) },
+    ]);
+    expect(person?.platformsInSync).toEqual(['omnistack', 'bookmaster']);
+  });
+
+  it('reports a CRM user whose supabaseId differs from externalIds.supabase while Supabase is not scanned', () => {
+    const supabase = idOf('supabase', 1);
+    const other = idOf('supabase', 2);
+    const records = consistentPerson(1).map((record) =>
+      record.platform === 'crm' ? { ...record, links: { ...record.links, supabase }, extraLinks: { supabase: [other] } } : record,
+    );
+    const [person] = audit(records);
+    expect(person?.issues).toEqual([{ kind: 'supabase-id-mismatch', platform: 'crm', recordId: idOf('crm', 1), mapId: supabase, supabaseIds: [other] }]);
+    expect(person?.patches).toEqual([]);
+    const scannedToo = groupPeople(records, SCANNED).map((group) => evaluatePerson(group, { ...options, scanned: [...SCANNED, 'supabase'] }));
+    expect(scannedToo[0]?.issues.map((issue) => issue.kind)).not.toContain('supabase-id-mismatch');
+  });
+
+  it('does not call a write explained by a finding a missing link', () => {
+    const records = consistentPerson(1).map((record) =>
+      record.platform === 'crm'
+        ? { ...record, links: { omnistack: idOf('omnistack', 1) }, unreadable: [{ platform: 'bookmaster' as const, value: 'x', reason: 'bad-format' as const }] }
+        : record,
+    );
+    const [person] = audit(records);
+    expect(person?.issues.map((issue) => issue.kind)).toEqual(['malformed-id']);
+    expect(person?.patches).toHaveLength(1);
+  });
+
+  it('reports a group larger than gather may span as oversized, with nothing planned', () => {
+    const hub = personRecord('crm', 0, { links: {} });
+    const spokes = Array.from({ length: 40 }, (_, seq) => personRecord('omnistack', seq, { links: { crm: hub.id } }));
+    const people = audit([hub, ...spokes]);
+    expect(people[0]?.issues).toEqual([{ kind: 'oversized', platform: 'crm', recordId: hub.id, records: 32 }]);
+    expect(people.every((person) => person.patches.length === 0)).toBe(true);
+  });
+
+  it('counts issues by kind, every kind present', () => {
+    const counts = countIssues(audit([...consistentPerson(1), personRecord('crm', 2, { links: { omnistack: idOf('omnistack', 9) } })]));
+    expect(counts).toEqual({ conflict: 0, orphan: 1, 'malformed-id': 0, missing: 2, 'missing-link': 0, 'supabase-id-mismatch': 0, oversized: 0 });
+  });
+});

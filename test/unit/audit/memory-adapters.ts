@@ -1,0 +1,34 @@
+import { PLATFORMS } from '../../../src/ids/index.ts';
+import type { Platform } from '../../../src/ids/index.ts';
+import { claims, normalizeStoredEmail } from '../../../src/platforms/adapter-support.ts';
+import type { PersonRecord } from '../../../src/platforms/person-record.ts';
+import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
+import type { Adapters } from '../../../src/reconcile/gather.ts';
+
+/**
+ * Test-only adapters over records held in memory, with the read contract of PlatformAdapter
+ * (get, findByEmail, findClaiming, scan): what gather needs to be compared with the audit's
+ * in-memory grouping. Writes are not supported.
+ */
+export function memoryAdapters(records: readonly PersonRecord[], platforms: readonly Platform[]): Adapters {
+  const adapters: Adapters = {};
+  for (const platform of PLATFORMS.filter((candidate) => platforms.includes(candidate))) {
+    adapters[platform] = memoryAdapter(platform, records.filter((record) => record.platform === platform));
+  }
+  return adapters;
+}
+
+function memoryAdapter(platform: Platform, own: readonly PersonRecord[]): PlatformAdapter {
+  const sorted = [...own].sort((left, right) => (left.id < right.id ? -1 : left.id > right.id ? 1 : 0));
+  return {
+    platform,
+    get: async (id) => sorted.find((record) => record.id === id) ?? null,
+    findByEmail: async (email) => sorted.filter((record) => record.email !== null && record.email === normalizeStoredEmail(email)),
+    findClaiming: async (claimed, id) => (claimed === platform ? [] : sorted.filter((record) => claims(record, claimed, id))),
+    writeLinks: () => Promise.reject(new Error('memory adapters are read-only')),
+    scan: async function* (options = {}) {
+      const size = options.batchSize ?? 1000;
+      for (let start = 0; start < sorted.length; start += size) yield sorted.slice(start, start + size);
+    },
+  };
+}
