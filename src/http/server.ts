@@ -1,14 +1,20 @@
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from '../logging/logger.ts';
+import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
+import { assertSafeToListen, requireBearerToken } from './auth.ts';
+import { registerDashboard } from './dashboard.ts';
+import { errorHandler, httpError } from './http-errors.ts';
 import { routes } from './routes.ts';
-import type { RouteContext } from './routes.ts';
+import type { OperatorContext, Route, RouteContext } from './routes.ts';
 
 export interface HttpServerOptions extends RouteContext {
-  /** Interface to listen on. Default: 127.0.0.1. */
+  /** Interface to listen on. Default: 127.0.0.1. Beyond loopback, real credentials are required. */
   host?: string;
   /** Port to listen on; 0 picks a free one. Default: 3000. */
   port?: number;
+  /** Largest request body accepted, in bytes; a larger one is answered 413. Default: 16384. */
+  bodyLimitBytes?: number;
   logger: Logger;
 }
 
@@ -16,14 +22,46 @@ export interface HttpServer {
   readonly app: FastifyInstance;
   /** The address actually bound, e.g. http://127.0.0.1:3000. */
   readonly address: string;
+  /** Answers /readyz with 503 from now on, then stops serving. Safe to call more than once. */
   close(): Promise<void>;
 }
 
+const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * One HTTP server (SPEC §7): /healthz and /readyz for anyone; with `operator`, Bull Board at
+ * /admin/queues (basic auth), the API under /api and /metrics (bearer token). Refuses, before
+ * binding anything, to listen beyond loopback without credentials of its own.
+ */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  // pino's Logger satisfies Fastify's logger interface; the cast only narrows Fastify's generics.
-  const app: FastifyInstance = Fastify({ loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger });
-  for (const route of routes(options)) app.route(route);
-  const address = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 3000 });
+  const host = options.host ?? '127.0.0.1';
+  assertSafeToListen(host, options.operator?.credentials);
+  const app: FastifyInstance = Fastify({
+    // pino's Logger satisfies Fastify's logger interface; the cast only narrows Fastify's generics.
+    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+  });
+  let closing = false;
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => errorHandler(httpError('IDSYNC_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  const table = routes(options, { closing: () => closing });
+  for (const route of table.filter((entry) => entry.access === 'public')) app.route(route);
+  if (options.operator) await registerOperatorSurface(app, options.operator, table, options.logger);
+  const address = await app.listen({ host, port: options.port ?? 3000 });
   let closed: Promise<void> | undefined;
-  return { app, address, close: () => (closed ??= app.close()) };
+  const close = () => {
+    closing = true;
+    return (closed ??= app.close());
+  };
+  return { app, address, close };
+}
+
+async function registerOperatorSurface(app: FastifyInstance, operator: OperatorContext, table: readonly Route[], logger: Logger): Promise<void> {
+  addQueueGauges(operator.metrics, operator.queues, logger);
+  addAuditGauges(operator.metrics, operator.ledgerPool, logger);
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', requireBearerToken(operator.credentials));
+    for (const route of table.filter((entry) => entry.access === 'api')) scope.route(route);
+  });
+  await registerDashboard(app, operator.queues, operator.credentials);
 }

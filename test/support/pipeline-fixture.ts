@@ -7,6 +7,8 @@ import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../jobs/worker-runner.ts';
 import { isRetryable } from '../../src/app/adapters.ts';
 import type { Platform, RecordKey } from '../../src/ids/index.ts';
+import type { MetricsRecorder } from '../../src/metrics/metrics.ts';
+import { observeWorkers } from '../../src/metrics/observe.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createBookmasterAdapter } from '../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import { ensureBookmasterDevSchema } from '../../src/platforms/bookmaster/dev-schema.ts';
@@ -34,6 +36,8 @@ export interface PipelineOptions {
   concurrency?: number;
   /** A Bookmaster database the caller owns (e.g. on a server a fault test stops). Default: a temporary one. */
   bookmasterUrl?: string;
+  /** Metrics the workers record into (jobs, writes, change-to-consistent). Default: none. */
+  metrics?: MetricsRecorder;
 }
 
 /**
@@ -80,6 +84,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const processor = createReconcileProcessor(
     { adapters, ledger: ledger.ledger, logger },
     { platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
+    { metrics: options.metrics },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,
@@ -87,6 +92,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
     concurrency: options.concurrency ?? 4,
     isRetryable,
   });
+  if (options.metrics) observeWorkers(workers.workers, options.metrics);
   const events = new QueueEvents('reconcile', { connection: redis.duplicate(), prefix });
   await events.waitUntilReady();
   return {

@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { IdsyncError, InvalidInputError } from '../errors.ts';
+import type { ErrorCode } from '../errors.ts';
+
+/** One problem with a request: the field it concerns (a dotted path) and why. */
+export interface RequestIssue {
+  readonly field: string;
+  readonly message: string;
+  /** A stable code where one exists (e.g. IDSYNC_ERR_INVALID_ID for a malformed id). */
+  readonly code?: ErrorCode;
+}
+
+/** The body of every error answer: a stable code, a message for people, and the fields at fault. */
+export interface ErrorBody {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly issues?: readonly RequestIssue[];
+}
+
+/** The field a request issue is about when it is the whole body or path rather than one field. */
+export const WHOLE_INPUT = '(body)';
+
+/** A request body or parameter that fails validation: answered 400 with every issue found. */
+export class RequestValidationError extends InvalidInputError {
+  readonly issues: readonly RequestIssue[];
+
+  constructor(issues: readonly RequestIssue[]) {
+    super('IDSYNC_ERR_INVALID_REQUEST', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    this.issues = issues;
+  }
+}
+
+/** Validates `value` with `schema`; on failure throws a RequestValidationError naming each field. */
+export function validate<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  // reportInput only lets a missing field be told from a wrong one; no input is ever echoed.
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  throw new RequestValidationError(result.error.issues.flatMap(toRequestIssues));
+}
+
+function toRequestIssues(issue: z.core.$ZodIssue): RequestIssue[] {
+  const at = issue.path.map(String);
+  const field = (path: readonly string[]) => (path.length > 0 ? path.join('.') : WHOLE_INPUT);
+  // An unknown key is an issue of the object that holds it; the operator wants the key's name.
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ field: field([...at, key]), message: 'is not a known field' }));
+  if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined && at.length > 0) return [{ field: field(at), message: 'is required' }];
+  return [{ field: field(at), message: issue.message }];
+}
+
+/** The HTTP status of each error code the API answers with; any other IdsyncError is a 500. */
+const STATUS_BY_CODE: Record<string, number> = {
+  IDSYNC_ERR_INVALID_REQUEST: 400,
+  IDSYNC_ERR_INVALID_JSON: 400,
+  IDSYNC_ERR_UNAUTHORIZED: 401,
+  IDSYNC_ERR_NOT_FOUND: 404,
+  IDSYNC_ERR_BODY_TOO_LARGE: 413,
+  IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
+  IDSYNC_ERR_NOT_AVAILABLE: 501,
+  IDSYNC_ERR_SERVICE_UNREACHABLE: 503,
+};
+
+/** Fastify's own request errors, as idsync codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'IDSYNC_ERR_BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
+};
+
+const HTTP_BAD_REQUEST = 400;
+const HTTP_SERVER_ERROR = 500;
+
+/** Maps any error to a status and an ErrorBody. Unexpected errors answer 500 without details. */
+export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof RequestValidationError) return { status: HTTP_BAD_REQUEST, body: { code: error.code, message: error.message, issues: error.issues } };
+  if (error instanceof IdsyncError) {
+    const status = STATUS_BY_CODE[error.code] ?? (error instanceof InvalidInputError ? HTTP_BAD_REQUEST : HTTP_SERVER_ERROR);
+    return { status, body: { code: error.code, message: status === HTTP_SERVER_ERROR ? 'internal error' : error.message } };
+  }
+  const fastify = error as Partial<FastifyError>;
+  const status = fastify.statusCode ?? HTTP_SERVER_ERROR;
+  if (status >= HTTP_BAD_REQUEST && status < HTTP_SERVER_ERROR) {
+    const code = FASTIFY_CODES[fastify.code ?? ''] ?? 'IDSYNC_ERR_BAD_REQUEST';
+    return { status: STATUS_BY_CODE[code] ?? status, body: { code, message: fastify.message ?? 'bad request' } };
+  }
+  return { status: HTTP_SERVER_ERROR, body: { code: 'IDSYNC_ERR_INTERNAL', message: 'internal error' } };
+}
+
+/** Fastify's error handler for idsync's routes: one JSON shape for every failure. */
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body } = toErrorAnswer(error);
+  if (status >= HTTP_SERVER_ERROR) request.log.error({ err: error, code: body.code }, 'request failed');
+  return reply.code(status).send(body);
+}
+
+/** An IdsyncError that answers with `code` (and the status STATUS_BY_CODE gives it). */
+export function httpError(code: ErrorCode, message: string): IdsyncError {
+  return new IdsyncError(code, message);
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { PLATFORMS } from '../ids/index.ts';
+
+/**
+ * The bodies and parameters of the API (SPEC §7). Objects are strict: an unknown field is an error,
+ * not something silently dropped. Every string is typed and bounded, so an operator object such as
+ * {"$gt": ""} or a 10 kB value is rejected here, long before any store sees it.
+ */
+const MAX_ID_CHARS = 200;
+const MAX_NAME_CHARS = 200;
+const MAX_EMAIL_CHARS = 254;
+
+const platform = z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` });
+
+export const reconcileBody = z.strictObject({
+  platform,
+  id: z.string().min(1).max(MAX_ID_CHARS),
+});
+
+export const backfillBody = z.strictObject({
+  /** The platforms whose records to enqueue. Default: every synced platform. */
+  platforms: z
+    .array(platform)
+    .min(1)
+    .max(PLATFORMS.length)
+    .refine((list) => new Set(list).size === list.length, { error: 'must not repeat a platform' })
+    .optional(),
+});
+
+/** The body may be absent or `{}`. */
+export const auditBody = z
+  .strictObject({
+    /** Record the run, statuses and findings, but enqueue no repairs. Default: false. */
+    reportOnly: z.boolean().optional(),
+  })
+  .optional();
+
+export const staffBody = z.strictObject({
+  email: z.email().max(MAX_EMAIL_CHARS),
+  name: z.string().trim().min(1).max(MAX_NAME_CHARS),
+  surname: z.string().trim().min(1).max(MAX_NAME_CHARS),
+  /** The CRM role. Default (in the CRM): SALES. */
+  role: z.string().regex(/^[A-Z][A-Z_]{0,31}$/, { error: 'must be an upper-case role name such as SALES' }).optional(),
+});
+
+export const statusParams = z.object({ crmUserId: z.string().max(MAX_ID_CHARS) });
+
+export type ReconcileBody = z.output<typeof reconcileBody>;
+export type AuditBody = z.output<typeof auditBody>;
+export type BackfillBody = z.output<typeof backfillBody>;
+export type StaffBody = z.output<typeof staffBody>;

@@ -1,0 +1,64 @@
+import type { Job, Worker } from 'bullmq';
+import { isPlatform } from '../ids/index.ts';
+import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
+import type { Adapters } from '../reconcile/gather.ts';
+import type { MetricsRecorder } from './metrics.ts';
+
+const MS_PER_SECOND = 1_000;
+
+/**
+ * Counts every job attempt the workers finish, by queue and outcome. A failed attempt that BullMQ
+ * will run again has no `finishedOn` yet: it counts as 'retried', the last one as 'failed'.
+ * Returns a function that stops counting.
+ */
+export function observeWorkers(workers: readonly Worker[], recorder: MetricsRecorder): () => void {
+  const detach = workers.map((worker) => {
+    const completed = () => recorder.jobFinished(worker.name, 'completed');
+    const failed = (job: Job | undefined) => recorder.jobFinished(worker.name, job && !job.finishedOn ? 'retried' : 'failed');
+    worker.on('completed', completed);
+    worker.on('failed', failed);
+    return () => {
+      worker.off('completed', completed);
+      worker.off('failed', failed);
+    };
+  });
+  return () => detach.forEach((stop) => stop());
+}
+
+/** The same adapters, each of whose link writes is counted by platform and outcome. */
+export function countWrites(adapters: Adapters, recorder: MetricsRecorder): Adapters {
+  return Object.fromEntries(
+    Object.entries(adapters).map(([platform, adapter]) => [platform, adapter && countAdapterWrites(adapter, recorder)]),
+  ) as Adapters;
+}
+
+function countAdapterWrites(adapter: PlatformAdapter, recorder: MetricsRecorder): PlatformAdapter {
+  return {
+    platform: adapter.platform,
+    get: (id) => adapter.get(id),
+    findByEmail: (email) => adapter.findByEmail(email),
+    findClaiming: (platform, id) => adapter.findClaiming(platform, id),
+    scan: (options) => adapter.scan(options),
+    writeLinks: async (record, change) => {
+      try {
+        const outcome = await adapter.writeLinks(record, change);
+        recorder.platformWrite(adapter.platform, outcome);
+        return outcome;
+      } catch (error) {
+        recorder.platformWrite(adapter.platform, 'error');
+        throw error;
+      }
+    },
+  };
+}
+
+/**
+ * Records the change-to-consistent time of a reconcile job that a change event set going and that
+ * succeeded: from the moment the watcher enqueued the event (the job's timestamp; with debouncing,
+ * the latest event of the burst) to now.
+ */
+export function recordReconciled(job: Pick<Job, 'data' | 'timestamp'>, recorder: MetricsRecorder, now: number = Date.now()): void {
+  const data = (job.data ?? {}) as { platform?: unknown; trigger?: { type?: unknown } };
+  if (data.trigger?.type !== 'change-event' || !isPlatform(data.platform)) return;
+  recorder.changeToConsistent(data.platform, (now - job.timestamp) / MS_PER_SECOND);
+}

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Redis } from 'ioredis';
+import type { Dependency } from '../../src/app/dependency.ts';
+import type { HttpCredentials } from '../../src/http/auth.ts';
+import { startHttpServer } from '../../src/http/server.ts';
+import type { HttpServer, HttpServerOptions } from '../../src/http/server.ts';
+import type { Platform } from '../../src/ids/index.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { createMetrics } from '../../src/metrics/metrics.ts';
+import type { Metrics } from '../../src/metrics/metrics.ts';
+import { createQueues } from '../../src/queues/queues.ts';
+import type { Queues } from '../../src/queues/queues.ts';
+import { createLedgerFixture } from './ledger-fixture.ts';
+import type { LedgerFixture } from './ledger-fixture.ts';
+import { uniqueName } from './names.ts';
+import { testConfig } from './services.ts';
+
+/** Credentials of one test's own: random, so no test passes by accident with the local defaults. */
+export function testCredentials(): HttpCredentials {
+  return { dashboardUser: 'operator', dashboardPassword: randomBytes(12).toString('hex'), apiToken: randomBytes(24).toString('hex') };
+}
+
+export interface ApiAnswer {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The JSON body, or the text when it is not JSON. */
+  readonly body: unknown;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON unless `raw` is given. */
+  body?: unknown;
+  /** Sent as is (with `contentType`, default application/json). */
+  raw?: string;
+  contentType?: string;
+  /** The bearer token; null sends no Authorization header. Default: the fixture's token. */
+  token?: string | null;
+  /** Basic auth instead of the bearer token. */
+  basic?: { user: string; password: string };
+}
+
+/**
+ * The HTTP server on the real services, in namespaces of its own: queues on a unique prefix, a
+ * ledger database, random credentials, a port picked by the system. `logs` keeps every log line.
+ */
+export interface HttpFixture {
+  readonly server: HttpServer;
+  readonly url: string;
+  readonly credentials: HttpCredentials;
+  readonly queues: Queues;
+  readonly prefix: string;
+  readonly redis: Redis;
+  readonly ledger: LedgerFixture;
+  readonly metrics: Metrics;
+  readonly logs: string[];
+  request(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer>;
+  dispose(): Promise<void>;
+}
+
+export interface HttpFixtureOptions {
+  /** Default: the local development set (crm, omnistack, bookmaster). */
+  platforms?: readonly Platform[];
+  bodyLimitBytes?: number;
+  /** Replaces the dependencies /healthz and /readyz check. Default: this fixture's Redis and ledger. */
+  dependencies?: readonly Dependency[];
+}
+
+export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
+  const config = testConfig();
+  const prefix = uniqueName('http');
+  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+  const queues = createQueues({ connection: redis, prefix, reconcileDebounceMs: 0 });
+  const ledger = await createLedgerFixture();
+  const metrics = createMetrics({ defaultMetrics: false });
+  const credentials = testCredentials();
+  const logs: string[] = [];
+  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(chunk.toString()), done()) });
+  const redisDependency: Dependency = { name: 'redis', url: config.redis.url, check: async () => void (await redis.ping()), close: async () => undefined };
+  const serverOptions: HttpServerOptions = {
+    host: '127.0.0.1',
+    port: 0,
+    logger: createLogger({ level: 'info', destination }),
+    dependencies: options.dependencies ?? [redisDependency, ledger.connection],
+    healthTimeoutMs: 2_000,
+    bodyLimitBytes: options.bodyLimitBytes,
+    operator: { credentials, queues, ledgerPool: ledger.connection.pool, metrics, platforms: options.platforms ?? config.platforms },
+  };
+  const server = await startHttpServer(serverOptions);
+  return {
+    server,
+    url: server.address,
+    credentials,
+    queues,
+    prefix,
+    redis,
+    ledger,
+    metrics,
+    logs,
+    request: (method, path, requestOptions = {}) => send(server.address, credentials, method, path, requestOptions),
+    dispose: async () => {
+      await server.close();
+      for (const queue of Object.values(queues.byName)) await queue.obliterate({ force: true });
+      await queues.close();
+      await redis.quit();
+      await ledger.dispose();
+    },
+  };
+}
+
+async function send(base: string, credentials: HttpCredentials, method: string, path: string, options: RequestOptions): Promise<ApiAnswer> {
+  const headers: Record<string, string> = {};
+  const token = options.token === undefined ? credentials.apiToken : options.token;
+  if (options.basic) headers.authorization = `Basic ${Buffer.from(`${options.basic.user}:${options.basic.password}`).toString('base64')}`;
+  else if (token !== null) headers.authorization = `Bearer ${token}`;
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, headers: response.headers, body: parsed };
+}
