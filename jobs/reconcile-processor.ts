@@ -1,19 +1,44 @@
 import type { Job } from 'bullmq';
 import type { Config } from '../src/config/load-config.ts';
+import type { MetricsRecorder } from '../src/metrics/metrics.ts';
+import { countWrites, recordReconciled } from '../src/metrics/observe.ts';
 import { reconcileJobSchema } from '../src/queues/job-payloads.ts';
+import type { Adapters } from '../src/reconcile/gather.ts';
 import { reconcilePerson } from '../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../src/reconcile/reconcile-person.ts';
 import { invalidPayload } from './job-errors.ts';
 
-/** The reconcile queue's processor: one person per job (SPEC §4). */
-export function createReconcileProcessor(deps: ReconcileDependencies, config: Pick<Config, 'platforms' | 'policy'>) {
+export interface ReconcileProcessorOptions {
+  /** Counts link writes per platform and the change-to-consistent time. Default: none. */
+  metrics?: MetricsRecorder;
+}
+
+export interface ReconcileProcessorDependencies extends ReconcileDependencies {
+  /** Adapters over the client collections, for jobs named 'client'. Default: none (such jobs reconcile nothing). */
+  readonly clientAdapters?: Adapters;
+}
+
+/**
+ * The reconcile queue's processor: one person per 'user' job, one client per 'client' job
+ * (SPEC §4, §5). Clients go through the same engine with their own adapters; only the CRM and
+ * OmniStack hold clients, so only those platforms are decided for them.
+ */
+export function createReconcileProcessor(deps: ReconcileProcessorDependencies, config: Pick<Config, 'platforms' | 'policy'>, options: ReconcileProcessorOptions = {}) {
+  const { metrics } = options;
+  const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
+  const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
+  const clients: ReconcileDependencies = { ...deps, adapters: count(deps.clientAdapters ?? {}) };
+  const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
     const parsed = reconcileJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
     const { trigger, ...origin } = parsed.data;
-    return reconcilePerson(deps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
-      platforms: config.platforms,
+    const isClient = job.name === 'client';
+    const outcome = await reconcilePerson(isClient ? clients : users, origin, { trigger, jobId: job.id ?? 'unknown' }, {
+      platforms: isClient ? clientPlatforms : config.platforms,
       conflictPolicy: config.policy.conflict,
     });
+    if (metrics) recordReconciled(job, metrics);
+    return outcome;
   };
 }

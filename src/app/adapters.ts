@@ -1,4 +1,5 @@
 import { createBookmasterAdapter } from '../platforms/bookmaster/bookmaster-adapter.ts';
+import { createCrmClientAdapter, createOmnistackClientAdapter } from '../platforms/clients/client-adapters.ts';
 import { createCrmAdapter } from '../platforms/crm/crm-adapter.ts';
 import { isRetryableMongoError } from '../platforms/mongo-errors.ts';
 import { createOmnistackAdapter } from '../platforms/omnistack/omnistack-adapter.ts';
@@ -15,6 +16,14 @@ export function createAdapters(dependencies: Dependencies): Adapters {
     ...(dependencies.crm ? { crm: createCrmAdapter(dependencies.crm.db) } : {}),
     ...(dependencies.omnistack ? { omnistack: createOmnistackAdapter(dependencies.omnistack.db) } : {}),
     ...(dependencies.bookmaster ? { bookmaster: createBookmasterAdapter(dependencies.bookmaster.pool) } : {}),
+  };
+}
+
+/** The client collections (CRM `Client`, OmniStack `clients`) as adapters of the same engine. */
+export function createClientAdapters(dependencies: Dependencies): Adapters {
+  return {
+    ...(dependencies.crm ? { crm: createCrmClientAdapter(dependencies.crm.db) } : {}),
+    ...(dependencies.omnistack ? { omnistack: createOmnistackClientAdapter(dependencies.omnistack.db) } : {}),
   };
 }
 

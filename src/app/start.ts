@@ -1,16 +1,21 @@
-import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
-import type { WorkerRunner } from '../../jobs/worker-runner.ts';
+import { startWatchers } from '../../watchers/start-watchers.ts';
+import type { WatcherRunner } from '../../watchers/start-watchers.ts';
 import type { Config } from '../config/load-config.ts';
 import { startHttpServer } from '../http/server.ts';
-import { createLedger } from '../ledger/ledger.ts';
 import type { HttpServer } from '../http/server.ts';
 import { migrateLedger } from '../ledger/migrate.ts';
 import type { Logger } from '../logging/logger.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { ensureBookmasterDevSchema } from '../platforms/bookmaster/dev-schema.ts';
-import { createAdapters, isRetryable } from './adapters.ts';
+import { createQueues } from '../queues/queues.ts';
+import type { Queues } from '../queues/queues.ts';
+import { createAdapters, createClientAdapters } from './adapters.ts';
 import { closeAll, openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
+import { runSteps } from './run-steps.ts';
+import { startWorkerRole } from './start-workers.ts';
+import type { WorkerRole } from './start-workers.ts';
 
 export const ROLES = ['all', 'watchers', 'workers', 'http'] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,7 +28,8 @@ export interface StartOptions {
 export interface RunningIdsync {
   readonly dependencies: Dependencies;
   readonly http?: HttpServer;
-  readonly workers?: WorkerRunner;
+  readonly workers?: WorkerRole;
+  readonly watchers?: WatcherRunner;
   /** Stops serving, lets the jobs in flight finish, then closes every connection. Safe to call more than once. */
   close(): Promise<void>;
 }
@@ -34,57 +40,59 @@ export interface RunningIdsync {
  */
 export async function startIdsync(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningIdsync> {
   const role = options.role ?? 'all';
+  const runs = (part: Role) => role === 'all' || role === part;
   const dependencies = await openDependencies(config, logger);
-  let http: HttpServer | undefined;
-  let workers: WorkerRunner | undefined;
+  // One registry and one set of queue handles per process: no module-level singletons.
+  const metrics = createMetrics();
+  const queues = createQueues({ connection: dependencies.redis.client, prefix: config.redis.queuePrefix });
+  const parts: Parts = { queues, dependencies };
   try {
     await migrateLedger(dependencies.ledger.pool, logger);
     if (config.env !== 'production' && dependencies.bookmaster) await ensureBookmasterDevSchema(dependencies.bookmaster.pool);
-    if (role === 'all' || role === 'workers') workers = startReconcileWorkers(config, dependencies, logger);
-    if (role === 'all' || role === 'http') {
-      http = await startHttpServer({
-        host: config.http.host,
-        port: config.http.port,
-        logger,
-        dependencies: dependencies.all,
-        healthTimeoutMs: config.connectTimeoutMs,
-      });
-    }
+    if (runs('workers')) parts.workers = await startWorkerRole(config, dependencies, logger, metrics);
+    if (runs('watchers')) parts.watchers = startWatchers({ config, dependencies, adapters: createAdapters(dependencies), clientAdapters: createClientAdapters(dependencies), logger, onChangeEvent: (source) => metrics.changeEventReceived(source) });
+    if (runs('http')) parts.http = await startHttp(config, dependencies, logger, { queues, metrics });
   } catch (error) {
-    await shutdown({ http, workers, dependencies }, logger);
+    await shutdown(parts, logger);
     throw error;
   }
-  logger.info({ role, platforms: config.platforms, http: http?.address }, 'idsync started');
+  logger.info({ role, platforms: config.platforms, http: parts.http?.address }, 'idsync started');
   let closing: Promise<void> | undefined;
-  const close = () => (closing ??= shutdown({ http, workers, dependencies }, logger));
-  return { dependencies, http, workers, close };
+  const close = () => (closing ??= shutdown(parts, logger));
+  return { dependencies, http: parts.http, workers: parts.workers, watchers: parts.watchers, close };
 }
 
-function startReconcileWorkers(config: Config, dependencies: Dependencies, logger: Logger): WorkerRunner {
-  const ledger = createLedger(dependencies.ledger.pool);
-  const reconcile = createReconcileProcessor({ adapters: createAdapters(dependencies), ledger, logger }, config);
-  return startWorkers({ reconcile }, ledger, logger, { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable });
+function startHttp(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<HttpServer> {
+  return startHttpServer({
+    host: config.http.host,
+    port: config.http.port,
+    logger,
+    dependencies: dependencies.all,
+    healthTimeoutMs: config.connectTimeoutMs,
+    operator: { credentials: config.http, queues: shared.queues, ledgerPool: dependencies.ledger.pool, metrics: shared.metrics, platforms: config.platforms },
+  });
 }
 
 interface Parts {
-  http: HttpServer | undefined;
-  workers: WorkerRunner | undefined;
+  http?: HttpServer;
+  watchers?: WatcherRunner;
+  workers?: WorkerRole;
+  queues: Queues;
   dependencies: Dependencies;
 }
 
-// Order matters: stop taking requests, then let the jobs in flight finish, then release the
-// connections they used. Each step runs even if the one before it failed.
+// Order matters: stop taking requests, then stop watching (no new jobs), then let the jobs in
+// flight finish, then release the queues and connections they used.
 async function shutdown(parts: Parts, logger: Logger): Promise<void> {
-  for (const [name, step] of [
-    ['http', () => parts.http?.close()],
-    ['workers', () => parts.workers?.close()],
-  ] as const) {
-    try {
-      await step();
-    } catch (error) {
-      logger.warn({ part: name, err: error }, 'stopping a part failed');
-    }
-  }
+  await runSteps(
+    [
+      ['http', () => parts.http?.close()],
+      ['watchers', () => parts.watchers?.close()],
+      ['workers', () => parts.workers?.close()],
+      ['queues', () => parts.queues.close()],
+    ],
+    logger,
+  );
   await closeAll(parts.dependencies.all, logger);
   logger.info('idsync stopped');
 }

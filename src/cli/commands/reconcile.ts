@@ -30,7 +30,9 @@ export function reconcileCommand(): Command {
       const logger = createLogger({ level: 'warn' });
       const redis = await openRedis(config.redis.url, logger, { connectTimeoutMs: config.connectTimeoutMs });
       const queues = createQueues({ connection: redis.client, prefix: config.redis.queuePrefix });
-      const events = flags.wait ? new QueueEvents('reconcile', { connection: redis.client.duplicate(), prefix: config.redis.queuePrefix }) : undefined;
+      // QueueEvents needs a connection of its own; BullMQ does not close one it is handed, so this does.
+      const eventsConnection = flags.wait ? redis.client.duplicate() : undefined;
+      const events = eventsConnection ? new QueueEvents('reconcile', { connection: eventsConnection, prefix: config.redis.queuePrefix }) : undefined;
       try {
         await events?.waitUntilReady();
         const jobId = await queues.enqueueReconcile(key, { type: 'command', via: 'cli' });
@@ -40,6 +42,7 @@ export function reconcileCommand(): Command {
         printResult(flags.json ?? false, { jobId, key, outcome }, `job ${jobId} finished: ${JSON.stringify(outcome)}`);
       } finally {
         await events?.close();
+        eventsConnection?.disconnect();
         await queues.close();
         await redis.close();
       }

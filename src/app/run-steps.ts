@@ -1,0 +1,17 @@
+import type { Logger } from '../logging/logger.ts';
+
+export type Step = readonly [name: string, run: () => Promise<unknown> | undefined];
+
+/**
+ * Runs cleanup steps in order, each on its own: one that fails is logged and the next still runs,
+ * so a stuck HTTP server never keeps a database connection open (as BullMQ's Worker.close does).
+ */
+export async function runSteps(steps: readonly Step[], logger: Logger): Promise<void> {
+  for (const [name, run] of steps) {
+    try {
+      await run();
+    } catch (error) {
+      logger.warn({ part: name, err: error }, 'stopping a part failed');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { startMaintenance } from '../../jobs/maintenance.ts';
+import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
+import { startWorkers } from '../../jobs/worker-runner.ts';
+import type { Config } from '../config/load-config.ts';
+import { createLedger } from '../ledger/ledger.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import { observeWorkers } from '../metrics/observe.ts';
+import { createAdapters, createClientAdapters, isRetryable } from './adapters.ts';
+import type { Dependencies } from './open-dependencies.ts';
+import { runSteps } from './run-steps.ts';
+
+export interface WorkerRole {
+  /** Lets the jobs in flight finish, then closes the queues. Safe to call more than once. */
+  close(): Promise<void>;
+}
+
+/** The workers role: reconcile workers, and one maintenance worker with the audit and cleanup schedules. */
+export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, metrics: Metrics): Promise<WorkerRole> {
+  const ledger = createLedger(dependencies.ledger.pool);
+  const adapters = createAdapters(dependencies);
+  const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
+  const reconcile = createReconcileProcessor({ adapters, clientAdapters: createClientAdapters(dependencies), ledger, logger }, config, { metrics });
+  const reconcileWorkers = startWorkers({ reconcile }, ledger, logger, connection);
+  const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, logger, ...connection }, config);
+  // One maintenance job at a time: an audit holds every scanned record in memory.
+  const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
+  observeWorkers([...reconcileWorkers.workers, ...maintenanceWorkers.workers], metrics);
+  let closing: Promise<void> | undefined;
+  return {
+    close: () =>
+      (closing ??= runSteps(
+        [
+          ['reconcile workers', () => reconcileWorkers.close()],
+          ['maintenance workers', () => maintenanceWorkers.close()],
+          ['maintenance queues', () => maintenance.close()],
+        ],
+        logger,
+      )),
+  };
+}
