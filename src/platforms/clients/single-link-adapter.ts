@@ -1,13 +1,14 @@
 import { ObjectId } from 'mongodb';
-import type { Collection, Db, Document } from 'mongodb';
-import { parsePlatform, parseRawId, parseTolerantId, requireRawId, TOLERATED_PREFIXES } from '../../ids/index.ts';
+import type { Db, Document } from 'mongodb';
+import { parseRawId, parseTolerantId, TOLERATED_PREFIXES } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
-import { claims, invalidSnapshot, requireBatchSize, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
-import { compareAndSetFields, cursorBatches, EXACT_READ, fieldState, fieldUpdate, isFieldState, valueOf } from '../mongo-link-fields.ts';
+import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { compareAndSetFields, fieldState, fieldUpdate, isFieldState, valueOf } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
 import { storedIdPattern } from '../mongo-patterns.ts';
+import { mongoReads } from '../mongo-reads.ts';
 import type { PersonRecord } from '../person-record.ts';
-import type { PlatformAdapter, ScanOptions } from '../platform-adapter.ts';
+import type { PlatformAdapter } from '../platform-adapter.ts';
 
 /** A MongoDB collection whose documents link to one other platform through one string field. */
 export interface SingleLinkCollection {
@@ -31,22 +32,17 @@ interface SingleLinkSnapshot {
  */
 export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): PlatformAdapter {
   const documents = db.collection(spec.collection);
-  const toRecord = (document: Document) => toSingleLinkRecord(spec, document);
   return {
     platform: spec.platform,
-    get: async (id) => {
-      const document = await documents.findOne({ _id: new ObjectId(requireRawId(spec.platform, id)) }, { projection: projection(spec), ...EXACT_READ });
-      return document === null ? null : toRecord(document);
-    },
-    findByEmail: async () => [],
-    findClaiming: async (platform, id) => {
-      const claimed = parsePlatform(platform);
-      const canonical = requireRawId(claimed, id);
-      if (claimed !== spec.linkedPlatform) return [];
-      const pattern = storedIdPattern(claimed, canonical, { prefixes: TOLERATED_PREFIXES[claimed] });
-      const found = await documents.find({ [spec.linkField]: { $regex: pattern } }, { projection: projection(spec), ...EXACT_READ }).toArray();
-      return found.flatMap((document) => toRecord(document) ?? []).filter((record) => claims(record, claimed, canonical));
-    },
+    ...mongoReads({
+      platform: spec.platform,
+      collection: documents,
+      projection: { _id: 1, [spec.linkField]: 1 },
+      toRecord: (document) => toSingleLinkRecord(spec, document),
+      claimFilter: (platform, id) =>
+        platform === spec.linkedPlatform ? { [spec.linkField]: { $regex: storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] }) } } : null,
+      hasEmail: false,
+    }),
     writeLinks: async (record, change) => {
       const id = requireOwnRecord(spec.platform, record);
       const targets = requireLinkChange(spec.platform, change);
@@ -57,7 +53,6 @@ export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): Pla
       const prior = { [spec.linkField]: snapshot.link };
       return compareAndSetFields(documents, new ObjectId(id), prior, fieldUpdate(prior, { [spec.linkField]: next }));
     },
-    scan: (options) => scanDocuments(documents, spec, options),
   };
 }
 
@@ -65,10 +60,6 @@ function isSingleLinkSnapshot(value: unknown): value is SingleLinkSnapshot {
   if (typeof value !== 'object' || value === null) return false;
   const snapshot = value as Partial<Record<keyof SingleLinkSnapshot, unknown>>;
   return snapshot.kind === 'single-link' && isFieldState(snapshot.link);
-}
-
-function projection(spec: SingleLinkCollection): Document {
-  return { _id: 1, [spec.linkField]: 1 };
 }
 
 function toSingleLinkRecord(spec: SingleLinkCollection, document: Document): PersonRecord | null {
@@ -90,13 +81,4 @@ function toSingleLinkRecord(spec: SingleLinkCollection, document: Document): Per
     unreadable: parsedLink && !parsedLink.ok ? [{ platform: spec.linkedPlatform, value: stored, reason: parsedLink.reason }] : [],
     snapshot,
   };
-}
-
-async function* scanDocuments(documents: Collection, spec: SingleLinkCollection, options: ScanOptions = {}): AsyncGenerator<PersonRecord[]> {
-  const batchSize = requireBatchSize(options.batchSize);
-  const cursor = documents.find({}, { projection: projection(spec), batchSize, sort: { _id: 1 }, ...EXACT_READ });
-  for await (const batch of cursorBatches(cursor)) {
-    const records = batch.flatMap((document) => toSingleLinkRecord(spec, document) ?? []);
-    if (records.length > 0) yield records;
-  }
 }

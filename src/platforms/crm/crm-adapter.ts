@@ -1,15 +1,16 @@
 import { ObjectId } from 'mongodb';
 import type { Collection, Db, Document, Filter } from 'mongodb';
-import { parsePlatform, requireRawId, TOLERATED_PREFIXES } from '../../ids/index.ts';
+import { TOLERATED_PREFIXES } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
-import { claims, invalidSnapshot, requireBatchSize, requireEmailQuery, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
 import type { LinkTargets } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
-import { compareAndSetFields, cursorBatches, EXACT_READ, fieldUpdate, valueOf } from '../mongo-link-fields.ts';
+import { compareAndSetFields, fieldUpdate, valueOf } from '../mongo-link-fields.ts';
 import type { FieldUpdate } from '../mongo-link-fields.ts';
-import { emailPattern, storedIdPattern } from '../mongo-patterns.ts';
+import { storedIdPattern } from '../mongo-patterns.ts';
+import { mongoReads } from '../mongo-reads.ts';
 import type { PersonRecord, LinkChange } from '../person-record.ts';
-import type { PlatformAdapter, ScanOptions, WriteOutcome } from '../platform-adapter.ts';
+import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
 import { CRM_PROJECTION, CRM_USERS_COLLECTION, isCrmSnapshot, toCrmRecord } from './crm-record.ts';
 import type { CrmSnapshot } from './crm-record.ts';
 
@@ -21,30 +22,9 @@ export function createCrmAdapter(db: Db): PlatformAdapter {
   const users = db.collection(CRM_USERS_COLLECTION);
   return {
     platform: 'crm',
-    get: async (id) => {
-      const document = await users.findOne({ _id: new ObjectId(requireRawId('crm', id)) }, { projection: CRM_PROJECTION, ...EXACT_READ });
-      return document === null ? null : toCrmRecord(document);
-    },
-    findByEmail: async (email) => {
-      const normalized = requireEmailQuery(email);
-      const records = await findRecords(users, { email: emailPattern(normalized) });
-      return records.filter((record) => record.email === normalized);
-    },
-    findClaiming: async (platform, id) => {
-      const claimed = parsePlatform(platform);
-      const canonical = requireRawId(claimed, id);
-      const filter = claimFilter(claimed, canonical);
-      if (filter === null) return [];
-      return (await findRecords(users, filter)).filter((record) => claims(record, claimed, canonical));
-    },
+    ...mongoReads({ platform: 'crm', collection: users, projection: CRM_PROJECTION, toRecord: toCrmRecord, claimFilter, hasEmail: true }),
     writeLinks: (record, change) => writeCrmLinks(users, record, change),
-    scan: (options) => scanUsers(users, options),
   };
-}
-
-async function findRecords(users: Collection, filter: Filter<Document>): Promise<PersonRecord[]> {
-  const documents = await users.find(filter, { projection: CRM_PROJECTION, ...EXACT_READ }).toArray();
-  return documents.flatMap((document) => toCrmRecord(document) ?? []);
 }
 
 /**
@@ -79,14 +59,4 @@ function crmUpdate(snapshot: CrmSnapshot, targets: LinkTargets): FieldUpdate {
     { externalIds: snapshot.externalIds, supabaseId: snapshot.supabaseId },
     { externalIds: editIdMap('crm', valueOf(snapshot.externalIds), targets), supabaseId: nextSupabaseId },
   );
-}
-
-async function* scanUsers(users: Collection, options: ScanOptions = {}): AsyncGenerator<PersonRecord[]> {
-  const batchSize = requireBatchSize(options.batchSize);
-  // Sorting on `_id` walks the primary index, so a document is met once even while others change.
-  const cursor = users.find({}, { projection: CRM_PROJECTION, batchSize, sort: { _id: 1 }, ...EXACT_READ });
-  for await (const documents of cursorBatches(cursor)) {
-    const records = documents.flatMap((document) => toCrmRecord(document) ?? []);
-    if (records.length > 0) yield records;
-  }
 }
