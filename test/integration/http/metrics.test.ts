@@ -16,33 +16,9 @@ import { createPipelineFixture } from '../../support/pipeline-fixture.ts';
 import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
 import { insertBookmasterUser, insertCrmUser, uniqueEmail } from '../../support/platform-seeders.ts';
 import { waitFor } from '../../support/wait-for.ts';
+import { parseSamples, total } from '../../support/prometheus.ts';
 
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** Parses Prometheus' text format into samples (enough of it for idsync's metrics). */
-function parseSamples(text: string): Sample[] {
-  return text
-    .split('\n')
-    .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((line) => {
-      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!match?.[1] || !match[3]) throw new Error(`not a sample: ${line}`);
-      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]));
-      return { name: match[1], labels, value: Number(match[3]) };
-    });
-}
-
-function total(samples: readonly Sample[], name: string, labels: Record<string, string> = {}): number {
-  return samples
-    .filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
-    .reduce((sum, sample) => sum + sample.value, 0);
-}
-
-describe('/metrics after an end-to-end run', () => {
+describe('/metrics after a run through the pipeline', () => {
   let fixture: PipelineFixture | undefined;
   let server: HttpServer | undefined;
 
