@@ -5,6 +5,7 @@ import { backfillCommand } from './commands/backfill.ts';
 import { cleanupCommand } from './commands/cleanup.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { startCommand } from './commands/start.ts';
+import { staffCommand } from './commands/staff.ts';
 import { statusCommand } from './commands/status.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
 
@@ -16,10 +17,15 @@ export function buildProgram(): Command {
     .addCommand(auditCommand())
     .addCommand(statusCommand())
     .addCommand(backfillCommand())
-    .addCommand(cleanupCommand());
+    .addCommand(cleanupCommand())
+    .addCommand(staffCommand());
   // Commander exits the process itself unless told not to, and addCommand does not pass that on:
-  // every command throws instead, so that runCli alone decides the exit code.
-  for (const command of [program, ...program.commands]) command.exitOverride();
+  // every command, nested ones too, throws instead, so that runCli alone decides the exit code.
+  const exitOverrideAll = (command: Command): void => {
+    command.exitOverride();
+    command.commands.forEach(exitOverrideAll);
+  };
+  exitOverrideAll(program);
   return program;
 }
 

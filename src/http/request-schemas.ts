@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS } from '../ids/index.ts';
+import { staffMemberSchema } from '../queues/job-payloads.ts';
 
 /**
  * The bodies and parameters of the API (SPEC §7). Objects are strict: an unknown field is an error,
@@ -7,8 +8,6 @@ import { PLATFORMS } from '../ids/index.ts';
  * {"$gt": ""} or a 10 kB value is rejected here, long before any store sees it.
  */
 const MAX_ID_CHARS = 200;
-const MAX_NAME_CHARS = 200;
-const MAX_EMAIL_CHARS = 254;
 
 const platform = z.enum(PLATFORMS, { error: `must be one of ${PLATFORMS.join(', ')}` });
 
@@ -35,13 +34,8 @@ export const auditBody = z
   })
   .optional();
 
-export const staffBody = z.strictObject({
-  email: z.email().max(MAX_EMAIL_CHARS),
-  name: z.string().trim().min(1).max(MAX_NAME_CHARS),
-  surname: z.string().trim().min(1).max(MAX_NAME_CHARS),
-  /** The CRM role. Default (in the CRM): SALES. */
-  role: z.string().regex(/^[A-Z][A-Z_]{0,31}$/, { error: 'must be an upper-case role name such as SALES' }).optional(),
-});
+/** The create-staff-member job's payload (src/queues/job-payloads.ts), as the API takes it. */
+export const staffBody = staffMemberSchema;
 
 export const statusParams = z.object({ crmUserId: z.string().max(MAX_ID_CHARS) });
 

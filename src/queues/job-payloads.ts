@@ -3,6 +3,8 @@ import { parseRecordKey, PLATFORMS } from '../ids/index.ts';
 
 /** Bounds what one event or command may carry: a payload is never the place for bulk data. */
 const MAX_POSITION_CHARS = 4_096;
+const MAX_NAME_CHARS = 200;
+const MAX_EMAIL_CHARS = 254;
 
 export const triggerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('change-event'), source: z.string().min(1).max(200), position: z.string().max(MAX_POSITION_CHARS) }),
@@ -27,3 +29,14 @@ export const reconcileJobSchema = z
   });
 
 export type ReconcileJobData = z.input<typeof reconcileJobSchema>;
+
+/** A new staff member (SPEC §5, `create-staff-member`): what the API and `idsync staff create` take. */
+export const staffMemberSchema = z.strictObject({
+  email: z.email().max(MAX_EMAIL_CHARS),
+  name: z.string().trim().min(1).max(MAX_NAME_CHARS),
+  surname: z.string().trim().min(1).max(MAX_NAME_CHARS),
+  /** The CRM role. Default (in the CRM): SALES. */
+  role: z.string().regex(/^[A-Z][A-Z_]{0,31}$/, { error: 'must be an upper-case role name such as SALES' }).optional(),
+});
+
+export type StaffMember = z.output<typeof staffMemberSchema>;
