@@ -1,0 +1,98 @@
+import { loadConfig } from '../src/config/load-config.ts';
+import type { Platform } from '../src/ids/index.ts';
+import type { Adapters } from '../src/reconcile/gather.ts';
+import type { AuditChildResult } from './audit-child.ts';
+import { openCountedStores } from './counted-stores.ts';
+import type { RoundTrips } from './counted-stores.ts';
+import { createNamespace, runBenchChild, teardown } from './namespace.ts';
+import { seedLinkedPeople } from './seed.ts';
+
+/*
+ * Scenario 3: the audit of N people seeded across the three systems that run here, in a child
+ * process of its own (seconds, peak RSS, round trips), beside the guide's per-user loop
+ * (`checkSyncStatus` for each user in sequence: load the CRM user, then check each id it claims)
+ * timed on a sample of the same data and extrapolated to N.
+ */
+
+const MS_PER_SECOND = 1_000;
+
+export interface PerUserLoop {
+  readonly sample: number;
+  readonly seconds: number;
+  readonly roundTrips: number;
+  /** The sample's time and round trips scaled to every person. */
+  readonly extrapolatedSeconds: number;
+  readonly extrapolatedRoundTrips: number;
+}
+
+export interface AuditResult {
+  readonly people: number;
+  readonly batchSize: number;
+  readonly seedSeconds: number;
+  readonly seconds: number;
+  readonly peakRssMiB: number;
+  readonly rssBeforeMiB: number;
+  readonly roundTrips: RoundTrips & { total: number };
+  readonly inconsistent: number;
+  readonly enqueued: number;
+  readonly perUserLoop: PerUserLoop;
+  /** extrapolated per-user loop seconds / audit seconds. */
+  readonly speedUp: number;
+}
+
+export async function runAudit(people: number, batchSize: number, sample: number): Promise<AuditResult> {
+  const stores = await createNamespace();
+  try {
+    const seedStarted = performance.now();
+    await seedLinkedPeople(stores, people);
+    const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
+    const env = { ...stores.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
+    const { result } = await runBenchChild<AuditChildResult>('audit-child.ts', env);
+    const ids = (await stores.crm.collection('User').find({}, { projection: { _id: 1 } }).limit(sample).toArray()).map((doc) => String(doc._id));
+    const loop = await perUserLoop(env, ids, people);
+    const total = result.roundTrips.mongo + result.roundTrips.bookmaster + result.roundTrips.ledger;
+    return {
+      people,
+      batchSize,
+      seedSeconds,
+      seconds: result.seconds,
+      peakRssMiB: result.peakRssMiB,
+      rssBeforeMiB: result.rssBeforeMiB,
+      roundTrips: { ...result.roundTrips, total },
+      inconsistent: result.report.inconsistent,
+      enqueued: result.report.enqueued,
+      perUserLoop: loop,
+      speedUp: loop.extrapolatedSeconds / result.seconds,
+    };
+  } finally {
+    await teardown(stores, []);
+  }
+}
+
+/** The guide's `checkSyncStatus(userId)`: the CRM user, then one lookup per platform id it holds. */
+async function checkSyncStatus(adapters: Adapters, userId: string): Promise<{ inSync: Platform[]; issues: string[] }> {
+  const user = await adapters.crm?.get(userId);
+  const status = { inSync: [] as Platform[], issues: [] as string[] };
+  for (const [platform, id] of Object.entries(user?.links ?? {}) as Array<[Platform, string]>) {
+    const found = await adapters[platform]?.get(id);
+    if (found) status.inSync.push(platform);
+    else status.issues.push(`Invalid ID for platform: ${platform}`);
+  }
+  return status;
+}
+
+async function perUserLoop(env: Record<string, string>, ids: readonly string[], people: number): Promise<PerUserLoop> {
+  const stores = await openCountedStores(loadConfig({ NODE_ENV: 'test', ...env }));
+  try {
+    stores.reset();
+    const startedAt = performance.now();
+    for (const id of ids) await checkSyncStatus(stores.adapters, id);
+    const seconds = (performance.now() - startedAt) / MS_PER_SECOND;
+    const trips = stores.roundTrips();
+    const roundTrips = trips.mongo + trips.bookmaster + trips.ledger;
+    const scale = people / ids.length;
+    return { sample: ids.length, seconds, roundTrips, extrapolatedSeconds: seconds * scale, extrapolatedRoundTrips: Math.round(roundTrips * scale) };
+  } finally {
+    await stores.close();
+  }
+}

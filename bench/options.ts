@@ -1,0 +1,104 @@
+import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+
+export const SCENARIOS = ['propagation', 'audit', 'backfill'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Steady propagation: CRM users written one at a time at `rate` per second. */
+  readonly writes: number;
+  readonly rate: number;
+  /** Saturation: CRM users written as fast as the driver takes them, for reconciles per second. */
+  readonly burst: number;
+  readonly auditSizes: readonly number[];
+  /** People the per-user loop checks before its time is extrapolated to the full size. */
+  readonly baselineSample: number;
+  readonly backfillUsers: number;
+  readonly backfillWorkers: number;
+  readonly batchSize: number;
+  readonly scenarios: readonly Scenario[];
+  readonly outDir: string;
+  /** Where the propagation's worker processes write a CPU profile (node --cpu-prof); none by default. */
+  readonly profileDir: string | undefined;
+}
+
+/** Full-run defaults (about 10-15 minutes on 2 cores) and the --quick ones (under 2 minutes). */
+export const DEFAULTS = {
+  full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: 5_000 },
+  quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: 600 },
+} as const;
+const MILLION = 1_000_000;
+const DEFAULT_BATCH_SIZE = 1_000;
+const DEFAULT_BACKFILL_WORKERS = 2;
+
+function positiveInteger(value: string): number {
+  const parsed = Number(value.replaceAll('_', ''));
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return parsed;
+}
+
+function sizeList(value: string): number[] {
+  return value.split(',').map(positiveInteger);
+}
+
+function scenarioList(value: string): Scenario[] {
+  const names = value.split(',');
+  const unknown = names.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  return names as Scenario[];
+}
+
+interface RawFlags {
+  quick?: boolean;
+  writes?: number;
+  rate?: number;
+  burst?: number;
+  auditSizes?: number[];
+  million?: boolean;
+  baselineSample?: number;
+  backfillUsers?: number;
+  backfillWorkers: number;
+  batchSize: number;
+  only: Scenario[];
+  out: string;
+  profileDir?: string;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const full = DEFAULTS.full;
+  const quick = DEFAULTS.quick;
+  const program = new Command('bench')
+    .description('idsync benchmarks: propagation latency, worker scale-out, audit scale, backfill; each beside a same-run baseline')
+    .option('--quick', `a run under two minutes (writes ${quick.writes}, burst ${quick.burst}, audit ${quick.auditSizes.join('/')}, backfill ${quick.backfillUsers})`)
+    .option('--writes <n>', `CRM users written at the steady rate (default ${full.writes})`, positiveInteger)
+    .option('--rate <n>', `steady write rate per second (default ${full.rate})`, positiveInteger)
+    .option('--burst <n>', `CRM users written at once for reconciles per second (default ${full.burst})`, positiveInteger)
+    .option('--audit-sizes <list>', `people seeded for the audit, comma-separated (default ${full.auditSizes.join(',')})`, sizeList)
+    .option('--million', 'also audit 1,000,000 people (long; needs several GB for the MongoDB test server)')
+    .option('--baseline-sample <n>', `people the per-user loop checks before extrapolating (default ${full.baselineSample})`, positiveInteger)
+    .option('--backfill-users <n>', `CRM users the backfill reconciles (default ${full.backfillUsers})`, positiveInteger)
+    .option('--backfill-workers <n>', 'worker processes for the backfill', positiveInteger, DEFAULT_BACKFILL_WORKERS)
+    .option('--batch-size <n>', 'AUDIT_BATCH_SIZE for the audit and the backfill', positiveInteger, DEFAULT_BATCH_SIZE)
+    .option('--only <list>', `scenarios to run (${SCENARIOS.join(',')})`, scenarioList, [...SCENARIOS])
+    .option('--out <dir>', 'where the JSON and the SVG go', path.join(import.meta.dirname, 'out'))
+    .option('--profile-dir <dir>', 'write a CPU profile of each propagation worker process here (default: none)');
+  program.parse(argv, { from: 'user' });
+  const flags = program.opts<RawFlags>();
+  const preset = flags.quick ? quick : full;
+  const auditSizes = flags.auditSizes ?? [...preset.auditSizes];
+  return {
+    quick: flags.quick ?? false,
+    writes: flags.writes ?? preset.writes,
+    rate: flags.rate ?? preset.rate,
+    burst: flags.burst ?? preset.burst,
+    auditSizes: flags.million ? [...auditSizes, MILLION] : auditSizes,
+    baselineSample: flags.baselineSample ?? preset.baselineSample,
+    backfillUsers: flags.backfillUsers ?? preset.backfillUsers,
+    backfillWorkers: flags.backfillWorkers,
+    batchSize: flags.batchSize,
+    scenarios: flags.only,
+    outDir: flags.out,
+    profileDir: flags.profileDir === undefined ? undefined : path.resolve(flags.profileDir),
+  };
+}

@@ -1,0 +1,174 @@
+import { ObjectId } from 'mongodb';
+import { newPerson } from '../test/support/e2e-stores.ts';
+import type { Person } from '../test/support/e2e-stores.ts';
+import { waitForWatching } from '../test/support/e2e-stores.ts';
+import { openFloorStream } from './floor-stream.ts';
+import { createNamespace, profileEnv, startRole, teardown, waitFor } from './namespace.ts';
+import type { E2eStores, IdsyncProcess } from './namespace.ts';
+import { distribution } from './stats.ts';
+import type { Distribution } from './stats.ts';
+import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
+
+/*
+ * Scenarios 1 and 2: the real pipeline (`idsync start --role watchers` plus N `--role workers`
+ * processes) linking CRM users written at a steady rate, then a burst for the saturated rate.
+ * A person counts as linked at the last reconcile that wrote for them (the 'reconciled' log line,
+ * written after its compare-and-set writes landed); the run checks every person's links at the end.
+ */
+
+const BURST_CHUNK = 500;
+const LINK_TIMEOUT_MS = 600_000;
+const MS_PER_SECOND = 1_000;
+
+export interface PhaseResult {
+  readonly people: number;
+  readonly seconds: number;
+  /** People fully linked per second over the phase. */
+  readonly linkedPerSecond: number;
+  /** Every reconcile job (echoes and sweeps included) per second over the phase. */
+  readonly reconcilesPerSecond: number;
+  /** The floor: insert events the bare loop received per second over the same phase. */
+  readonly floorPerSecond: number;
+  /** Cores used per process group over the phase. */
+  readonly cpu: Record<string, number>;
+}
+
+export interface PropagationResult {
+  readonly workerProcesses: number;
+  readonly rate: number;
+  readonly achievedRate: number;
+  readonly latencyMs: Distribution;
+  readonly floorMs: Distribution;
+  readonly latencies: number[];
+  readonly floor: number[];
+  readonly steady: PhaseResult;
+  readonly burst: PhaseResult;
+  readonly linkedAtEnd: number;
+  readonly peakRssMiB: Record<string, number>;
+  /**
+   * The watcher's collection sweeps (the test server's update events name no record, so each burst
+   * of updates costs a reconcile for every record of the collection) and the records they enqueued.
+   */
+  readonly sweeps: { readonly count: number; readonly recordsEnqueued: number };
+}
+
+interface Running {
+  readonly stores: E2eStores;
+  readonly watchers: IdsyncProcess;
+  readonly workers: readonly IdsyncProcess[];
+  readonly names: ReadonlyMap<number, string>;
+}
+
+export async function runPropagation(workerProcesses: number, writes: number, rate: number, burst: number, profileDir?: string): Promise<PropagationResult> {
+  const stores = await createNamespace();
+  const steadyPeople = Array.from({ length: writes }, newPerson);
+  const burstPeople = Array.from({ length: burst }, newPerson);
+  // The twins exist before idsync starts, so the only events are the CRM inserts and idsync's own writes.
+  await stores.writePeople([...steadyPeople, ...burstPeople], ['omnistack', 'bookmaster']);
+  const children: IdsyncProcess[] = [];
+  try {
+    const watchers = await startRole(stores, 'watchers');
+    children.push(watchers);
+    for (let index = 0; index < workerProcesses; index += 1) children.push(await startRole(stores, 'workers', profileEnv(profileDir)));
+    await waitForWatching(watchers, LINK_TIMEOUT_MS);
+    const names = new Map<number, string>([[process.pid, 'bench (writer + floor loop)'], [watchers.child.pid ?? 0, 'idsync watchers']]);
+    children.slice(1).forEach((child, index) => names.set(child.child.pid ?? 0, `idsync worker ${index + 1}`));
+    const running: Running = { stores, watchers, workers: children.slice(1), names };
+    const floor = await openFloorStream(stores.crm.collection('User'));
+    const steady = await steadyPhase(running, steadyPeople, rate, floor.arrivals);
+    const burstPhase = await burstPhaseOf(running, burstPeople, floor.arrivals);
+    await floor.close();
+    const linkedAtEnd = await stores.countLinked([...steadyPeople, ...burstPeople]);
+    const peak: Record<string, number> = {};
+    for (const child of children) peak[names.get(child.child.pid ?? 0) ?? 'idsync'] = Number(peakRssMiB(child.child.pid ?? 0).toFixed(1));
+    const swept = watchers.logs.filter((entry) => entry.msg === 'backfill enqueued');
+    const sweeps = { count: swept.length, recordsEnqueued: swept.reduce((sum, entry) => sum + Number(entry.enqueued ?? 0), 0) };
+    return { workerProcesses, rate, ...steady.result, burst: burstPhase, linkedAtEnd, peakRssMiB: peak, sweeps };
+  } finally {
+    await teardown(stores, children);
+  }
+}
+
+/** The time of the last reconcile that wrote for each person (by CRM id), across every worker. */
+export function linkedTimes(workers: readonly IdsyncProcess[]): Map<string, number> {
+  const times = new Map<string, number>();
+  for (const worker of workers) {
+    for (const entry of worker.logs) {
+      if (entry.msg !== 'reconciled' || Number(entry.writes) === 0 || typeof entry.personKey !== 'string') continue;
+      const id = entry.personKey.replace(/^crm:/, '');
+      times.set(id, Math.max(times.get(id) ?? 0, Number(entry.time)));
+    }
+  }
+  return times;
+}
+
+function reconcilesBetween(workers: readonly IdsyncProcess[], from: number, to: number): number {
+  return workers.reduce((sum, worker) => sum + worker.logs.filter((entry) => entry.msg === 'reconciled' && Number(entry.time) >= from && Number(entry.time) <= to).length, 0);
+}
+
+export async function waitLinked(workers: readonly IdsyncProcess[], people: readonly Person[]): Promise<Map<string, number>> {
+  return waitFor(
+    'every person to be linked',
+    () => {
+      const times = linkedTimes(workers);
+      return people.every((person) => times.has(person.crm)) ? times : undefined;
+    },
+    { timeoutMs: LINK_TIMEOUT_MS, intervalMs: 200 },
+  );
+}
+
+async function steadyPhase(running: Running, people: readonly Person[], rate: number, arrivals: ReadonlyMap<string, number>) {
+  const users = running.stores.crm.collection('User');
+  const writtenAt = new Map<string, number>();
+  const inserts: Array<Promise<unknown>> = [];
+  const cpuBefore = snapshotCpu();
+  const startedAt = Date.now();
+  for (const [index, person] of people.entries()) {
+    const due = startedAt + (index * MS_PER_SECOND) / rate;
+    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    writtenAt.set(person.crm, Date.now());
+    inserts.push(users.insertOne({ _id: new ObjectId(person.crm), email: person.email, role: 'SALES' }));
+  }
+  await Promise.all(inserts);
+  const writeSeconds = (Date.now() - startedAt) / MS_PER_SECOND;
+  const times = await waitLinked(running.workers, people);
+  const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
+  const latencies = people.map((person) => (times.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
+  const floor = people.map((person) => (arrivals.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
+  const endedAt = Math.max(...people.map((person) => times.get(person.crm) ?? 0));
+  const lastArrival = Math.max(...people.map((person) => arrivals.get(person.crm) ?? 0));
+  const seconds = (endedAt - startedAt) / MS_PER_SECOND;
+  const steady: PhaseResult = {
+    people: people.length,
+    seconds,
+    linkedPerSecond: people.length / seconds,
+    reconcilesPerSecond: reconcilesBetween(running.workers, startedAt, endedAt) / seconds,
+    floorPerSecond: people.length / ((lastArrival - startedAt) / MS_PER_SECOND),
+    cpu,
+  };
+  return { result: { achievedRate: people.length / writeSeconds, latencyMs: distribution(latencies), floorMs: distribution(floor), latencies, floor, steady } };
+}
+
+async function burstPhaseOf(running: Running, people: readonly Person[], arrivals: ReadonlyMap<string, number>): Promise<PhaseResult> {
+  const users = running.stores.crm.collection('User');
+  const cpuBefore = snapshotCpu();
+  const startedAt = Date.now();
+  for (let start = 0; start < people.length; start += BURST_CHUNK) {
+    const chunk = people.slice(start, start + BURST_CHUNK);
+    await users.insertMany(chunk.map((person) => ({ _id: new ObjectId(person.crm), email: person.email, role: 'SALES' })));
+  }
+  const times = await waitLinked(running.workers, people);
+  const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
+  const endedAt = Math.max(...people.map((person) => times.get(person.crm) ?? 0));
+  await waitFor('the floor loop to see every insert', () => people.every((person) => arrivals.has(person.crm)), { timeoutMs: LINK_TIMEOUT_MS });
+  const lastArrival = Math.max(...people.map((person) => arrivals.get(person.crm) ?? 0));
+  const seconds = (endedAt - startedAt) / MS_PER_SECOND;
+  return {
+    people: people.length,
+    seconds,
+    linkedPerSecond: people.length / seconds,
+    reconcilesPerSecond: reconcilesBetween(running.workers, startedAt, endedAt) / seconds,
+    floorPerSecond: people.length / ((lastArrival - startedAt) / MS_PER_SECOND),
+    cpu,
+  };
+}

@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/*
+ * What the machine is doing, read from /proc: CPU time per process group over a window (which
+ * service saturates) and a process's peak resident set (VmHWM).
+ */
+
+/** Kernel clock ticks per second (USER_HZ), 100 on every Linux this runs on. */
+const TICKS_PER_SECOND = 100;
+const KIB = 1024;
+/** /proc/<pid>/stat fields after the command: utime and stime are the 14th and 15th of the line. */
+const UTIME_AFTER_COMM = 11;
+
+export interface CpuSnapshot {
+  readonly at: number;
+  /** CPU seconds per pid, with the command name. */
+  readonly byPid: ReadonlyMap<number, { comm: string; seconds: number }>;
+}
+
+export function snapshotCpu(): CpuSnapshot {
+  const byPid = new Map<number, { comm: string; seconds: number }>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const fields = stat.slice(close + 2).split(' ');
+      const ticks = Number(fields[UTIME_AFTER_COMM]) + Number(fields[UTIME_AFTER_COMM + 1]);
+      byPid.set(pid, { comm, seconds: ticks / TICKS_PER_SECOND });
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return { at: performance.now(), byPid };
+}
+
+/**
+ * Average cores used per group between two snapshots (1.0 = one core busy all the time). `names`
+ * labels known pids (the idsync children, the bench itself); other processes are grouped by command.
+ */
+export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, names: ReadonlyMap<number, string>): Record<string, number> {
+  const seconds = (after.at - before.at) / 1_000;
+  const usage: Record<string, number> = {};
+  for (const [pid, now] of after.byPid) {
+    const spent = now.seconds - (before.byPid.get(pid)?.seconds ?? 0);
+    if (spent <= 0) continue;
+    const group = names.get(pid) ?? groupOf(now.comm);
+    usage[group] = (usage[group] ?? 0) + spent / seconds;
+  }
+  return Object.fromEntries(Object.entries(usage).sort(([, left], [, right]) => right - left).map(([group, cores]) => [group, Number(cores.toFixed(2))]));
+}
+
+function groupOf(comm: string): string {
+  if (comm === 'java') return 'mongo-java-server';
+  if (comm.startsWith('postgres')) return 'postgres';
+  if (comm.startsWith('redis')) return 'redis';
+  return 'other';
+}
+
+/** Peak resident set of a live process in MiB (VmHWM), or NaN when it is gone. */
+export function peakRssMiB(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) / KIB : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export interface MachineInfo {
+  readonly cpus: number;
+  readonly cpuModel: string;
+  readonly memoryGiB: number;
+  readonly node: string;
+  readonly platform: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    cpus: os.availableParallelism(),
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    memoryGiB: Number((os.totalmem() / KIB ** 3).toFixed(1)),
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+  };
+}
