@@ -1,3 +1,5 @@
+import type { PersonRecord } from '../../src/platforms/person-record.ts';
+import type { PlatformAdapter } from '../../src/platforms/platform-adapter.ts';
 import type { CommandStartedEvent, Db, MongoClient } from 'mongodb';
 import type { Pool } from 'pg';
 import { vi } from 'vitest';
@@ -87,4 +89,18 @@ export async function openTestBookmaster(): Promise<TestBookmaster> {
       await database.drop();
     },
   };
+}
+
+/** The record with `id`, which the test knows exists: a missing one fails the test right there. */
+export async function readExisting(adapter: PlatformAdapter, id: string): Promise<PersonRecord> {
+  const record = await adapter.get(id);
+  if (record === null) throw new Error(`no ${adapter.platform} record ${id}`);
+  return record;
+}
+
+const DATA_COMMANDS = new Set(['find', 'getMore', 'update', 'findAndModify', 'aggregate', 'insert', 'delete']);
+
+/** The data commands (reads and writes, not handshakes or pings) a test MongoDB client has sent. */
+export function dataCommands(mongo: TestMongo): string[] {
+  return mongo.commands.names().filter((name) => DATA_COMMANDS.has(name));
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBookmasterAdapter } from '../../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
-import { openTestBookmaster } from '../../support/platform-fixtures.ts';
+import { openTestBookmaster, readExisting } from '../../support/platform-fixtures.ts';
 import type { TestBookmaster } from '../../support/platform-fixtures.ts';
 import { insertBookmasterUser, newBookmasterId, newObjectId, newUuid, rawBookmasterRow } from '../../support/platform-seeders.ts';
 
@@ -21,11 +21,7 @@ describe('Bookmaster adapter: writing links and scanning', () => {
     await bookmaster.drop();
   });
 
-  async function read(id: string): Promise<PersonRecord> {
-    const record = await adapter.get(id);
-    if (record === null) throw new Error(`no Bookmaster user ${id}`);
-    return record;
-  }
+  const read = (id: string) => readExisting(adapter, id);
 
   async function storedText(id: string): Promise<string | undefined> {
     const { rows } = await bookmaster.pool.query<{ text: string }>('select external_ids::text as text from users where id = $1', [id]);

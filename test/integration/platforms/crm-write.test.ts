@@ -3,11 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCrmAdapter } from '../../../src/platforms/crm/crm-adapter.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
-import { openTestMongo } from '../../support/platform-fixtures.ts';
+import { dataCommands, openTestMongo, readExisting } from '../../support/platform-fixtures.ts';
 import type { TestMongo } from '../../support/platform-fixtures.ts';
 import { insertCrmUser, newBookmasterId, newObjectId, newUuid, PASSWORD_HASH, rawDocument } from '../../support/platform-seeders.ts';
-
-const DATA_COMMANDS = new Set(['find', 'getMore', 'update', 'findAndModify', 'aggregate', 'insert', 'delete']);
 
 describe('CRM adapter: writing links and scanning', () => {
   let mongo: TestMongo;
@@ -22,13 +20,8 @@ describe('CRM adapter: writing links and scanning', () => {
     await mongo.drop();
   });
 
-  async function read(id: string): Promise<PersonRecord> {
-    const record = await adapter.get(id);
-    if (record === null) throw new Error(`no CRM user ${id}`);
-    return record;
-  }
+  const read = (id: string) => readExisting(adapter, id);
 
-  const dataCommands = () => mongo.commands.names().filter((name) => DATA_COMMANDS.has(name));
 
   it('sets links, keeping supabaseId equal to externalIds.supabase, foreign keys and every other field', async () => {
     const [omnistack, supabase, bookmaster] = [newObjectId(), newUuid(), newBookmasterId()];
@@ -70,7 +63,7 @@ describe('CRM adapter: writing links and scanning', () => {
     mongo.commands.clear();
 
     expect(await adapter.writeLinks(record, { set: { supabase }, unset: ['bookmaster'] })).toBe('written');
-    expect(dataCommands()).toEqual([]);
+    expect(dataCommands(mongo)).toEqual([]);
   });
 
   it('answers stale and changes nothing when the links changed since the read', async () => {
@@ -119,7 +112,7 @@ describe('CRM adapter: writing links and scanning', () => {
     });
     const omnistack = newObjectId();
     await expect(adapter.writeLinks(record, { set: { omnistack }, unset: ['omnistack'] })).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_CHANGE' });
-    expect(dataCommands()).toEqual([]);
+    expect(dataCommands(mongo)).toEqual([]);
   });
 
   it.each([
@@ -136,7 +129,7 @@ describe('CRM adapter: writing links and scanning', () => {
 
     expect(batches.every((batch) => batch.length <= batchSize)).toBe(true);
     expect(batches.flat().map((record) => record.id).sort()).toEqual(ids.sort());
-    expect(dataCommands()).toHaveLength(roundTrips);
+    expect(dataCommands(mongo)).toHaveLength(roundTrips);
     expect(JSON.stringify(batches)).not.toContain(PASSWORD_HASH);
   });
 });
