@@ -1,6 +1,6 @@
 import type { Platform } from '../ids/index.ts';
 import type { Adapters } from '../reconcile/gather.ts';
-import { claimsOf } from '../reconcile/gather.ts';
+import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { PersonEvaluation } from './audit-model.ts';
 import { evaluatePerson } from './evaluate.ts';

@@ -1,7 +1,7 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import { claimsOf } from '../reconcile/gather.ts';
+import { claimsOf } from '../platforms/person-record.ts';
 import { compareRecords, recordKeyOf } from '../reconcile/plan/order.ts';
 import type { GatheredRecord } from '../reconcile/plan-model.ts';
 import type { PersonGroup } from './audit-model.ts';

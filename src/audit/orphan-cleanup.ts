@@ -1,7 +1,7 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Links, Platform } from '../ids/index.ts';
 import type { LinkChange, PersonRecord } from '../platforms/person-record.ts';
-import { claimsOf } from '../reconcile/plan/patches.ts';
+import { claimedIds } from '../platforms/person-record.ts';
 import type { PersonEvaluation } from './audit-model.ts';
 
 /** A claim on a record that no longer exists (the planner's orphan finding). */
@@ -65,7 +65,7 @@ function removalFor(personKey: string, record: PersonRecord, orphans: readonly O
   for (const platform of PLATFORMS) {
     const gone = orphans.filter((reference) => reference.claimedPlatform === platform);
     if (gone.length === 0) continue;
-    const existing = [...new Set(claimsOf(record, platform))].filter((id) => !gone.some((reference) => reference.claimedId === id));
+    const existing = [...new Set(claimedIds(record, platform))].filter((id) => !gone.some((reference) => reference.claimedId === id));
     if (existing.length > 1) continue;
     const [kept] = existing;
     if (kept === undefined) unset.push(platform);

@@ -91,10 +91,6 @@ export function requireEmailQuery(value: unknown): string {
   return normalized;
 }
 
-/** Whether a record claims (`platform`, `id`): as its one link or as one of its extra ids. */
-export function claims(record: PersonRecord, platform: Platform, id: string): boolean {
-  return record.links[platform] === id || (record.extraLinks[platform]?.includes(id) ?? false);
-}
 
 /** The batch size of a scan; InvalidInputError IDSYNC_ERR_INVALID_BATCH_SIZE when out of range. */
 export function requireBatchSize(value: unknown): number {

@@ -2,9 +2,10 @@ import { ObjectId } from 'mongodb';
 import type { Collection, Document, Filter } from 'mongodb';
 import { parsePlatform, requireRawId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
-import { claims, requireBatchSize, requireEmailQuery } from './adapter-support.ts';
+import { requireBatchSize, requireEmailQuery } from './adapter-support.ts';
 import { cursorBatches, EXACT_READ } from './mongo-link-fields.ts';
 import { emailPattern } from './mongo-patterns.ts';
+import { claims } from './person-record.ts';
 import type { PersonRecord } from './person-record.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 

@@ -1,4 +1,5 @@
-import type { EntryMalformedReason, Links, Platform } from '../ids/index.ts';
+import { PLATFORMS } from '../ids/index.ts';
+import type { EntryMalformedReason, Links, Platform, RecordKey } from '../ids/index.ts';
 
 /** A link field entry that could not be read as an ID: a finding, never copied anywhere. */
 export interface UnreadableLink {
@@ -46,4 +47,20 @@ export interface PersonRecord {
 export interface LinkChange {
   readonly set: Links;
   readonly unset: readonly Platform[];
+}
+
+/** The ids a record claims for one platform: its link, then its extra (conflicting) ids. */
+export function claimedIds(record: PersonRecord, platform: Platform): string[] {
+  const link = record.links[platform];
+  return [...(link === undefined ? [] : [link]), ...(record.extraLinks[platform] ?? [])];
+}
+
+/** Every record a record claims, in PLATFORMS order. */
+export function claimsOf(record: PersonRecord): RecordKey[] {
+  return PLATFORMS.flatMap((platform) => claimedIds(record, platform).map((id) => ({ platform, id })));
+}
+
+/** Whether `record` claims (`platform`, `id`), as its link or as an extra id. */
+export function claims(record: PersonRecord, platform: Platform, id: string): boolean {
+  return claimedIds(record, platform).includes(id);
 }

@@ -1,6 +1,7 @@
 import { IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
+import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
 import type { GatheredRecord } from './plan-model.ts';
@@ -117,15 +118,4 @@ class GatherState {
   absentKeys(): RecordKey[] {
     return [...this.#absent.values()];
   }
-}
-
-/** Every id a record claims: its links and its extra (conflicting) links. */
-export function claimsOf(record: PersonRecord): RecordKey[] {
-  const claims: RecordKey[] = [];
-  for (const platform of PLATFORMS) {
-    const link = record.links[platform];
-    if (link !== undefined) claims.push({ platform, id: link });
-    for (const extra of record.extraLinks[platform] ?? []) claims.push({ platform, id: extra });
-  }
-  return claims;
 }

@@ -2,7 +2,6 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Pool } from 'pg';
 import { parsePlatform, requireRawId, TOLERATED_PREFIXES } from '../../ids/index.ts';
 import {
-  claims,
   invalidSnapshot,
   requireBatchSize,
   requireEmailQuery,
@@ -10,6 +9,7 @@ import {
   requireOwnRecord,
 } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
+import { claims } from '../person-record.ts';
 import type { LinkChange, PersonRecord } from '../person-record.ts';
 import type { PlatformAdapter, ScanOptions, WriteOutcome } from '../platform-adapter.ts';
 import { BOOKMASTER_COLUMNS, isBookmasterSnapshot, parseExternalIds, toBookmasterRecord } from './bookmaster-record.ts';

@@ -1,8 +1,8 @@
 import { PLATFORMS } from '../../ids/index.ts';
 import type { Platform, RecordKey } from '../../ids/index.ts';
+import { claimedIds } from '../../platforms/person-record.ts';
 import type { PersonRecord } from '../../platforms/person-record.ts';
 import type { Finding } from '../plan-model.ts';
-import { claimsOf } from './patches.ts';
 import { recordKeyOf } from './order.ts';
 
 type OrphanFinding = Extract<Finding, { kind: 'orphan' }>;
@@ -24,7 +24,7 @@ export function absentKeys(absent: readonly RecordKey[], origin: RecordKey, reco
 export function orphanFindings(records: readonly PersonRecord[], absent: ReadonlySet<string>): OrphanFinding[] {
   return records.flatMap((record) =>
     PLATFORMS.flatMap((claimedPlatform) =>
-      [...new Set(claimsOf(record, claimedPlatform))]
+      [...new Set(claimedIds(record, claimedPlatform))]
         .filter((claimedId) => absent.has(recordKeyOf(claimedPlatform, claimedId)))
         .map((claimedId): OrphanFinding => ({
           kind: 'orphan',

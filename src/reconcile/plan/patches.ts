@@ -1,5 +1,6 @@
 import { PLATFORMS } from '../../ids/index.ts';
 import type { Links, Platform } from '../../ids/index.ts';
+import { claimedIds } from '../../platforms/person-record.ts';
 import type { PersonRecord } from '../../platforms/person-record.ts';
 import type { DecisionRule, LinkPatch } from '../plan-model.ts';
 import type { Member } from './members.ts';
@@ -59,18 +60,12 @@ function needsSet(record: PersonRecord, platform: Platform, id: string): boolean
 function loserPatch(loser: PersonRecord, members: Members): LinkPatch | null {
   const unset = PLATFORMS.filter((platform) => {
     const target = members.get(platform);
-    return target !== undefined && platform !== loser.platform && claimsOf(loser, platform).includes(target.record.id);
+    return target !== undefined && platform !== loser.platform && claimedIds(loser, platform).includes(target.record.id);
   });
   if (unset.length === 0) return null;
   const rules: Partial<Record<Platform, DecisionRule>> = {};
   for (const platform of unset) rules[platform] = 'newest-wins';
   return { record: loser, set: {}, unset, rules };
-}
-
-/** Every id a record claims for a platform: its link, then its extra ids. */
-export function claimsOf(record: PersonRecord, platform: Platform): string[] {
-  const link = record.links[platform];
-  return [...(link === undefined ? [] : [link]), ...(record.extraLinks[platform] ?? [])];
 }
 
 function linkRule(left: DecisionRule, right: DecisionRule): DecisionRule {

@@ -1,6 +1,7 @@
 import { PLATFORMS } from '../../../src/ids/index.ts';
 import type { Platform } from '../../../src/ids/index.ts';
-import { claims, normalizeStoredEmail } from '../../../src/platforms/adapter-support.ts';
+import { normalizeStoredEmail } from '../../../src/platforms/adapter-support.ts';
+import { claims } from '../../../src/platforms/person-record.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
 import type { Adapters } from '../../../src/reconcile/gather.ts';
