@@ -1,10 +1,8 @@
 import type { Job } from 'bullmq';
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { createLedger } from '../src/ledger/ledger.ts';
 import type { Logger } from '../src/logging/logger.ts';
-import { createQueues } from '../src/queues/queues.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 import { createAuditProcessor } from './audit-processor.ts';
@@ -32,10 +30,8 @@ export function createMaintenanceProcessor(deps: MaintenanceDependencies, config
 export interface MaintenanceStartOptions {
   readonly adapters: Adapters;
   readonly ledgerPool: Pool;
-  /** The shared Redis client (as the worker runner uses). */
-  readonly connection: Redis;
-  /** Redis key prefix of the queues. Default: 'idsync'. */
-  readonly prefix?: string;
+  /** The process's queues (the caller owns and closes them). */
+  readonly queues: Queues;
   readonly logger: Logger;
   /** Whether a driver error may pass on retry. Default: never. */
   readonly isRetryable?: (error: unknown) => boolean;
@@ -46,23 +42,15 @@ export interface MaintenanceStartOptions {
 export interface Maintenance {
   /** Hand these to startWorkers (one worker on the maintenance queue). */
   readonly processors: { readonly maintenance: Processor };
-  readonly queues: Queues;
-  /** Closes the queues this opened; call after the workers have stopped. Safe to call twice. */
-  close(): Promise<void>;
 }
 
 /**
  * Everything the maintenance queue needs on a worker process: the schedules (upserted, so a restart
- * leaves one of each) and the processor. The caller starts the worker and closes this after it.
+ * leaves one of each) and the processor. The caller starts the worker.
  */
 export async function startMaintenance(options: MaintenanceStartOptions, config: MaintenanceConfig): Promise<Maintenance> {
-  const queues = createQueues({ connection: options.connection, prefix: options.prefix });
-  try {
-    if (options.schedule ?? true) await ensureSchedules(queues, config);
-  } catch (error) {
-    await queues.close();
-    throw error;
-  }
+  const { queues } = options;
+  if (options.schedule ?? true) await ensureSchedules(queues, config);
   const deps: MaintenanceDependencies = {
     adapters: options.adapters,
     ledgerPool: options.ledgerPool,
@@ -71,5 +59,5 @@ export async function startMaintenance(options: MaintenanceStartOptions, config:
     logger: options.logger,
     isRetryable: options.isRetryable,
   };
-  return { processors: { maintenance: createMaintenanceProcessor(deps, config) }, queues, close: () => queues.close() };
+  return { processors: { maintenance: createMaintenanceProcessor(deps, config) } };
 }

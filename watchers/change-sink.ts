@@ -2,6 +2,7 @@ import { formatRecordKey, PLATFORMS } from '../src/ids/index.ts';
 import type { Platform, RecordKey } from '../src/ids/index.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { Logger } from '../src/logging/logger.ts';
+import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 
@@ -46,12 +47,8 @@ export interface ChangeSinkOptions {
   kind?: 'user' | 'client';
 }
 
-/**
- * The job payload's bound on a trigger position (src/queues/job-payloads.ts); a longer one would
- * make the job fail validation, so it is cut (the position is provenance, not an address).
- */
-const MAX_POSITION_CHARS = 4_096;
 
+/** A position longer than the job payload allows is cut: it is provenance, not an address. */
 export function changeTrigger(source: string, position: string): Trigger {
   const bounded = position.length > MAX_POSITION_CHARS ? `${position.slice(0, MAX_POSITION_CHARS - 1)}…` : position;
   return { type: 'change-event', source, position: bounded };

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/load-config.ts';
 import type { Logger } from '../src/logging/logger.ts';
-import { createQueues } from '../src/queues/queues.ts';
+import type { Queues } from '../src/queues/queues.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 import { createChangeSink } from './change-sink.ts';
 import type { ChangeSink } from './change-sink.ts';
@@ -25,6 +25,8 @@ export interface StartWatchersOptions {
   /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
   readonly clientAdapters?: Adapters;
   readonly logger: Logger;
+  /** The process's queues (the caller owns and closes them). */
+  readonly queues: Queues;
   /** Pause after a poll of a quiet change stream, in ms. Default: 100. */
   idlePollMs?: number;
   /** Pause after a watcher fails, doubled each further failure, in ms. Default: 500. */
@@ -58,7 +60,7 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   const { config, dependencies, logger } = options;
   const redis = dependencies.redis.client;
   const prefix = config.redis.queuePrefix;
-  const queues = createQueues({ connection: redis, prefix });
+  const { queues } = options;
   const shared: Shared = {
     options,
     sink: createChangeSink({ queues, adapters: options.adapters, logger }),
@@ -78,7 +80,6 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   const close = async () => {
     stop.abort();
     await Promise.allSettled(loops);
-    await queues.close();
     logger.info({ sources: names }, 'watchers stopped');
   };
   return { sources: names, owner, close: () => (closing ??= close()) };

@@ -5,24 +5,26 @@ import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import type { Queues } from '../queues/queues.ts';
 import { observeWorkers } from '../metrics/observe.ts';
 import { createAdapters, createClientAdapters, isRetryable } from './adapters.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 
 export interface WorkerRole {
-  /** Lets the jobs in flight finish, then closes the queues. Safe to call more than once. */
+  /** Lets the jobs in flight finish. Safe to call more than once. */
   close(): Promise<void>;
 }
 
 /** The workers role: reconcile workers, and one maintenance worker with the audit and cleanup schedules. */
-export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, metrics: Metrics): Promise<WorkerRole> {
+export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<WorkerRole> {
+  const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = createAdapters(dependencies);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
   const reconcile = createReconcileProcessor({ adapters, clientAdapters: createClientAdapters(dependencies), ledger, logger }, config, { metrics });
   const reconcileWorkers = startWorkers({ reconcile }, ledger, logger, connection);
-  const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, logger, ...connection }, config);
+  const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
   observeWorkers([...reconcileWorkers.workers, ...maintenanceWorkers.workers], metrics);
@@ -33,7 +35,6 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
         [
           ['reconcile workers', () => reconcileWorkers.close()],
           ['maintenance workers', () => maintenanceWorkers.close()],
-          ['maintenance queues', () => maintenance.close()],
         ],
         logger,
       )),

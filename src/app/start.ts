@@ -49,8 +49,8 @@ export async function startIdsync(config: Config, logger: Logger, options: Start
   try {
     await migrateLedger(dependencies.ledger.pool, logger);
     if (config.env !== 'production' && dependencies.bookmaster) await ensureBookmasterDevSchema(dependencies.bookmaster.pool);
-    if (runs('workers')) parts.workers = await startWorkerRole(config, dependencies, logger, metrics);
-    if (runs('watchers')) parts.watchers = startWatchers({ config, dependencies, adapters: createAdapters(dependencies), clientAdapters: createClientAdapters(dependencies), logger, onChangeEvent: (source) => metrics.changeEventReceived(source) });
+    if (runs('workers')) parts.workers = await startWorkerRole(config, dependencies, logger, { queues, metrics });
+    if (runs('watchers')) parts.watchers = startWatchers({ config, dependencies, adapters: createAdapters(dependencies), clientAdapters: createClientAdapters(dependencies), logger, queues, onChangeEvent: (source) => metrics.changeEventReceived(source) });
     if (runs('http')) parts.http = await startHttp(config, dependencies, logger, { queues, metrics });
   } catch (error) {
     await shutdown(parts, logger);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseRecordKey, PLATFORMS } from '../ids/index.ts';
 
 /** Bounds what one event or command may carry: a payload is never the place for bulk data. */
-const MAX_POSITION_CHARS = 4_096;
+export const MAX_POSITION_CHARS = 4_096;
 const MAX_NAME_CHARS = 200;
 const MAX_EMAIL_CHARS = 254;
 

@@ -72,13 +72,12 @@ describe('ensureSchedules', () => {
 
   it('startMaintenance upserts the schedules on every start and returns the maintenance processor', async () => {
     const config = testConfig();
-    const options = { adapters: {}, ledgerPool: {} as Pool, connection: redis, prefix, logger: createLogger({ level: 'silent' }) };
-    const first = await startMaintenance(options, config);
-    const second = await startMaintenance(options, config);
+    const options = { adapters: {}, ledgerPool: {} as Pool, logger: createLogger({ level: 'silent' }) };
+    await startMaintenance({ ...options, queues: start() }, config);
+    const queues = start();
+    const second = await startMaintenance({ ...options, queues }, config);
     expect(typeof second.processors.maintenance).toBe('function');
-    expect(await second.queues.byName.maintenance.getJobSchedulersCount()).toBe(2);
-    await first.close();
-    await second.close();
+    expect(await queues.byName.maintenance.getJobSchedulersCount()).toBe(2);
   });
 
   it('is a config error at load time too', () => {

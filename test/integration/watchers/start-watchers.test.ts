@@ -44,6 +44,7 @@ describe('startWatchers', () => {
       dependencies: { redis: { client: fixture.redis }, crm: crm.connection, omnistack: omnistack.connection, bookmaster: bookmaster.connection },
       adapters: { crm: createCrmAdapter(crm.db), omnistack: createOmnistackAdapter(omnistack.db), bookmaster: createBookmasterAdapter(bookmaster.pool) },
       logger: fixture.logger,
+      queues: fixture.queues,
       idlePollMs: 20,
     });
     expect(runner.sources).toEqual(['crm.User', 'crm.Client', 'omnistack.users', 'omnistack.clients', 'bookmaster.users']);
