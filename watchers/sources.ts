@@ -6,6 +6,7 @@ import { CRM_USERS_COLLECTION } from '../src/platforms/crm/crm-record.ts';
 import { OMNISTACK_USERS_COLLECTION } from '../src/platforms/omnistack/omnistack-record.ts';
 import type { MongoSource } from './mongo-source.ts';
 import type { PostgresSource } from './pg-watcher.ts';
+import type { RealtimeSource } from './realtime-watcher.ts';
 
 /** Prisma's collection name for the CRM's `Client` model (SPEC §2). */
 export const CRM_CLIENTS_COLLECTION = 'Client';
@@ -20,13 +21,17 @@ export interface WatcherConnections {
   readonly supabaseDb?: { readonly pool: Pool };
 }
 
-export type WatchedSource = { readonly transport: 'mongo'; readonly source: MongoSource } | { readonly transport: 'postgres'; readonly source: PostgresSource };
+export type WatchedSource =
+  | { readonly transport: 'mongo'; readonly source: MongoSource }
+  | { readonly transport: 'postgres'; readonly source: PostgresSource }
+  | { readonly transport: 'realtime'; readonly source: RealtimeSource };
 
 export type WatcherConfig = Pick<Config, 'platforms' | 'supabase' | 'bookmaster' | 'watch'>;
 
 /**
  * Every source this configuration watches: the CRM's and OmniStack's user and client collections,
- * Bookmaster's users table and, with SUPABASE_WATCH=replication, Supabase's `auth.users`.
+ * Bookmaster's users table and Supabase's `auth.users`: through logical replication with
+ * SUPABASE_WATCH=replication, through Realtime with SUPABASE_WATCH=realtime.
  */
 export function describeSources(config: WatcherConfig, connections: WatcherConnections, logger: Logger): WatchedSource[] {
   const sources: WatchedSource[] = [];
@@ -45,15 +50,21 @@ export function describeSources(config: WatcherConfig, connections: WatcherConne
     // The ERP's table as its adapter knows it (src/platforms/bookmaster), in the default schema.
     sources.push(postgresSource(config, 'bookmaster', { schema: 'public', name: 'users' }, config.bookmaster.dbUrl, bookmaster));
   }
-  const supabase = connections.supabaseDb?.pool;
-  if (uses('supabase') && supabase) {
-    if (config.supabase.watch === 'replication') {
-      sources.push(postgresSource(config, 'supabase', { schema: 'auth', name: 'users' }, config.supabase.dbUrl, supabase));
-    } else {
-      logger.warn({ platform: 'supabase', watch: config.supabase.watch }, 'Supabase changes are not watched; they reach idsync through audits and backfills');
-    }
-  }
+  if (uses('supabase')) sources.push(...supabaseSources(config, connections, logger));
   return sources;
+}
+
+const SUPABASE_USERS = { schema: 'auth', name: 'users' } as const;
+
+function supabaseSources(config: WatcherConfig, connections: WatcherConnections, logger: Logger): WatchedSource[] {
+  const { watch, url, serviceRoleKey, dbUrl } = config.supabase;
+  const pool = connections.supabaseDb?.pool;
+  if (watch === 'replication' && pool) return [postgresSource(config, 'supabase', SUPABASE_USERS, dbUrl, pool)];
+  if (watch === 'realtime') {
+    return [{ transport: 'realtime', source: { name: 'supabase.auth.users', platform: 'supabase', table: SUPABASE_USERS, url, serviceRoleKey } }];
+  }
+  logger.warn({ platform: 'supabase', watch }, 'Supabase changes are not watched; they reach idsync through audits and backfills');
+  return [];
 }
 
 function postgresSource(config: WatcherConfig, platform: 'bookmaster' | 'supabase', table: PostgresSource['table'], url: string, pool: Pool): WatchedSource {

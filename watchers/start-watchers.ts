@@ -13,6 +13,7 @@ import { runAsLeader } from './leadership.ts';
 import type { LeaderWork } from './leadership.ts';
 import { mongoWatcher } from './mongo-watcher.ts';
 import { postgresWatcher } from './pg-watcher.ts';
+import { realtimeWatcher } from './realtime-watcher.ts';
 import { describeSources } from './sources.ts';
 import type { WatchedSource, WatcherConfig, WatcherConnections } from './sources.ts';
 
@@ -87,6 +88,16 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
 
 function workFor(watched: WatchedSource, lease: Lease, shared: Shared): LeaderWork {
   const { config, logger } = shared.options;
+  if (watched.transport === 'realtime') {
+    return realtimeWatcher({
+      source: watched.source,
+      sink: shared.sink,
+      queues: shared.options.queues,
+      logger,
+      joinTimeoutMs: config.connectTimeoutMs,
+      onChangeEvent: shared.options.onChangeEvent,
+    });
+  }
   if (watched.transport === 'postgres') {
     return postgresWatcher({
       source: watched.source,

@@ -20,3 +20,10 @@ export class ReplicationEndedError extends IdsyncError {
     super('IDSYNC_ERR_REPLICATION_ENDED', `the replication connection of ${source} ended`, { cause, retryable: true });
   }
 }
+
+/** The Realtime channel stopped listening (closed, errored, timed out, or the server refused the listener). */
+export class RealtimeChannelError extends IdsyncError {
+  constructor(source: string, state: string, detail?: string) {
+    super('IDSYNC_ERR_REALTIME_CHANNEL', `the Realtime channel of ${source} is ${state}${detail ? `: ${detail}` : ''}`, { retryable: true });
+  }
+}

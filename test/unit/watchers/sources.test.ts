@@ -39,10 +39,17 @@ describe('the watched sources', () => {
     expect(sourcesFor({ PLATFORMS: 'crm,bookmaster' }).names).toEqual(['crm.User', 'crm.Client', 'bookmaster.users']);
   });
 
-  it.each(['realtime', 'off'])('does not watch Supabase with SUPABASE_WATCH=%s, and says so', (watch) => {
-    const { names, lines } = sourcesFor({ PLATFORMS: 'supabase,bookmaster', SUPABASE_WATCH: watch });
+  it('does not watch Supabase with SUPABASE_WATCH=off, and says so', () => {
+    const { names, lines } = sourcesFor({ PLATFORMS: 'supabase,bookmaster', SUPABASE_WATCH: 'off' });
     expect(names).toEqual(['bookmaster.users']);
     expect(lines.join('')).toContain('Supabase changes are not watched');
+  });
+
+  it('watches Supabase’s auth.users through Realtime with SUPABASE_WATCH=realtime, under the same source name (one lease)', () => {
+    const config = loadConfig({ NODE_ENV: 'test', PLATFORMS: 'supabase', SUPABASE_WATCH: 'realtime', SUPABASE_URL: 'https://project.supabase.example' });
+    const sources = describeSources(config, {}, createLogger({ level: 'silent' }));
+    expect(sources.map((watched) => [watched.transport, watched.source.name])).toEqual([['realtime', 'supabase.auth.users']]);
+    expect(sources[0]?.transport === 'realtime' && sources[0].source.url).toBe('https://project.supabase.example');
   });
 
   it('names slots and publications after REPLICATION_SLOT_PREFIX', () => {
