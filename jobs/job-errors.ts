@@ -10,12 +10,18 @@ export function invalidPayload(error: z.ZodError): UnrecoverableError {
 
 /**
  * BullMQ retries any error but UnrecoverableError. An IdsyncError that says it is not retryable
- * (bad input, a person too large to gather) becomes one, so it fails once instead of eight times.
+ * (bad input, a person too large to gather) becomes one, so it fails once instead of eight times;
+ * the platform it names (if any) stays on it for the sync error log.
  */
 export function toJobError(error: unknown, isRetryable: (error: unknown) => boolean): unknown {
   if (error instanceof UnrecoverableError) return error;
-  if (error instanceof IdsyncError) return error.retryable ? error : new UnrecoverableError(`${error.code}: ${error.message}`);
+  if (error instanceof IdsyncError) return error.retryable ? error : withPlatformOf(error, new UnrecoverableError(`${error.code}: ${error.message}`));
   return isRetryable(error) ? error : new UnrecoverableError(error instanceof Error ? error.message : String(error));
+}
+
+function withPlatformOf(source: Error, target: UnrecoverableError): UnrecoverableError {
+  const platform: unknown = (source as { platform?: unknown }).platform;
+  return typeof platform === 'string' ? Object.assign(target, { platform }) : target;
 }
 
 /** The stable code of an error for the ledger's sync error log. */

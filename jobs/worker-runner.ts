@@ -80,11 +80,15 @@ async function recordFailure({ queue, job, error, isRetryable }: Failure, ledger
   }
 }
 
-/** The record a job names, only when it is a valid one: job data is input like any other. */
+/**
+ * The record a job names (`platform` and `id`, or a profile job's `crmId`), only when it is a valid
+ * one: job data is input like any other.
+ */
 function personKeyOf(job: Job | undefined): string | null {
-  const data = (job?.data ?? {}) as { platform?: unknown; id?: unknown };
+  const data = (job?.data ?? {}) as { platform?: unknown; id?: unknown; crmId?: unknown };
+  const named = data.crmId === undefined ? `${String(data.platform)}:${String(data.id)}` : `crm:${String(data.crmId)}`;
   try {
-    return formatRecordKey(parseRecordKey(`${String(data.platform)}:${String(data.id)}`));
+    return formatRecordKey(parseRecordKey(named));
   } catch {
     return null;
   }

@@ -8,7 +8,8 @@ import type { Adapters } from '../src/reconcile/gather.ts';
 
 /*
  * What every watcher does with a change: enqueue the deduplicated reconcile job of the record it
- * names. Each method resolves only once every job is in Redis, because the caller saves its
+ * names, and for a CRM user written (not deleted) the deduplicated `propagate profile` job too.
+ * Each method resolves only once every job is in Redis, because the caller saves its
  * checkpoint (resume token, LSN) right after: a rejection leaves the checkpoint where it was and the
  * events are delivered again (at-least-once; reconcile is idempotent).
  */
@@ -20,7 +21,10 @@ export interface RecordChange {
 }
 
 export interface ChangeSink {
-  /** Enqueues one reconcile per change (the queue deduplicates per record). Resolves with the count. */
+  /**
+   * Enqueues one reconcile per change (the queue deduplicates per record), and a profile job per
+   * CRM user when the sink's kind is 'user'. Resolves with the count of reconciles.
+   */
   reconcile(changes: readonly RecordChange[]): Promise<number>;
   /**
    * A record was deleted: enqueues a reconcile for each record, on every synced platform, that
@@ -29,8 +33,9 @@ export interface ChangeSink {
    */
   reconcileClaimers(deleted: RecordKey, trigger: Trigger): Promise<number>;
   /**
-   * Enqueues a reconcile for every record of `platform` (of the sink's kind): what a watcher does when it cannot
-   * tell which records changed (its history is gone, or an event names no record).
+   * Enqueues a reconcile for every record of `platform` (of the sink's kind), and for CRM users a
+   * profile job each: what a watcher does when it cannot tell which records changed (its history
+   * is gone, or an event names no record), so a missed name or email change is covered too.
    */
   backfill(platform: Platform, trigger: Trigger): Promise<number>;
 }
@@ -56,16 +61,23 @@ export function changeTrigger(source: string, position: string): Trigger {
 
 export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   const concurrency = options.concurrency ?? 64;
-  const enqueueAll = async (changes: readonly RecordChange[]): Promise<number> => {
-    const unique = new Map(changes.map((change) => [formatRecordKey(change.key), change]));
-    await forEachLimited([...unique.values()], concurrency, (change) => options.queues.enqueueReconcile(change.key, change.trigger, options.kind ?? 'user'));
-    return unique.size;
+  const kind = options.kind ?? 'user';
+  const { queues } = options;
+  /** `written`: the records themselves changed, so a CRM user's profile may have (not so for claimers). */
+  const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
+    const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
+    const tasks = unique.flatMap(({ key, trigger }) => [
+      () => queues.enqueueReconcile(key, trigger, kind),
+      ...(written && kind === 'user' && key.platform === 'crm' ? [() => queues.enqueuePropagateProfile(key.id, trigger)] : []),
+    ]);
+    await forEachLimited(tasks, concurrency, (task) => task());
+    return unique.length;
   };
   return {
-    reconcile: enqueueAll,
+    reconcile: (changes) => enqueueAll(changes),
     reconcileClaimers: async (deleted, trigger) => {
       const claimers = await findClaimers(options.adapters, deleted);
-      return enqueueAll(claimers.map((key) => ({ key, trigger })));
+      return enqueueAll(claimers.map((key) => ({ key, trigger })), false);
     },
     backfill: async (platform, trigger) => {
       const adapter = options.adapters[platform];

@@ -3,7 +3,9 @@ import { createCrmClientAdapter, createOmnistackClientAdapter } from '../platfor
 import { createCrmAdapter } from '../platforms/crm/crm-adapter.ts';
 import { isRetryableMongoError } from '../platforms/mongo-errors.ts';
 import { createOmnistackAdapter } from '../platforms/omnistack/omnistack-adapter.ts';
+import { createOmnistackProfileTarget } from '../platforms/omnistack/omnistack-profile.ts';
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
+import type { ProfileTargets } from '../platforms/profile-target.ts';
 import type { Adapters } from '../reconcile/gather.ts';
 import type { Dependencies } from './open-dependencies.ts';
 
@@ -25,6 +27,14 @@ export function createClientAdapters(dependencies: Dependencies): Adapters {
     ...(dependencies.crm ? { crm: createCrmClientAdapter(dependencies.crm.db) } : {}),
     ...(dependencies.omnistack ? { omnistack: createOmnistackClientAdapter(dependencies.omnistack.db) } : {}),
   };
+}
+
+/**
+ * The systems a CRM profile is propagated to (SPEC §5). Supabase gets its target with its adapter;
+ * until then the propagate job logs and skips Supabase links.
+ */
+export function createProfileTargets(dependencies: Dependencies): ProfileTargets {
+  return dependencies.omnistack ? { omnistack: createOmnistackProfileTarget(dependencies.omnistack.db) } : {};
 }
 
 /** Whether a failure of any system's driver may pass on retry. */

@@ -1,13 +1,15 @@
 import { startMaintenance } from '../../jobs/maintenance.ts';
+import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
 import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { createCrmProfileReader } from '../platforms/crm/crm-profile.ts';
 import type { Queues } from '../queues/queues.ts';
 import { observeWorkers } from '../metrics/observe.ts';
-import { createAdapters, createClientAdapters, isRetryable } from './adapters.ts';
+import { createAdapters, createClientAdapters, createProfileTargets, isRetryable } from './adapters.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 
@@ -16,14 +18,19 @@ export interface WorkerRole {
   close(): Promise<void>;
 }
 
-/** The workers role: reconcile workers, and one maintenance worker with the audit and cleanup schedules. */
+/**
+ * The workers role: reconcile and propagate workers (propagate when the CRM is synced: it is the
+ * profile's source), and one maintenance worker with the audit and cleanup schedules.
+ */
 export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<WorkerRole> {
   const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = createAdapters(dependencies);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
   const reconcile = createReconcileProcessor({ adapters, clientAdapters: createClientAdapters(dependencies), ledger, logger }, config, { metrics });
-  const reconcileWorkers = startWorkers({ reconcile }, ledger, logger, connection);
+  const crm = dependencies.crm;
+  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: createProfileTargets(dependencies), ledger, logger });
+  const reconcileWorkers = startWorkers({ reconcile, ...(propagate ? { propagate } : {}) }, ledger, logger, connection);
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
@@ -33,7 +40,7 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
     close: () =>
       (closing ??= runSteps(
         [
-          ['reconcile workers', () => reconcileWorkers.close()],
+          ['reconcile and propagate workers', () => reconcileWorkers.close()],
           ['maintenance workers', () => maintenanceWorkers.close()],
         ],
         logger,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseRecordKey, PLATFORMS } from '../ids/index.ts';
+import { parseRawId, parseRecordKey, PLATFORMS } from '../ids/index.ts';
 
 /** Bounds what one event or command may carry: a payload is never the place for bulk data. */
 export const MAX_POSITION_CHARS = 4_096;
@@ -29,6 +29,21 @@ export const reconcileJobSchema = z
   });
 
 export type ReconcileJobData = z.input<typeof reconcileJobSchema>;
+
+/**
+ * A `propagate profile` job names one CRM user (SPEC §5); the job reads the profile itself, so no
+ * email or name ever sits in Redis. The id goes through the ID codec like a reconcile job's.
+ */
+export const propagateProfileJobSchema = z
+  .object({ crmId: z.string().max(200), trigger: triggerSchema })
+  .transform((data, context) => {
+    const parsed = parseRawId('crm', data.crmId);
+    if (parsed.ok) return { crmId: parsed.id, trigger: data.trigger };
+    context.addIssue({ code: 'custom', path: ['crmId'], message: `not a crm id (${parsed.reason})` });
+    return z.NEVER;
+  });
+
+export type PropagateProfileJobData = z.input<typeof propagateProfileJobSchema>;
 
 /** A new staff member (SPEC §5, `create-staff-member`): what the API and `idsync staff create` take. */
 export const staffMemberSchema = z.strictObject({

@@ -1,10 +1,10 @@
 import { Queue } from 'bullmq';
 import type { DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { formatRecordKey } from '../ids/index.ts';
+import { formatRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
-import type { ReconcileJobData } from './job-payloads.ts';
+import type { PropagateProfileJobData, ReconcileJobData } from './job-payloads.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
 import type { QueueName } from './queue-names.ts';
 
@@ -18,11 +18,15 @@ export interface QueueOptions {
   backoffMs?: number;
   /** How long a reconcile waits for more events on the same record before it runs, in ms. Default: 50. */
   reconcileDebounceMs?: number;
+  /** The same for a CRM user's `propagate profile` job, in ms. Default: 50. */
+  propagateDebounceMs?: number;
 }
 
 export interface Queues {
   readonly byName: Readonly<Record<QueueName, Queue>>;
   enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: 'user' | 'client'): Promise<string | undefined>;
+  /** A `profile` job on `propagate` for one CRM user, deduplicated per CRM id. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
+  enqueuePropagateProfile(crmId: string, trigger: Trigger): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -43,6 +47,7 @@ export function createQueues(options: QueueOptions): Queues {
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: options.connection, prefix, defaultJobOptions })]),
   ) as Record<QueueName, Queue>;
   const debounceMs = options.reconcileDebounceMs ?? 50;
+  const propagateDebounceMs = options.propagateDebounceMs ?? 50;
   let closed: Promise<void> | undefined;
   return {
     byName,
@@ -54,6 +59,16 @@ export function createQueues(options: QueueOptions): Queues {
       const job = await byName.reconcile.add(kind, data, {
         delay: debounceMs,
         deduplication: { id: `${kind}:${formatRecordKey(key)}`, replace: true, keepLastIfActive: true },
+      });
+      return job.id;
+    },
+    enqueuePropagateProfile: async (crmId, trigger) => {
+      const data: PropagateProfileJobData = { crmId: requireRawId('crm', crmId), trigger };
+      // The reconcile's deduplication, keyed by the CRM id: a burst of edits is one job, and an edit
+      // made while the job runs is one follow-up job (the running one may have read the old profile).
+      const job = await byName.propagate.add('profile', data, {
+        delay: propagateDebounceMs,
+        deduplication: { id: `profile:${formatRecordKey({ platform: 'crm', id: data.crmId })}`, replace: true, keepLastIfActive: true },
       });
       return job.id;
     },

@@ -26,6 +26,13 @@ export interface EnqueuedJob {
   readonly trigger: { type: string; source?: string; position?: string };
 }
 
+/** A `propagate profile` job as enqueued: its name and payload. */
+export interface EnqueuedProfileJob {
+  readonly name: string;
+  readonly crmId: string;
+  readonly trigger: { type: string; source?: string; position?: string };
+}
+
 export interface RunningWatcher {
   stop(): Promise<void>;
 }
@@ -47,6 +54,8 @@ export interface WatcherFixture {
   /** Runs `work` behind `lease` as idsync does, until `stop`. */
   run(work: LeaderWork, source: string, lease: Lease): RunningWatcher;
   jobs(): Promise<EnqueuedJob[]>;
+  /** The propagate queue's jobs. */
+  profileJobs(): Promise<EnqueuedProfileJob[]>;
   /** Waits for a log line with this message (and these fields). */
   waitForLog(msg: string, fields?: Record<string, unknown>, timeoutMs?: number): Promise<Record<string, unknown>>;
   dispose(): Promise<void>;
@@ -89,10 +98,15 @@ export async function createWatcherFixture(): Promise<WatcherFixture> {
       const jobs: Job[] = await queues.byName.reconcile.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
       return jobs.map((job) => ({ name: job.name, ...(job.data as Omit<EnqueuedJob, 'name'>) }));
     },
+    profileJobs: async () => {
+      const jobs: Job[] = await queues.byName.propagate.getJobs(['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed']);
+      return jobs.map((job) => ({ name: job.name, ...(job.data as Omit<EnqueuedProfileJob, 'name'>) }));
+    },
     waitForLog: (msg, fields = {}, timeoutMs = 10_000) =>
       waitFor(`log line "${msg}"`, () => logs.find((entry) => matches(entry, msg, fields)), { timeoutMs }),
     dispose: async () => {
       await queues.byName.reconcile.obliterate({ force: true });
+      await queues.byName.propagate.obliterate({ force: true });
       await queues.close();
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);

@@ -118,6 +118,8 @@ describe('the MongoDB change-stream watcher', () => {
     expect(job.trigger).toMatchObject({ type: 'change-event', source: 'crm.User' });
     expect(await jobFor('omnistack', bystander)()).toBeUndefined();
     expect(await jobFor('crm', crmId)()).toBeUndefined();
+    // A deleted CRM user has no profile left to propagate.
+    expect(await fixture.profileJobs()).toEqual([]);
   });
 
   it('skips an event whose key is not an ObjectId, logs it without the value, and moves on', async () => {
@@ -145,6 +147,19 @@ describe('the MongoDB change-stream watcher', () => {
     const sweptOther = await jobFor('crm', other)();
     // Real MongoDB names the record, so only it is enqueued; the test server's sweep takes both.
     if (sweptOther) expect(sweptOther.trigger.position).toBe(job.trigger.position);
+    // A CRM user written is also a profile that may have changed: one propagate job for it.
+    const profile = await waitFor('the updated user’s profile job', async () => (await fixture.profileJobs()).find((entry) => entry.crmId === updated));
+    expect(profile).toEqual({ name: 'profile', crmId: updated, trigger: { type: 'change-event', source: 'crm.User', position: expect.stringContaining('_data') } });
+  });
+
+  it('enqueues no profile job for a change in another platform’s users', async () => {
+    const source: MongoSource = { name: 'omnistack.users', platform: 'omnistack', kind: 'user', collection: omnistack.db.collection('users') };
+    running = start(source);
+    await fixture.waitForLog('watching', { source: 'omnistack.users' });
+    const id = await insertOmnistackUser(omnistack.db);
+
+    await waitFor('the OmniStack user’s reconcile job', jobFor('omnistack', id));
+    expect(await fixture.profileJobs()).toEqual([]);
   });
 
   it('enqueues a client reconcile for a change in a client collection, and checkpoints it', async () => {
