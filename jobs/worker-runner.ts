@@ -18,6 +18,13 @@ export interface WorkerRunnerOptions {
   concurrency?: number;
   /** Whether an error that is no IdsyncError may succeed on retry. Default: always. */
   isRetryable?: (error: unknown) => boolean;
+  /**
+   * How long a job's lock lasts between renewals, in ms: a worker that dies holds its jobs this long
+   * before another worker takes them over as stalled. Default: 30000 (BullMQ's).
+   */
+  lockDurationMs?: number;
+  /** How often a worker looks for stalled jobs (their lock expired), in ms. Default: 30000 (BullMQ's). */
+  stalledIntervalMs?: number;
 }
 
 export interface WorkerRunner {
@@ -40,7 +47,13 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
         }
       },
       // The shared connection: BullMQ makes (and closes) its own blocking connection from it.
-      { connection: options.connection, prefix: options.prefix ?? 'idsync', concurrency: options.concurrency ?? 4 },
+      {
+        connection: options.connection,
+        prefix: options.prefix ?? 'idsync',
+        concurrency: options.concurrency ?? 4,
+        ...(options.lockDurationMs === undefined ? {} : { lockDuration: options.lockDurationMs }),
+        ...(options.stalledIntervalMs === undefined ? {} : { stalledInterval: options.stalledIntervalMs }),
+      },
     );
     worker.on('failed', (job, error) => void recordFailure({ queue, job, error, isRetryable }, ledger, logger));
     worker.on('error', (error) => logger.error({ queue, err: error }, 'worker error'));

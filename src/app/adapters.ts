@@ -1,11 +1,14 @@
 import { createBookmasterAdapter } from '../platforms/bookmaster/bookmaster-adapter.ts';
 import { createCrmClientAdapter, createOmnistackClientAdapter } from '../platforms/clients/client-adapters.ts';
+import { createCrmAccountOpener } from '../platforms/crm/crm-account.ts';
 import { createCrmAdapter } from '../platforms/crm/crm-adapter.ts';
 import { isRetryableMongoError } from '../platforms/mongo-errors.ts';
+import { createOmnistackAccountOpener } from '../platforms/omnistack/omnistack-account.ts';
 import { createOmnistackAdapter } from '../platforms/omnistack/omnistack-adapter.ts';
 import { createOmnistackProfileTarget } from '../platforms/omnistack/omnistack-profile.ts';
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import type { ProfileTargets } from '../platforms/profile-target.ts';
+import type { AccountOpeners } from '../platforms/staff-account.ts';
 import type { Adapters } from '../reconcile/gather.ts';
 import type { Dependencies } from './open-dependencies.ts';
 
@@ -35,6 +38,17 @@ export function createClientAdapters(dependencies: Dependencies): Adapters {
  */
 export function createProfileTargets(dependencies: Dependencies): ProfileTargets {
   return dependencies.omnistack ? { omnistack: createOmnistackProfileTarget(dependencies.omnistack.db) } : {};
+}
+
+/**
+ * The systems `create-staff-member` can open accounts in. Supabase gets its opener with its
+ * adapter; until then a deployment that syncs Supabase fails the job with IDSYNC_ERR_NOT_AVAILABLE.
+ */
+export function createAccountOpeners(dependencies: Dependencies): AccountOpeners {
+  return {
+    ...(dependencies.omnistack ? { omnistack: createOmnistackAccountOpener(dependencies.omnistack.db) } : {}),
+    ...(dependencies.crm ? { crm: createCrmAccountOpener(dependencies.crm.db) } : {}),
+  };
 }
 
 /** Whether a failure of any system's driver may pass on retry. */

@@ -1,15 +1,20 @@
 import { startMaintenance } from '../../jobs/maintenance.ts';
 import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
+import { createProvisionProcessor } from '../../jobs/provision-processor.ts';
 import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
+import type { Processor } from '../../jobs/worker-runner.ts';
 import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { createCrmProfileReader } from '../platforms/crm/crm-profile.ts';
+import type { QueueName } from '../queues/queue-names.ts';
 import type { Queues } from '../queues/queues.ts';
+import { reconcilePerson } from '../reconcile/reconcile-person.ts';
+import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
 import { observeWorkers } from '../metrics/observe.ts';
-import { createAdapters, createClientAdapters, createProfileTargets, isRetryable } from './adapters.ts';
+import { createAccountOpeners, createAdapters, createClientAdapters, createProfileTargets, isRetryable } from './adapters.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 
@@ -19,31 +24,46 @@ export interface WorkerRole {
 }
 
 /**
- * The workers role: reconcile and propagate workers (propagate when the CRM is synced: it is the
- * profile's source), and one maintenance worker with the audit and cleanup schedules.
+ * The workers role: reconcile, propagate (when the CRM is synced: it is the profile's source) and
+ * provision workers, and one maintenance worker with the audit and cleanup schedules.
  */
 export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<WorkerRole> {
   const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = createAdapters(dependencies);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const reconcile = createReconcileProcessor({ adapters, clientAdapters: createClientAdapters(dependencies), ledger, logger }, config, { metrics });
-  const crm = dependencies.crm;
-  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: createProfileTargets(dependencies), ledger, logger });
-  const reconcileWorkers = startWorkers({ reconcile, ...(propagate ? { propagate } : {}) }, ledger, logger, connection);
+  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, ledger, logger }, metrics), ledger, logger, connection);
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
-  observeWorkers([...reconcileWorkers.workers, ...maintenanceWorkers.workers], metrics);
+  observeWorkers([...personWorkers.workers, ...maintenanceWorkers.workers], metrics);
   let closing: Promise<void> | undefined;
   return {
     close: () =>
       (closing ??= runSteps(
         [
-          ['reconcile and propagate workers', () => reconcileWorkers.close()],
+          ['reconcile, propagate and provision workers', () => personWorkers.close()],
           ['maintenance workers', () => maintenanceWorkers.close()],
         ],
         logger,
       )),
   };
+}
+
+/** The processors of the queues that work on one person: reconcile, propagate, provision. */
+function personProcessors(config: Config, dependencies: Dependencies, deps: ReconcileDependencies, metrics: Metrics): Partial<Record<QueueName, Processor>> {
+  const { ledger, logger } = deps;
+  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: createClientAdapters(dependencies) }, config, { metrics });
+  const crm = dependencies.crm;
+  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: createProfileTargets(dependencies), ledger, logger });
+  const provision = createProvisionProcessor(
+    {
+      openers: createAccountOpeners(dependencies),
+      reconcile: (origin, context) => reconcilePerson(deps, origin, context, { platforms: config.platforms, conflictPolicy: config.policy.conflict }),
+      ledger,
+      logger,
+    },
+    config,
+  );
+  return { reconcile, provision, ...(propagate ? { propagate } : {}) };
 }

@@ -9,7 +9,7 @@ import type { HttpCredentials } from './auth.ts';
 import { enqueueAudit, enqueueBackfill, enqueueReconcile } from './handlers/enqueue.ts';
 import { checkHealth } from './handlers/health.ts';
 import { checkReady } from './handlers/ready.ts';
-import { createStaff } from './handlers/staff.ts';
+import { enqueueStaff } from './handlers/staff.ts';
 import { readStatus } from './handlers/status.ts';
 import { validate } from './http-errors.ts';
 import { auditBody, backfillBody, reconcileBody, staffBody, statusParams } from './request-schemas.ts';
@@ -95,7 +95,7 @@ function apiRoutes(operator: OperatorContext): Route[] {
     { method: 'POST', url: '/api/reconcile', access: 'api', handler: accepted((body) => enqueueReconcile(operator, validate(reconcileBody, body))) },
     { method: 'POST', url: '/api/backfill', access: 'api', handler: accepted((body) => enqueueBackfill(operator, validate(backfillBody, body))) },
     { method: 'POST', url: '/api/audit', access: 'api', handler: accepted((body) => enqueueAudit(operator, validate(auditBody, body))) },
-    { method: 'POST', url: '/api/staff', access: 'api', handler: async (request) => createStaff(validate(staffBody, request.body)) },
+    { method: 'POST', url: '/api/staff', access: 'api', handler: accepted((body) => enqueueStaff(operator, validate(staffBody, body))) },
     {
       method: 'GET',
       url: '/api/status/:crmUserId',

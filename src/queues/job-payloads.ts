@@ -55,3 +55,8 @@ export const staffMemberSchema = z.strictObject({
 });
 
 export type StaffMember = z.output<typeof staffMemberSchema>;
+
+/** A `create-staff-member` job: the new member and what asked for them (SPEC §5). */
+export const provisionJobSchema = staffMemberSchema.extend({ trigger: triggerSchema });
+
+export type ProvisionJobData = z.input<typeof provisionJobSchema>;

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
-import type { PropagateProfileJobData, ReconcileJobData } from './job-payloads.ts';
+import type { PropagateProfileJobData, ProvisionJobData, ReconcileJobData, StaffMember } from './job-payloads.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
 import type { QueueName } from './queue-names.ts';
 
@@ -27,6 +28,11 @@ export interface Queues {
   enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: 'user' | 'client'): Promise<string | undefined>;
   /** A `profile` job on `propagate` for one CRM user, deduplicated per CRM id. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
   enqueuePropagateProfile(crmId: string, trigger: Trigger): Promise<string | undefined>;
+  /**
+   * A `create-staff-member` job on `provision` for a validated member. While a job for the same
+   * email (any letter case) waits or runs, the same request answers that job's id instead.
+   */
+  enqueueProvision(member: StaffMember, trigger: Trigger): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,16 @@ export function createQueues(options: QueueOptions): Queues {
       });
       return job.id;
     },
+    enqueueProvision: async (member, trigger) => {
+      const data: ProvisionJobData = { ...member, trigger };
+      // Keyed by email (SPEC §5), hashed: a deduplication key is a Redis key, and keys are no place for an address.
+      const job = await byName.provision.add('create-staff-member', data, { deduplication: { id: `staff:${emailDigest(member.email)}` } });
+      return job.id;
+    },
     close: () => (closed ??= Promise.all(Object.values(byName).map((queue) => queue.close())).then(() => undefined)),
   };
+}
+
+function emailDigest(email: string): string {
+  return createHash('sha256').update(email.trim().toLowerCase()).digest('hex');
 }

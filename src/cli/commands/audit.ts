@@ -4,7 +4,7 @@ import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
 import { ISSUE_KINDS } from '../../audit/audit-model.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, openMaintenanceClient, timeoutMs, waitForJob } from './maintenance-client.ts';
+import { addMaintenanceJob, openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = '600';
 
@@ -26,7 +26,7 @@ export function auditCommand(): Command {
     .action(async (flags: AuditFlags) => {
       const wait = timeoutMs(flags.timeout);
       const config = loadConfig();
-      const client = await openMaintenanceClient(config, flags.wait ?? false);
+      const client = await openQueueClient(config, flags.wait ?? false);
       try {
         const data: AuditJobData = { trigger: { type: 'command', via: 'cli' }, reportOnly: flags.reportOnly ?? false };
         const job = await addMaintenanceJob(client, 'audit', data);

@@ -12,7 +12,7 @@ import { parsePlatform, PLATFORMS } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, endProgress, openMaintenanceClient, progressLine, timeoutMs, waitForJob } from './maintenance-client.ts';
+import { addMaintenanceJob, endProgress, openQueueClient, progressLine, timeoutMs, waitForJob } from './queue-client.ts';
 import { openPlatformAdapters } from './platform-adapters.ts';
 
 const DEFAULT_WAIT_SECONDS = '3600';
@@ -88,7 +88,7 @@ function describeDryRun(people: number, writes: readonly PlannedWrite[], summary
 }
 
 async function backfill(config: Config, platforms: readonly Platform[] | undefined, wait: number, json: boolean): Promise<void> {
-  const client = await openMaintenanceClient(config, true);
+  const client = await openQueueClient(config, true);
   try {
     const data: BackfillJobData = { trigger: { type: 'command', via: 'cli' }, ...(platforms === undefined ? {} : { platforms: [...platforms] }) };
     const job = await addMaintenanceJob(client, 'backfill', data);

@@ -7,7 +7,7 @@ import { IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, openMaintenanceClient, timeoutMs, waitForJob } from './maintenance-client.ts';
+import { addMaintenanceJob, openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = '600';
 const RUN_ID_MAX_LENGTH = 200;
@@ -69,7 +69,7 @@ async function requireAwaiting(config: Config, runId: string): Promise<void> {
 
 async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags): Promise<void> {
   const wait = timeoutMs(flags.timeout);
-  const client = await openMaintenanceClient(config, flags.wait ?? false);
+  const client = await openQueueClient(config, flags.wait ?? false);
   try {
     const job = await addMaintenanceJob(client, 'cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
     const runId = data.confirmRunId ?? job.id;

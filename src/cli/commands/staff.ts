@@ -1,37 +1,65 @@
 import { Command } from 'commander';
-import { IdsyncError, InvalidInputError } from '../../errors.ts';
+import type { ProvisionReport } from '../../../jobs/provision-processor.ts';
+import { loadConfig } from '../../config/load-config.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { staffMemberSchema } from '../../queues/job-payloads.ts';
+import type { StaffMember } from '../../queues/job-payloads.ts';
+import { printResult } from '../output.ts';
+import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+
+const DEFAULT_WAIT_SECONDS = '60';
 
 interface StaffFlags {
   email: string;
   name: string;
   surname: string;
   role?: string;
+  wait: boolean;
+  timeout: string;
   json?: boolean;
 }
 
 /**
- * `idsync staff create`. Creating a staff member starts with their Supabase Auth user (SPEC §5),
- * and no Supabase Auth server can run on these machines yet (README, design notes). The options
- * are validated as the job will take them, so bad input still exits 2; valid input exits 1 with
- * IDSYNC_ERR_NOT_AVAILABLE, as POST /api/staff answers 501, and nothing is created anywhere.
+ * `idsync staff create`: enqueues `create-staff-member` (SPEC §5) and, unless `--no-wait`, waits
+ * for a worker to open the accounts and prints them. The options are validated as the job takes
+ * them: bad input exits 2 and enqueues nothing.
  */
 export function staffCommand(): Command {
   const create = new Command('create')
-    .description('create a staff member in Supabase, OmniStack and the CRM (needs Supabase Auth)')
+    .description('create a staff member in every synced system of Supabase, OmniStack and the CRM, linked')
     .requiredOption('--email <email>', 'their email address')
     .requiredOption('--name <name>', 'first name')
     .requiredOption('--surname <surname>', 'last name')
     .option('--role <role>', 'CRM role, e.g. SALES (the CRM default)')
+    .option('--no-wait', 'only enqueue the job')
+    .option('--timeout <seconds>', 'how long to wait for the job', DEFAULT_WAIT_SECONDS)
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role ADMIN --json')
-    .action((flags: StaffFlags) => {
-      const parsed = staffMemberSchema.safeParse({ email: flags.email, name: flags.name, surname: flags.surname, role: flags.role });
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ');
-        throw new InvalidInputError('IDSYNC_ERR_INVALID_ARGUMENT', problems);
-      }
-      throw new IdsyncError('IDSYNC_ERR_NOT_AVAILABLE', 'creating a staff member needs Supabase Auth, which this deployment cannot reach yet; nothing was created');
+    .action(async (flags: StaffFlags) => {
+      const member = parseMember(flags);
+      const wait = flags.wait ? timeoutMs(flags.timeout) : undefined;
+      await createStaff(member, wait, flags.json ?? false);
     });
   return new Command('staff').description('staff members across every system').addCommand(create);
+}
+
+function parseMember(flags: StaffFlags): StaffMember {
+  const parsed = staffMemberSchema.safeParse({ email: flags.email, name: flags.name, surname: flags.surname, role: flags.role });
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ');
+  throw new InvalidInputError('IDSYNC_ERR_INVALID_ARGUMENT', problems);
+}
+
+async function createStaff(member: StaffMember, wait: number | undefined, json: boolean): Promise<void> {
+  const client = await openQueueClient(loadConfig(), wait !== undefined, 'provision');
+  try {
+    const jobId = await client.queues.enqueueProvision(member, { type: 'command', via: 'cli' });
+    const job = jobId === undefined ? undefined : await client.queues.byName.provision.getJob(jobId);
+    if (wait === undefined || job === undefined) return printResult(json, { jobId }, `enqueued create-staff-member job ${jobId}`);
+    const report = (await waitForJob(client, job, wait)) as ProvisionReport;
+    const accounts = Object.entries(report.accounts).map(([platform, account]) => `${platform}:${account.id}${account.created ? ' (created)' : ' (existing)'}`);
+    printResult(json, { jobId, ...report }, `staff member ${report.personKey}: ${accounts.join(', ')}; ${report.linkWrites} link writes`);
+  } finally {
+    await client.close();
+  }
 }

@@ -1,15 +1,13 @@
-import { httpError } from '../http-errors.ts';
+import type { Queues } from '../../queues/queues.ts';
 import type { StaffBody } from '../request-schemas.ts';
+import type { Enqueued } from './enqueue.ts';
 
 /**
- * POST /api/staff. Creating a staff member starts with their Supabase Auth user (SPEC §5, the
- * provision queue), and no Supabase Auth server can run here yet (README, design notes): a valid
- * body is answered 501 until the create-staff-member job exists. The body is validated first, so
- * the contract is fixed already.
+ * POST /api/staff: a `create-staff-member` job on the provision queue (SPEC §5), deduplicated by
+ * email while one waits or runs. The accounts are opened by a worker; the job's result in Bull
+ * Board (or `idsync staff create`, which waits) names them.
  */
-export function createStaff(_body: StaffBody): never {
-  throw httpError(
-    'IDSYNC_ERR_NOT_AVAILABLE',
-    'creating a staff member needs Supabase Auth, which this deployment cannot reach yet; nothing was created',
-  );
+export async function enqueueStaff(context: { readonly queues: Queues }, body: StaffBody): Promise<Enqueued> {
+  const jobId = await context.queues.enqueueProvision(body, { type: 'command', via: 'api' });
+  return { queue: 'provision', name: 'create-staff-member', jobId };
 }

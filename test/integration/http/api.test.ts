@@ -141,11 +141,15 @@ describe('the HTTP API', () => {
   describe('POST /api/staff', () => {
     const good = { email: 'new.hire@example.com', name: 'New', surname: 'Hire', role: 'SALES' };
 
-    it('answers 501 IDSYNC_ERR_NOT_AVAILABLE for a valid body: Supabase Auth cannot be reached here', async () => {
+    it('answers 202 with the create-staff-member job, deduplicated by email, and logs no address', async () => {
       const answer = await fixture.request('POST', '/api/staff', { body: good });
-      expect(answer.status).toBe(501);
-      expect((answer.body as ErrorAnswer).code).toBe('IDSYNC_ERR_NOT_AVAILABLE');
-      expect(await fixture.queues.byName.provision.count()).toBe(0);
+      expect(answer.status).toBe(202);
+      const enqueued = answer.body as { queue: string; name: string; jobId: string };
+      expect(enqueued).toMatchObject({ queue: 'provision', name: 'create-staff-member' });
+      const job = await fixture.queues.byName.provision.getJob(enqueued.jobId);
+      expect(job?.data).toEqual({ ...good, trigger: { type: 'command', via: 'api' } });
+      const again = await fixture.request('POST', '/api/staff', { body: { ...good, email: good.email.toUpperCase() } });
+      expect((again.body as { jobId: string }).jobId).toBe(enqueued.jobId);
       expect(fixture.logs.join('')).not.toContain(good.email);
     });
 
@@ -157,9 +161,11 @@ describe('the HTTP API', () => {
       ['a lower-case role', { ...good, role: 'admin' }, 'role'],
       ['an unknown field', { ...good, password: 'hunter2' }, 'password'],
     ])('answers 400 for %s', async (_case, body, field) => {
+      const queued = await fixture.queues.byName.provision.count();
       const answer = await fixture.request('POST', '/api/staff', { body });
       expect(answer.status).toBe(400);
       expect((answer.body as ErrorAnswer).issues?.map((issue) => issue.field)).toContain(field);
+      expect(await fixture.queues.byName.provision.count()).toBe(queued);
     });
   });
 

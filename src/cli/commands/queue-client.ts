@@ -5,6 +5,7 @@ import { newRunId } from '../../audit/run-id.ts';
 import type { Config } from '../../config/load-config.ts';
 import { IdsyncError, InvalidInputError } from '../../errors.ts';
 import { createLogger } from '../../logging/logger.ts';
+import type { QueueName } from '../../queues/queue-names.ts';
 import { createQueues } from '../../queues/queues.ts';
 import type { Queues } from '../../queues/queues.ts';
 import { openRedis } from '../../queues/redis-connection.ts';
@@ -19,22 +20,22 @@ export function timeoutMs(value: string): number {
   return seconds * MS_PER_SECOND;
 }
 
-export interface MaintenanceClient {
+export interface QueueClient {
   readonly queues: Queues;
   /** Present when the caller waits for jobs. */
   readonly events: QueueEvents | undefined;
   close(): Promise<void>;
 }
 
-/** Opens Redis, the queues and (when `listen`) the maintenance queue's events. */
-export async function openMaintenanceClient(config: Config, listen: boolean): Promise<MaintenanceClient> {
+/** Opens Redis, the queues and (when `listen`) the events of `queue` (default: maintenance), for a command that enqueues and may wait. */
+export async function openQueueClient(config: Config, listen: boolean, queue: QueueName = 'maintenance'): Promise<QueueClient> {
   const logger = createLogger({ level: 'warn' });
   const redis: RedisConnection = await openRedis(config.redis.url, logger, { connectTimeoutMs: config.connectTimeoutMs });
   const queues = createQueues({ connection: redis.client, prefix: config.redis.queuePrefix });
   // QueueEvents blocks on its connection, so it gets one of its own; BullMQ does not close a
   // connection it was handed, so close() does.
   const eventsConnection = listen ? redis.client.duplicate() : undefined;
-  const events = eventsConnection ? new QueueEvents('maintenance', { connection: eventsConnection, prefix: config.redis.queuePrefix }) : undefined;
+  const events = eventsConnection ? new QueueEvents(queue, { connection: eventsConnection, prefix: config.redis.queuePrefix }) : undefined;
   const close = async () => {
     await events?.close();
     eventsConnection?.disconnect();
@@ -51,7 +52,7 @@ export async function openMaintenanceClient(config: Config, listen: boolean): Pr
 }
 
 /** Adds a maintenance job whose id is a fresh run id (SPEC §5: maintenance jobs are keyed by run id). */
-export async function addMaintenanceJob(client: MaintenanceClient, name: 'audit' | 'cleanup-orphans' | 'backfill', data: object, runKind: string = name): Promise<Job> {
+export async function addMaintenanceJob(client: QueueClient, name: 'audit' | 'cleanup-orphans' | 'backfill', data: object, runKind: string = name): Promise<Job> {
   return client.queues.byName.maintenance.add(name, data, { jobId: newRunId(runKind) });
 }
 
@@ -59,7 +60,7 @@ export async function addMaintenanceJob(client: MaintenanceClient, name: 'audit'
  * Waits for the job's result. A failed job becomes an IdsyncError with the code its error carried
  * (IDSYNC_ERR_JOB_FAILED when none); a wait past `timeout` is IDSYNC_ERR_WAIT_TIMEOUT.
  */
-export async function waitForJob(client: MaintenanceClient, job: Job, timeout: number): Promise<unknown> {
+export async function waitForJob(client: QueueClient, job: Job, timeout: number): Promise<unknown> {
   if (client.events === undefined) throw new Error('open the client with listen=true to wait');
   try {
     return await job.waitUntilFinished(client.events, timeout);

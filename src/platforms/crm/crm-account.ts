@@ -1,0 +1,41 @@
+import { ObjectId } from 'mongodb';
+import type { Db, Document } from 'mongodb';
+import { writeIdMap } from '../../ids/index.ts';
+import type { Links } from '../../ids/index.ts';
+import { openByEmail } from '../staff-account.ts';
+import type { AccountOpener, NewStaffMember } from '../staff-account.ts';
+import { createCrmAdapter } from './crm-adapter.ts';
+import { CRM_USERS_COLLECTION } from './crm-record.ts';
+
+/** Prisma's default for `User.role` (SPEC §2). */
+const DEFAULT_ROLE = 'SALES';
+
+/**
+ * Opens CRM `User` accounts as Prisma would store them (SPEC §2): the full name in `name`, the
+ * role, the other ids in `externalIds` and, when the person has a Supabase account, `supabaseId`
+ * equal to `externalIds.supabase`. No password: staff sign in through Supabase Auth.
+ */
+export function createCrmAccountOpener(db: Db): AccountOpener {
+  const users = db.collection(CRM_USERS_COLLECTION);
+  const adapter = createCrmAdapter(db);
+  return {
+    platform: 'crm',
+    open: (member, links) =>
+      openByEmail(adapter, member.email, async () => {
+        const _id = new ObjectId();
+        await users.insertOne({ _id, ...crmUserFields(member, links) });
+        return _id.toHexString();
+      }),
+  };
+}
+
+function crmUserFields(member: NewStaffMember, links: Readonly<Links>): Document {
+  const externalIds = writeIdMap('crm', links);
+  return {
+    email: member.email,
+    name: `${member.name} ${member.surname}`,
+    role: member.role ?? DEFAULT_ROLE,
+    ...(externalIds.supabase === undefined ? {} : { supabaseId: externalIds.supabase }),
+    externalIds,
+  };
+}

@@ -1,0 +1,82 @@
+import { IdsyncError } from '../errors.ts';
+import type { Links, Platform } from '../ids/index.ts';
+import type { PlatformAdapter } from './platform-adapter.ts';
+
+/*
+ * The `create-staff-member` job (SPEC §5) opens one account per system, in the order Supabase →
+ * OmniStack → CRM. Each system that can open one is an AccountOpener. Opening is idempotent by
+ * email: an account that already has the email is the person's, so running the job again, or
+ * retrying it after a crash between two steps, creates nothing twice.
+ */
+
+/** The systems a staff member gets an account in, in the order the job opens them (SPEC §5). */
+export const ACCOUNT_PLATFORMS = Object.freeze(['supabase', 'omnistack', 'crm'] as const);
+export type AccountPlatform = (typeof ACCOUNT_PLATFORMS)[number];
+
+/** A new staff member, validated (src/queues/job-payloads.ts `staffMemberSchema`). */
+export interface NewStaffMember {
+  readonly email: string;
+  readonly name: string;
+  readonly surname: string;
+  /** The CRM role; the CRM's own default (SALES) when absent. */
+  readonly role?: string;
+}
+
+export interface OpenedAccount {
+  /** The canonical raw id. */
+  readonly id: string;
+  /** False when an account with the email was there already (this run's earlier attempt, or anyone's). */
+  readonly created: boolean;
+}
+
+export interface AccountOpener {
+  readonly platform: AccountPlatform;
+  /**
+   * The id of the account with the member's email, opening one when none has it. `links` are the
+   * person's accounts opened so far: a new account is created claiming them, in its own format.
+   * Throws AccountError IDSYNC_ERR_EMAIL_AMBIGUOUS when two accounts have the email.
+   */
+  open(member: NewStaffMember, links: Readonly<Links>): Promise<OpenedAccount>;
+}
+
+export type AccountOpeners = Partial<Record<AccountPlatform, AccountOpener>>;
+
+/** A failure about one system's account; the message names ids and counts only, never the email. */
+export class AccountError extends IdsyncError {
+  readonly platform: Platform;
+
+  constructor(code: 'IDSYNC_ERR_EMAIL_AMBIGUOUS' | 'IDSYNC_ERR_NOT_AVAILABLE', platform: Platform, message: string) {
+    super(code, message, { retryable: false });
+    this.platform = platform;
+  }
+}
+
+/** MongoDB's duplicate-key error: another writer inserted the same unique email first. */
+export const DUPLICATE_KEY = 11000;
+
+/**
+ * The shared shape of opening an account: look the email up through the system's adapter; one
+ * match is the account; none, insert; a duplicate key on insert means another writer won the
+ * race, so look again. Two or more matches need a person to decide.
+ */
+export async function openByEmail(adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'>, email: string, insert: () => Promise<string>): Promise<OpenedAccount> {
+  const existing = await findOne(adapter, email);
+  if (existing !== null) return { id: existing, created: false };
+  try {
+    return { id: await insert(), created: true };
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+    const winner = await findOne(adapter, email);
+    if (winner === null) throw error;
+    return { id: winner, created: false };
+  }
+}
+
+async function findOne(adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'>, email: string): Promise<string | null> {
+  const found = await adapter.findByEmail(email);
+  if (found.length > 1) {
+    const ids = found.map((record) => record.id).join(', ');
+    throw new AccountError('IDSYNC_ERR_EMAIL_AMBIGUOUS', adapter.platform, `${found.length} ${adapter.platform} accounts have the email (${ids}); a person must merge them first`);
+  }
+  return found[0]?.id ?? null;
+}
