@@ -4,6 +4,7 @@ import type { Trigger } from '../src/ledger/provenance.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
+import type { ReconcileLane } from '../src/queues/reconcile-lanes.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 
 /*
@@ -33,7 +34,7 @@ export interface ChangeSink {
    */
   reconcileClaimers(deleted: RecordKey, trigger: Trigger): Promise<number>;
   /**
-   * Enqueues a reconcile for every record of `platform` (of the sink's kind), and for CRM users a
+   * Enqueues a reconcile for every record of `platform` (of the sink's kind), in the bulk lane, and for CRM users a
    * profile job each: what a watcher does when it cannot tell which records changed (its history
    * is gone, or an event names no record), so a missed name or email change is covered too.
    */
@@ -63,11 +64,14 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   const concurrency = options.concurrency ?? 64;
   const kind = options.kind ?? 'user';
   const { queues } = options;
-  /** `written`: the records themselves changed, so a CRM user's profile may have (not so for claimers). */
-  const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
+  /**
+   * `written`: the records themselves changed, so a CRM user's profile may have (not so for
+   * claimers). `lane`: a backfill is bulk work, served after live changes.
+   */
+  const enqueueAll = async (changes: readonly RecordChange[], written = true, lane: ReconcileLane = 'live'): Promise<number> => {
     const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
     const tasks = unique.flatMap(({ key, trigger }) => [
-      () => queues.enqueueReconcile(key, trigger, kind),
+      () => queues.enqueueReconcile(key, trigger, kind, lane),
       ...(written && kind === 'user' && key.platform === 'crm' ? [() => queues.enqueuePropagateProfile(key.id, trigger)] : []),
     ]);
     await forEachLimited(tasks, concurrency, (task) => task());
@@ -84,7 +88,7 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
       if (!adapter) return 0;
       let enqueued = 0;
       for await (const records of adapter.scan({ batchSize: options.backfillBatchSize ?? 500 })) {
-        enqueued += await enqueueAll(records.map((record) => ({ key: { platform, id: record.id }, trigger })));
+        enqueued += await enqueueAll(records.map((record) => ({ key: { platform, id: record.id }, trigger })), true, 'bulk');
       }
       options.logger.info({ platform, source: trigger.type === 'change-event' ? trigger.source : undefined, enqueued }, 'backfill enqueued');
       return enqueued;

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
-import { formatRecordKey } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { ReconcileJobData } from '../queues/job-payloads.ts';
+import { reconcileJobOptions } from '../queues/reconcile-lanes.ts';
 
 export interface BulkEnqueueOptions {
   /** Jobs per addBulk call (one Redis round trip each). Default: 1000. */
@@ -14,9 +14,10 @@ export interface BulkEnqueueOptions {
 const DEFAULT_CHUNK_SIZE = 1000;
 
 /**
- * Enqueues one reconcile job per record with addBulk, deduplicated per record exactly as
- * Queues.enqueueReconcile does (same deduplication id), so a record already waiting is not queued
- * twice. Returns how many jobs were handed to Redis (deduplicated ones included).
+ * Enqueues one reconcile job per record with addBulk, in the bulk lane (behind live changes) and
+ * deduplicated per record exactly as Queues.enqueueReconcile(…, 'bulk') does, so a record already
+ * waiting there is not queued twice. Returns how many jobs were handed to Redis (deduplicated ones
+ * included).
  */
 export async function enqueueReconcilesBulk(
   queue: Queue,
@@ -31,11 +32,7 @@ export async function enqueueReconcilesBulk(
   return keys.length;
 }
 
-function reconcileJob(key: RecordKey, trigger: Trigger, delay: number) {
+function reconcileJob(key: RecordKey, trigger: Trigger, delayMs: number) {
   const data: ReconcileJobData = { platform: key.platform, id: key.id, trigger };
-  return {
-    name: 'user',
-    data,
-    opts: { delay, deduplication: { id: `user:${formatRecordKey(key)}`, replace: true, keepLastIfActive: true } },
-  };
+  return { name: 'user', data, opts: reconcileJobOptions(key, 'user', 'bulk', delayMs) };
 }

@@ -7,6 +7,8 @@ import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { PropagateProfileJobData, ProvisionJobData, ReconcileJobData, StaffMember } from './job-payloads.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
+import { reconcileJobOptions } from './reconcile-lanes.ts';
+import type { ReconcileKind, ReconcileLane } from './reconcile-lanes.ts';
 import type { QueueName } from './queue-names.ts';
 
 export interface QueueOptions {
@@ -25,7 +27,8 @@ export interface QueueOptions {
 
 export interface Queues {
   readonly byName: Readonly<Record<QueueName, Queue>>;
-  enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: 'user' | 'client'): Promise<string | undefined>;
+  /** One record's reconcile job, deduplicated per record and lane (src/queues/reconcile-lanes.ts). Defaults: 'user', 'live'. */
+  enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: ReconcileKind, lane?: ReconcileLane): Promise<string | undefined>;
   /** A `profile` job on `propagate` for one CRM user, deduplicated per CRM id. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
   enqueuePropagateProfile(crmId: string, trigger: Trigger): Promise<string | undefined>;
   /**
@@ -57,15 +60,9 @@ export function createQueues(options: QueueOptions): Queues {
   let closed: Promise<void> | undefined;
   return {
     byName,
-    enqueueReconcile: async (key, trigger, kind = 'user') => {
+    enqueueReconcile: async (key, trigger, kind = 'user', lane = 'live') => {
       const data: ReconcileJobData = { platform: key.platform, id: key.id, trigger };
-      // Deduplicated per record (SPEC §5): a burst of events for one record within the debounce
-      // window becomes one job carrying the latest trigger; an event that arrives while that job
-      // runs is kept as one follow-up job, because the running job may have read the old state.
-      const job = await byName.reconcile.add(kind, data, {
-        delay: debounceMs,
-        deduplication: { id: `${kind}:${formatRecordKey(key)}`, replace: true, keepLastIfActive: true },
-      });
+      const job = await byName.reconcile.add(kind, data, reconcileJobOptions(key, kind, lane, debounceMs));
       return job.id;
     },
     enqueuePropagateProfile: async (crmId, trigger) => {
