@@ -3,6 +3,7 @@ import type { Config } from '../src/config/load-config.ts';
 import type { MetricsRecorder } from '../src/metrics/metrics.ts';
 import { countWrites, recordReconciled } from '../src/metrics/observe.ts';
 import { reconcileJobSchema } from '../src/queues/job-payloads.ts';
+import type { Queues } from '../src/queues/queues.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 import { reconcilePerson } from '../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../src/reconcile/reconcile-person.ts';
@@ -11,6 +12,11 @@ import { invalidPayload } from './job-errors.ts';
 export interface ReconcileProcessorOptions {
   /** Counts link writes per platform and the change-to-consistent time. Default: none. */
   metrics?: MetricsRecorder;
+  /**
+   * Where a person whose links changed gets a `propagate profile` job for their CRM user: a link
+   * reconcile just made may be the first one the profile can follow. Default: none (no profile jobs).
+   */
+  queues?: Pick<Queues, 'enqueuePropagateProfile'>;
 }
 
 export interface ReconcileProcessorDependencies extends ReconcileDependencies {
@@ -39,6 +45,9 @@ export function createReconcileProcessor(deps: ReconcileProcessorDependencies, c
       conflictPolicy: config.policy.conflict,
     });
     if (metrics) recordReconciled(job, metrics);
+    const crmId = outcome.members.crm;
+    // Only after writes: a person reconcile left as it was has no new link for the profile to follow.
+    if (!isClient && outcome.writes > 0 && crmId !== undefined) await options.queues?.enqueuePropagateProfile(crmId, trigger);
     return outcome;
   };
 }

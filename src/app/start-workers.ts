@@ -32,7 +32,7 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = createAdapters(dependencies);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, ledger, logger }, metrics), ledger, logger, connection);
+  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, ledger, logger }, shared), ledger, logger, connection);
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
@@ -51,10 +51,11 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
 }
 
 /** The processors of the queues that work on one person: reconcile, propagate, provision. */
-function personProcessors(config: Config, dependencies: Dependencies, deps: ReconcileDependencies, metrics: Metrics): Partial<Record<QueueName, Processor>> {
+function personProcessors(config: Config, dependencies: Dependencies, deps: ReconcileDependencies, shared: { queues: Queues; metrics: Metrics }): Partial<Record<QueueName, Processor>> {
   const { ledger, logger } = deps;
-  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: createClientAdapters(dependencies) }, config, { metrics });
+  const { queues, metrics } = shared;
   const crm = dependencies.crm;
+  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: createClientAdapters(dependencies) }, config, { metrics, queues: crm ? queues : undefined });
   const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: createProfileTargets(dependencies), ledger, logger });
   const provision = createProvisionProcessor(
     {

@@ -38,6 +38,8 @@ export interface PipelineOptions {
   bookmasterUrl?: string;
   /** Metrics the workers record into (jobs, writes, change-to-consistent). Default: none. */
   metrics?: MetricsRecorder;
+  /** Whether reconciles that wrote enqueue a `propagate profile` job (as `idsync start` does when the CRM is synced). Default: false. */
+  propagateAfterWrites?: boolean;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const processor = createReconcileProcessor(
     { adapters, ledger: ledger.ledger, logger },
     { platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
-    { metrics: options.metrics },
+    { metrics: options.metrics, queues: options.propagateAfterWrites ? queues : undefined },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,
@@ -114,6 +116,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
       await workers.close();
       await events.close();
       await queues.byName.reconcile.obliterate({ force: true });
+      await queues.byName.propagate.obliterate({ force: true });
       await queues.close();
       await redis.quit();
       await crmConnection.db.dropDatabase();
