@@ -73,6 +73,13 @@ function backfillRows(run: BackfillResult): TableRow[] {
   const scenario = `backfill, ${formatNumber(run.users)} CRM users, ${run.workerProcesses} workers`;
   return [
     { scenario, metric: 'reconciled/s', measured: perSecond(run.reconciledPerSecond), baseline: `${perSecond(run.enqueuedPerSecond)} (the job's enqueue rate)`, ratio: times(ratio(run.reconciledPerSecond, run.enqueuedPerSecond)) },
+    {
+      scenario,
+      metric: 'one live reconcile --wait, backfill queued',
+      measured: `${formatNumber(run.liveReconcileMs.duringBackfill, 0)} ms`,
+      baseline: `${formatNumber(run.liveReconcileMs.idle, 0)} ms (same command, workers idle)`,
+      ratio: times(ratio(run.liveReconcileMs.duringBackfill, run.liveReconcileMs.idle)),
+    },
   ];
 }
 
