@@ -1,7 +1,16 @@
+import de.bwaldvogel.mongo.MongoBackend;
+import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.bson.BsonTimestamp;
+import de.bwaldvogel.mongo.bson.Document;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Starts mongo-java-server with its in-memory backend and the oplog enabled, so that change streams
@@ -24,16 +33,41 @@ public final class MongoLauncher {
         }
     };
 
+    private static final long DEFAULT_OPLOG_WINDOW_SECONDS = 600;
+    private static final long OPLOG_TRIM_PERIOD_SECONDS = 5;
+
     public static void main(String[] args) throws InterruptedException {
         String host = args.length > 0 ? args[0] : "127.0.0.1";
         int port = args.length > 1 ? Integer.parseInt(args[1]) : 27017;
+        Duration oplogWindow = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : DEFAULT_OPLOG_WINDOW_SECONDS);
         MemoryBackend backend = new MemoryBackend();
         backend.version(MONGO_4_4);
         backend.enableOplog();
         MongoServer server = new MongoServer(backend);
         server.bind(host, port);
+        ScheduledExecutorService trimmer = Executors.newSingleThreadScheduledExecutor(MongoLauncher::daemon);
+        trimmer.scheduleWithFixedDelay(() -> trimOplog(backend, oplogWindow), OPLOG_TRIM_PERIOD_SECONDS, OPLOG_TRIM_PERIOD_SECONDS, TimeUnit.SECONDS);
         Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
-        System.out.println("mongo-java-server listening on " + host + ":" + port);
+        System.out.println("mongo-java-server listening on " + host + ":" + port + ", oplog window " + oplogWindow.toSeconds() + " s");
         Thread.currentThread().join();
+    }
+
+    private static Thread daemon(Runnable work) {
+        Thread thread = new Thread(work, "oplog-trimmer");
+        thread.setDaemon(true);
+        return thread;
+    }
+
+    /** Drops the oplog entries older than the window; a failure is printed and the next run tries again. */
+    private static void trimOplog(MongoBackend backend, Duration window) {
+        try {
+            MongoCollection<?> oplog = backend.resolveDatabase("local").resolveCollection("oplog.rs", false);
+            if (oplog == null) return;
+            BsonTimestamp cutoff = new BsonTimestamp(Instant.now().minus(window), 0);
+            int dropped = oplog.deleteDocuments(new Document("ts", new Document("$lt", cutoff)), 0);
+            if (dropped > 0) System.out.println("oplog: dropped " + dropped + " entries older than " + window.toSeconds() + " s");
+        } catch (RuntimeException error) {
+            System.err.println("oplog trim failed: " + error);
+        }
     }
 }

@@ -2,6 +2,8 @@
 # memory backend and the oplog enabled, on 127.0.0.1:27017. Jars come from Maven Central through
 # scripts/mongo/pom.xml; scripts/mongo/MongoLauncher.java starts it. Data lives in memory only.
 MONGO_PORT=27017
+# How long the test server keeps oplog entries (scripts/mongo/MongoLauncher.java explains why).
+MONGO_OPLOG_WINDOW_SECONDS=${MONGO_OPLOG_WINDOW_SECONDS:-600}
 mongo_dir="$root/scripts/mongo"
 
 mongo_ready() { port_open "$MONGO_PORT"; }
@@ -19,7 +21,7 @@ svc_up() {
   if pid_alive "$SVC_STATE/mongo.pid"; then log "already running on 127.0.0.1:$MONGO_PORT"; return 0; fi
   if mongo_ready; then log "port $MONGO_PORT is served by a process not started here; using it"; return 0; fi
   fetch_jars
-  nohup java -Xmx2g -cp "$SVC_STATE/lib/*" "$mongo_dir/MongoLauncher.java" 127.0.0.1 "$MONGO_PORT" \
+  nohup java -Xmx2g -cp "$SVC_STATE/lib/*" "$mongo_dir/MongoLauncher.java" 127.0.0.1 "$MONGO_PORT" "$MONGO_OPLOG_WINDOW_SECONDS" \
     >"$SVC_STATE/mongo.log" 2>&1 &
   echo $! >"$SVC_STATE/mongo.pid"
   wait_for 60 "mongo-java-server to listen" mongo_ready

@@ -1,3 +1,4 @@
+import { BSONRegExp } from 'mongodb';
 import type { Platform } from '../ids/index.ts';
 
 /*
@@ -7,7 +8,10 @@ import type { Platform } from '../ids/index.ts';
  *
  * Seen on mongo-java-server 1.47 (the local test server): `collation` is accepted and silently
  * ignored (a strength-2 query still compares case-sensitively), so case-insensitive matching is
- * done with regexes; `$regex` with `$options: 'i'`, character classes and `(?:…)` groups work.
+ * done with regexes; character classes and `(?:…)` groups work. Patterns go over the wire as BSON
+ * regular expressions, not `{$regex, $options}` documents: the two mean the same to MongoDB, but
+ * the test server compiles a document's pattern again for every document it matches, and a BSON
+ * regular expression's once per query.
  */
 
 /** Platforms whose ids src/ids reads in any letter case (ObjectIds, UUIDs), so stored forms vary. */
@@ -32,11 +36,11 @@ export interface StoredIdPatternOptions {
  * Matches a stored value that is `id` in any tolerated form: behind one of `prefixes` (exact case,
  * as src/ids reads them) and, for hex ids, with the letters in either case. `id` is canonical.
  */
-export function storedIdPattern(platform: Platform, id: string, options: StoredIdPatternOptions = {}): string {
+export function storedIdPattern(platform: Platform, id: string, options: StoredIdPatternOptions = {}): BSONRegExp {
   const prefixes = options.prefixes ?? [];
   const optional = options.bareAllowed ?? true;
   const prefixGroup = prefixes.length === 0 ? '' : `(?:${prefixes.map(escapeRegex).join('|')})${optional ? '?' : ''}`;
-  return `^${prefixGroup}${idPattern(platform, id)}$`;
+  return new BSONRegExp(`^${prefixGroup}${idPattern(platform, id)}$`);
 }
 
 function idPattern(platform: Platform, id: string): string {
@@ -62,6 +66,6 @@ function anyCase(text: string): string {
  * whitespace (a stored email may be padded; matching compares trimmed values). `i` stays on for
  * servers whose folding knows more pairs than toUpperCase (the Kelvin sign).
  */
-export function emailPattern(email: string): { $regex: string; $options: string } {
-  return { $regex: `^\\s*${anyCase(email)}\\s*$`, $options: 'i' };
+export function emailPattern(email: string): BSONRegExp {
+  return new BSONRegExp(`^\\s*${anyCase(email)}\\s*$`, 'i');
 }

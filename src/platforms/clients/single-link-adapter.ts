@@ -40,7 +40,7 @@ export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): Pla
       projection: { _id: 1, [spec.linkField]: 1 },
       toRecord: (document) => toSingleLinkRecord(spec, document),
       claimFilter: (platform, id) =>
-        platform === spec.linkedPlatform ? { [spec.linkField]: { $regex: storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] }) } } : null,
+        platform === spec.linkedPlatform ? { [spec.linkField]: storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] }) } : null,
       hasEmail: false,
     }),
     writeLinks: async (record, change) => {

@@ -34,7 +34,7 @@ export function createCrmAdapter(db: Db): PlatformAdapter {
  */
 function claimFilter(platform: Platform, id: string): Filter<Document> | null {
   if (platform === 'crm') return null;
-  const pattern = { $regex: storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] }) };
+  const pattern = storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] });
   const inMap = { [`externalIds.${platform}`]: pattern };
   return platform === 'supabase' ? { $or: [inMap, { supabaseId: pattern }] } : inMap;
 }

@@ -37,7 +37,7 @@ const ENTRY_FORMS: Readonly<Partial<Record<Platform, { prefixes: readonly string
 function claimFilter(platform: Platform, id: string): Filter<Document> | null {
   const forms = ENTRY_FORMS[platform];
   if (forms === undefined) return null;
-  return { external_ids: { $regex: storedIdPattern(platform, id, forms) } };
+  return { external_ids: storedIdPattern(platform, id, forms) };
 }
 
 async function writeOmnistackLinks(users: Collection, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {
