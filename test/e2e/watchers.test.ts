@@ -38,9 +38,10 @@ describe('idsync start: watchers keep the ID maps in sync on their own', () => {
     const linkMs = Date.now() - writtenAt;
     console.info(`[measure] three records linked ${linkMs} ms after they were written`);
 
-    const quiet = await observeQuiet(stores, idsync, QUIET_WINDOW_MS);
+    // Counted in the stores (change streams and row versions): a reconcile that wrote just before
+    // the window may log its line inside it, so the log is no measure of writes in the window.
+    const quiet = await observeQuiet(stores, QUIET_WINDOW_MS);
     expect(quiet.writes).toBe(0);
-    expect(quiet.reconciles.every((entry) => entry.writes === 0)).toBe(true);
     // idsync's own writes did come back as events, and the reconciles they caused wrote nothing.
     const reconciles = logsOf(idsync, 'reconciled');
     const lastWriting = reconciles.findLastIndex((entry) => Number(entry.writes) > 0);
@@ -56,7 +57,7 @@ describe('idsync start: watchers keep the ID maps in sync on their own', () => {
     console.info(`[measure] hand-broken link put right in ${Date.now() - changedAt} ms`);
     const { rows } = await stores.ledger.query<{ kind: string }>("select kind from findings where kind = 'orphan' and record_id = $1", [person.crm]);
     expect(rows).toHaveLength(1);
-    expect((await observeQuiet(stores, idsync, QUIET_WINDOW_MS)).writes).toBe(0);
+    expect((await observeQuiet(stores, QUIET_WINDOW_MS)).writes).toBe(0);
   });
 
   it('logs ids, never the email it synced', () => {
@@ -85,7 +86,7 @@ describe('idsync start with CONFLICT_POLICY=manual', () => {
       // Which platform the conflict is filed under depends on the record the reconcile started from.
       expect(conflict.kind).toBe('conflict');
       // The only write is the hand-made one; idsync leaves the conflict to an operator.
-      expect((await observeQuiet(stores, idsync, QUIET_WINDOW_MS)).writes).toBe(0);
+      expect((await observeQuiet(stores, QUIET_WINDOW_MS)).writes).toBe(0);
       expect(await counter.writes()).toBe(1);
       await counter.close();
       expect((await stores.crm.collection('User').findOne({ _id: new ObjectId(person.crm) }))?.externalIds?.omnistack).toBe(other.omnistack);
