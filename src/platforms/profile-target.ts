@@ -54,7 +54,7 @@ export interface ProfileTarget {
   /**
    * Writes every change in one compare-and-set on the values `current` was read with: 'stale' when
    * the record changed since. No change is a no-op answering 'written' without a round trip.
-   * Throws ProfileTargetError IDSYNC_ERR_EMAIL_TAKEN when another record holds the email.
+   * Throws EmailTakenError (IDSYNC_ERR_EMAIL_TAKEN) when another record holds the email.
    */
   write(current: TargetProfile, changes: readonly ProfileChange[]): Promise<WriteOutcome>;
 }
@@ -76,8 +76,19 @@ export class ProfileTargetError extends IdsyncError {
   }
 }
 
+/**
+ * Why an email is taken: the store's unique index refused it (`duplicate-key`), or another record
+ * already has it in another letter case or padding, which idsync's matching counts as the same
+ * address though the index does not (`same-address`).
+ */
+export type EmailTakenReason = 'duplicate-key' | 'same-address';
+
 /** The CRM email is another record's on `platform`: retrying cannot help until a person decides. */
-export function emailTaken(platform: Platform, recordId: string): ProfileTargetError {
-  const message = `the CRM email is already used by another ${platform} user; ${platform}:${recordId} keeps its email`;
-  return new ProfileTargetError('IDSYNC_ERR_EMAIL_TAKEN', platform, recordId, message, false);
+export class EmailTakenError extends ProfileTargetError {
+  readonly reason: EmailTakenReason;
+
+  constructor(platform: Platform, recordId: string, reason: EmailTakenReason) {
+    super('IDSYNC_ERR_EMAIL_TAKEN', platform, recordId, `the CRM email is already used by another ${platform} user; ${platform}:${recordId} keeps its email`, false);
+    this.reason = reason;
+  }
 }

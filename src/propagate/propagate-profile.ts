@@ -4,8 +4,8 @@ import type { Trigger } from '../ledger/provenance.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CrmProfile, CrmProfileReader } from '../platforms/crm/crm-profile.ts';
 import { usableEmail } from '../platforms/profile-rules.ts';
-import { PROFILE_PLATFORMS, ProfileTargetError } from '../platforms/profile-target.ts';
-import type { ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
+import { EmailTakenError, PROFILE_PLATFORMS, ProfileTargetError } from '../platforms/profile-target.ts';
+import type { EmailTakenReason, ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
 
 export interface PropagateDependencies {
   readonly crm: CrmProfileReader;
@@ -115,9 +115,7 @@ async function write(run: Run, target: ProfileTarget, current: TargetProfile, ch
   try {
     return await target.write(current, changes);
   } catch (error) {
-    if (error instanceof ProfileTargetError && error.code === 'IDSYNC_ERR_EMAIL_TAKEN') {
-      await run.deps.ledger.recordOutcome([], [emailTakenFinding(run, current)]);
-    }
+    if (error instanceof EmailTakenError) await run.deps.ledger.recordOutcome([], [emailTakenFinding(run, current, error.reason)]);
     throw error;
   }
 }
@@ -142,13 +140,13 @@ function writeRows(run: Run, current: TargetProfile, changes: readonly ProfileCh
   }));
 }
 
-function emailTakenFinding(run: Run, current: TargetProfile): FindingRow {
+function emailTakenFinding(run: Run, current: TargetProfile, reason: EmailTakenReason): FindingRow {
   return {
     kind: 'email-taken',
     personKey: run.personKey,
     platform: current.platform,
     recordId: current.id,
-    detail: { recordId: current.id, field: 'email', reason: 'duplicate-key' },
+    detail: { recordId: current.id, field: 'email', reason },
     provenance: { trigger: run.context.trigger, jobId: run.context.jobId, rule: 'crm-email' },
   };
 }

@@ -1,12 +1,13 @@
 import { MongoServerError, ObjectId } from 'mongodb';
-import type { Collection, Db } from 'mongodb';
+import type { Collection, Db, Document } from 'mongodb';
 import { readOmniExternalIds, requireRawId } from '../../ids/index.ts';
-import { invalidSnapshot } from '../adapter-support.ts';
+import { invalidSnapshot, normalizeStoredEmail } from '../adapter-support.ts';
+import { emailPattern } from '../mongo-patterns.ts';
 import { compareAndSetFields, EXACT_READ, fieldState, isFieldState, valueOf } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
 import type { WriteOutcome } from '../platform-adapter.ts';
 import { hasText, planEmail, planName } from '../profile-rules.ts';
-import { emailTaken } from '../profile-target.ts';
+import { EmailTakenError } from '../profile-target.ts';
 import type { ProfileChange, ProfileSource, ProfileTarget, TargetProfile } from '../profile-target.ts';
 import { OMNISTACK_USERS_COLLECTION } from './omnistack-record.ts';
 
@@ -43,6 +44,21 @@ export function createOmnistackProfileTarget(db: Db): ProfileTarget {
   };
 }
 
+/**
+ * The unique index on `email` compares exactly, but idsync matches emails trimmed and in any case:
+ * an address another user has in another spelling is refused before the write, or email matching
+ * would find two users for it from then on. The exact spelling is left to the index, which also
+ * refuses it when another writer wins a race. Only an email change pays this one read.
+ */
+async function requireAddressFree(users: Collection, current: TargetProfile, email: string): Promise<void> {
+  const address = normalizeStoredEmail(email);
+  if (address === null) return;
+  const holders = await users.find({ email: emailPattern(address) }, { projection: { _id: 1, email: 1 }, ...EXACT_READ }).toArray();
+  const isOther = (holder: Document) => !(holder._id instanceof ObjectId && holder._id.toHexString() === current.id);
+  const otherSpelling = (holder: Document) => holder.email !== email && normalizeStoredEmail(holder.email) === address;
+  if (holders.some((holder) => isOther(holder) && otherSpelling(holder))) throw new EmailTakenError('omnistack', current.id, 'same-address');
+}
+
 async function readProfile(users: Collection, id: string): Promise<TargetProfile | null> {
   const canonical = requireRawId('omnistack', id);
   const document = await users.findOne({ _id: new ObjectId(canonical) }, { projection: OMNISTACK_PROFILE_PROJECTION, ...EXACT_READ });
@@ -77,10 +93,11 @@ async function writeProfile(users: Collection, current: TargetProfile, changes: 
   const snapshot = requireSnapshot(current);
   const set: Record<string, string> = Object.assign({}, ...changes.map((change) => change.set));
   const prior = { email: snapshot.email, name: snapshot.name, surname: snapshot.surname };
+  if (set.email !== undefined) await requireAddressFree(users, current, set.email);
   try {
     return await compareAndSetFields(users, new ObjectId(requireRawId('omnistack', current.id)), prior, { set, unset: [] }, { updatedAt: new Date() });
   } catch (error) {
-    if (isDuplicateKey(error) && Object.hasOwn(set, 'email')) throw emailTaken('omnistack', current.id);
+    if (isDuplicateKey(error) && Object.hasOwn(set, 'email')) throw new EmailTakenError('omnistack', current.id, 'duplicate-key');
     throw error;
   }
 }

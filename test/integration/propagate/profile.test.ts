@@ -139,6 +139,23 @@ describe('propagate profile jobs through Redis against the real stores', () => {
     expect((await pool.query('select 1 from sync_writes')).rowCount).toBe(0);
   });
 
+  it('(d) also refuses an email another OmniStack user has in another letter case, which the unique index would let through', async () => {
+    fixture = await createPropagateFixture();
+    const person = await seedLinkedPerson(fixture);
+    const taken = uniqueEmail('taken');
+    await insertOmnistackUser(fixture.omnistack, { email: ` ${taken.toUpperCase()}` });
+    await editCrm(fixture, person.crm, { email: taken, name: 'Augusta King' });
+    const before = await rawDocument(fixture.omnistack, 'users', person.omnistack);
+
+    const job = await fixture.failing({ crmId: person.crm, trigger: EVENT });
+
+    expect(job.failedReason).toMatch(/^IDSYNC_ERR_EMAIL_TAKEN:/);
+    expect(job.attemptsMade).toBe(1);
+    expect(await rawDocument(fixture.omnistack, 'users', person.omnistack)).toEqual(before);
+    const { rows } = await fixture.ledger.connection.pool.query('select kind, detail from findings');
+    expect(rows).toEqual([{ kind: 'email-taken', detail: { recordId: person.omnistack, field: 'email', reason: 'same-address' } }]);
+  });
+
   it('(e) completes with no writes when the CRM user links to no OmniStack user, or only to Supabase (which has no target yet)', async () => {
     fixture = await createPropagateFixture();
     const unlinked = await insertCrmUser(fixture.crm, { name: 'Grace Hopper' });
