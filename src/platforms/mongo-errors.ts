@@ -53,3 +53,11 @@ export function isRetryableMongoError(error: unknown): boolean {
   if (RETRYABLE_LABELS.some((label) => error.hasErrorLabel(label))) return true;
   return typeof error.code === 'number' && RETRYABLE_CODES.has(error.code);
 }
+
+/** MongoDB's duplicate-key error code: a unique index refused the write. */
+const DUPLICATE_KEY = 11000;
+
+/** Whether a unique index refused the write (another record has the value): never retryable. */
+export function isDuplicateKeyError(error: unknown): boolean {
+  return error instanceof MongoError && error.code === DUPLICATE_KEY;
+}

@@ -1,5 +1,6 @@
 import { IdsyncError } from '../errors.ts';
 import type { Links, Platform } from '../ids/index.ts';
+import { isDuplicateKeyError } from './mongo-errors.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 
 /*
@@ -51,9 +52,6 @@ export class AccountError extends IdsyncError {
   }
 }
 
-/** MongoDB's duplicate-key error: another writer inserted the same unique email first. */
-export const DUPLICATE_KEY = 11000;
-
 /**
  * The shared shape of opening an account: look the email up through the system's adapter; one
  * match is the account; none, insert; a duplicate key on insert means another writer won the
@@ -65,7 +63,8 @@ export async function openByEmail(adapter: Pick<PlatformAdapter, 'platform' | 'f
   try {
     return { id: await insert(), created: true };
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== DUPLICATE_KEY) throw error;
+    // Another writer inserted the same unique email first.
+    if (!isDuplicateKeyError(error)) throw error;
     const winner = await findOne(adapter, email);
     if (winner === null) throw error;
     return { id: winner, created: false };

@@ -1,7 +1,8 @@
-import { MongoServerError, ObjectId } from 'mongodb';
+import { ObjectId } from 'mongodb';
 import type { Collection, Db, Document } from 'mongodb';
 import { readOmniExternalIds, requireRawId } from '../../ids/index.ts';
 import { invalidSnapshot, normalizeStoredEmail } from '../adapter-support.ts';
+import { isDuplicateKeyError } from '../mongo-errors.ts';
 import { emailPattern } from '../mongo-patterns.ts';
 import { compareAndSetFields, EXACT_READ, fieldState, isFieldState, valueOf } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
@@ -13,9 +14,6 @@ import { OMNISTACK_USERS_COLLECTION } from './omnistack-record.ts';
 
 /** The profile fields, and `external_ids` to see which CRM user the record claims. `metadata` is never read. */
 export const OMNISTACK_PROFILE_PROJECTION = Object.freeze({ _id: 1, email: 1, name: 1, surname: 1, external_ids: 1 });
-
-/** MongoDB's duplicate-key error: `email` is unique in OmniStack (SPEC §2). */
-const DUPLICATE_KEY = 11000;
 
 interface OmnistackProfileSnapshot {
   readonly kind: 'omnistack-profile';
@@ -97,7 +95,7 @@ async function writeProfile(users: Collection, current: TargetProfile, changes: 
   try {
     return await compareAndSetFields(users, new ObjectId(requireRawId('omnistack', current.id)), prior, { set, unset: [] }, { updatedAt: new Date() });
   } catch (error) {
-    if (isDuplicateKey(error) && Object.hasOwn(set, 'email')) throw new EmailTakenError('omnistack', current.id, 'duplicate-key');
+    if (isDuplicateKeyError(error) && Object.hasOwn(set, 'email')) throw new EmailTakenError('omnistack', current.id, 'duplicate-key');
     throw error;
   }
 }
@@ -105,8 +103,4 @@ async function writeProfile(users: Collection, current: TargetProfile, changes: 
 function requireSnapshot(current: TargetProfile): OmnistackProfileSnapshot {
   if (current.platform !== 'omnistack' || !isProfileSnapshot(current.snapshot)) throw invalidSnapshot('omnistack');
   return current.snapshot;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }

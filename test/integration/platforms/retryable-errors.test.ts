@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isRetryableMongoError } from '../../../src/platforms/mongo-errors.ts';
+import { isDuplicateKeyError, isRetryableMongoError } from '../../../src/platforms/mongo-errors.ts';
 import { isRetryablePostgresError } from '../../../src/platforms/postgres-errors.ts';
 import { closedPort } from '../../support/idsync-process.ts';
 import { openTestBookmaster, openTestMongo } from '../../support/platform-fixtures.ts';
@@ -42,6 +42,7 @@ describe('retryable errors, as the real drivers raise them', () => {
 
     expect([isRetryableMongoError(unreachable), isRetryableMongoError(duplicate)]).toEqual([true, false]);
     expect(duplicate).toMatchObject({ code: 11000 });
+    expect([isDuplicateKeyError(duplicate), isDuplicateKeyError(unreachable), isDuplicateKeyError({ code: 11000 })]).toEqual([true, false, false]);
   });
 
   it('Postgres: a refused connection is retryable; a unique violation and bad SQL are not', async () => {
