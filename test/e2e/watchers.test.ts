@@ -60,6 +60,24 @@ describe('idsync start: watchers keep the ID maps in sync on their own', () => {
     expect((await observeQuiet(stores, QUIET_WINDOW_MS)).writes).toBe(0);
   });
 
+  it('copies a CRM name and email change to the linked OmniStack user on its own, then goes quiet', async () => {
+    const email = person.email.replace('person-', 'renamed-');
+    const changedAt = Date.now();
+    await stores.crm.collection('User').updateOne({ _id: new ObjectId(person.crm) }, { $set: { name: 'Augusta Ada King', email } });
+    const omni = await waitFor(
+      'the profile to reach OmniStack',
+      async () => {
+        const document = await stores.omnistack.collection('users').findOne({ _id: new ObjectId(person.omnistack) });
+        return document?.email === email && document.name === 'Augusta Ada' && document.surname === 'King' ? document : undefined;
+      },
+      { timeoutMs: LINK_BOUND_MS },
+    );
+    console.info(`[measure] CRM name and email reached OmniStack in ${Date.now() - changedAt} ms`);
+    expect(omni.external_ids).toEqual(expect.arrayContaining([`crm_${person.crm}`]));
+    expect((await observeQuiet(stores, QUIET_WINDOW_MS)).writes).toBe(0);
+    expect(JSON.stringify(idsync.logs)).not.toContain(email);
+  });
+
   it('logs ids, never the email it synced', () => {
     expect(JSON.stringify(idsync.logs)).not.toContain(person.email);
   });
