@@ -13,7 +13,6 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { createBookmasterAdapter } from '../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import { ensureBookmasterDevSchema } from '../../src/platforms/bookmaster/dev-schema.ts';
 import { createCrmAdapter } from '../../src/platforms/crm/crm-adapter.ts';
-import { openMongo } from '../../src/platforms/mongo-connection.ts';
 import type { MongoConnection } from '../../src/platforms/mongo-connection.ts';
 import { createOmnistackAdapter } from '../../src/platforms/omnistack/omnistack-adapter.ts';
 import { openPostgres } from '../../src/platforms/postgres-pool.ts';
@@ -25,6 +24,7 @@ import type { ReconcileOutcome } from '../../src/reconcile/reconcile-person.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
 import { uniqueName } from './names.ts';
+import { openTestMongo } from './platform-fixtures.ts';
 import { createTemporaryDatabase, testConfig } from './services.ts';
 import type { TemporaryDatabase } from './services.ts';
 
@@ -67,8 +67,9 @@ export interface PipelineFixture {
 export async function createPipelineFixture(options: PipelineOptions = {}): Promise<PipelineFixture> {
   const config = testConfig();
   const platforms: Platform[] = ['crm', 'omnistack', 'bookmaster'];
-  const crmConnection = await openMongo('crm', { url: config.crm.url, database: uniqueName('trackmaster') }, { monitorCommands: true });
-  const omnistackConnection = await openMongo('omnistack', { url: config.omnistack.url, database: uniqueName('omnistack') }, { monitorCommands: true });
+  const crm = await openTestMongo('trackmaster');
+  const omnistack = await openTestMongo('omnistack');
+  const [crmConnection, omnistackConnection] = [crm.connection, omnistack.connection];
   const bookmasterDb: TemporaryDatabase | undefined = options.bookmasterUrl ? undefined : await createTemporaryDatabase('bookmaster');
   const bookmasterConnection: PostgresConnection = await openPostgres('bookmaster', options.bookmasterUrl ?? bookmasterDb?.url ?? '');
   await ensureBookmasterDevSchema(bookmasterConnection.pool);
@@ -119,10 +120,8 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
       await queues.byName.propagate.obliterate({ force: true });
       await queues.close();
       await redis.quit();
-      await crmConnection.db.dropDatabase();
-      await omnistackConnection.db.dropDatabase();
-      await crmConnection.close();
-      await omnistackConnection.close();
+      await crm.drop();
+      await omnistack.drop();
       await bookmasterConnection.close();
       await bookmasterDb?.drop();
       await ledger.dispose();

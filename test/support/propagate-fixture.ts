@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
@@ -7,10 +6,7 @@ import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../jobs/worker-runner.ts';
 import { isRetryable } from '../../src/app/adapters.ts';
 import type { Trigger } from '../../src/ledger/provenance.ts';
-import { createLogger } from '../../src/logging/logger.ts';
-import type { Logger } from '../../src/logging/logger.ts';
 import { createCrmProfileReader } from '../../src/platforms/crm/crm-profile.ts';
-import { openMongo } from '../../src/platforms/mongo-connection.ts';
 import type { MongoConnection } from '../../src/platforms/mongo-connection.ts';
 import { createOmnistackProfileTarget } from '../../src/platforms/omnistack/omnistack-profile.ts';
 import type { ProfileTargets } from '../../src/platforms/profile-target.ts';
@@ -19,7 +15,9 @@ import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
+import { capturingLogger } from './log-capture.ts';
 import { uniqueName } from './names.ts';
+import { openTestMongo } from './platform-fixtures.ts';
 import { testConfig } from './services.ts';
 
 const JOB_TIMEOUT_MS = 20_000;
@@ -54,8 +52,9 @@ export interface PropagateFixture {
 
 export async function createPropagateFixture(options: PropagateFixtureOptions = {}): Promise<PropagateFixture> {
   const config = testConfig();
-  const crmConnection = await openMongo('crm', { url: config.crm.url, database: uniqueName('trackmaster') }, { monitorCommands: true });
-  const omnistackConnection = await openMongo('omnistack', { url: config.omnistack.url, database: uniqueName('omnistack') }, { monitorCommands: true });
+  const crm = await openTestMongo('trackmaster');
+  const omnistack = await openTestMongo('omnistack');
+  const [crmConnection, omnistackConnection] = [crm.connection, omnistack.connection];
   await omnistackConnection.db.collection('users').createIndex({ email: 1 }, { unique: true });
   const ledger = await createLedgerFixture();
   const { logger, logs } = capturingLogger();
@@ -99,23 +98,9 @@ export async function createPropagateFixture(options: PropagateFixtureOptions = 
       await queue.obliterate({ force: true });
       await queues.close();
       await redis.quit();
-      await crmConnection.db.dropDatabase();
-      await omnistackConnection.db.dropDatabase();
-      await crmConnection.close();
-      await omnistackConnection.close();
+      await crm.drop();
+      await omnistack.drop();
       await ledger.dispose();
     },
   };
-}
-
-/** A debug-level logger whose JSON lines the test can read. */
-function capturingLogger(): { logger: Logger; logs: Array<Record<string, unknown>> } {
-  const logs: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), logs };
 }

@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createLogger } from '../../src/logging/logger.ts';
 import type { Logger } from '../../src/logging/logger.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
@@ -14,6 +12,7 @@ import { createLease, leaseKey } from '../../watchers/lease.ts';
 import type { Lease } from '../../watchers/lease.ts';
 import { runAsLeader } from '../../watchers/leadership.ts';
 import type { LeaderWork } from '../../watchers/leadership.ts';
+import { capturingLogger } from './log-capture.ts';
 import { uniqueName } from './names.ts';
 import { testConfig } from './services.ts';
 import { waitFor } from './wait-for.ts';
@@ -65,14 +64,7 @@ export async function createWatcherFixture(): Promise<WatcherFixture> {
   const redis = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
   const prefix = uniqueName('watch');
   const queues = createQueues({ connection: redis, prefix, reconcileDebounceMs: 0 });
-  const logs: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const { logger, logs } = capturingLogger();
   const matches = (entry: Record<string, unknown>, msg: string, fields: Record<string, unknown>) =>
     entry.msg === msg && Object.entries(fields).every(([key, value]) => entry[key] === value);
   return {
