@@ -1,16 +1,14 @@
 import type { Job } from 'bullmq';
 import { runAuditPass } from '../src/audit/audit-pass.ts';
 import type { AuditPass } from '../src/audit/audit-pass.ts';
-import type { IssueKind, PersonEvaluation } from '../src/audit/audit-model.ts';
+import type { IssueKind } from '../src/audit/audit-model.ts';
+import { AuditTally } from '../src/audit/audit-tally.ts';
 import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
-import { countIssues } from '../src/audit/evaluate.ts';
-import { issueRows } from '../src/audit/issue-rows.ts';
-import { plannedWrites } from '../src/audit/planned-writes.ts';
 import type { Platform } from '../src/ids/index.ts';
 import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import { createSyncStatusStore } from '../src/ledger/sync-status.ts';
-import type { SyncStatus } from '../src/ledger/sync-status.ts';
+import { AuditLedgerWriter } from './audit-ledger-writer.ts';
 import { invalidPayload } from './job-errors.ts';
 import { auditJobSchema, runErrorCode, runIdOf } from './maintenance-payloads.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
@@ -62,50 +60,38 @@ interface AuditRequest {
 
 async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig, request: AuditRequest): Promise<AuditReport> {
   const batchSize = config.maintenance.batchSize;
-  const checkedAt = new Date();
   const pass = await runAuditPass(deps.adapters, {
     platforms: config.platforms,
     conflictPolicy: config.policy.conflict,
     batchSize,
+    // The audit writes no record itself (its repairs are reconcile jobs, which read afresh).
+    keepSnapshots: false,
     onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
   });
-  await recordStatuses(deps, pass.people, request.runId, checkedAt, batchSize);
-  const findings = pass.people.flatMap((person) => issueRows(person, { trigger: request.trigger, runId: request.runId }));
-  for (let start = 0; start < findings.length; start += batchSize) {
-    await deps.ledger.recordOutcome([], findings.slice(start, start + batchSize));
+  const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, { runId: request.runId, trigger: request.trigger, checkedAt: new Date(), batchSize });
+  const tally = new AuditTally();
+  for (const person of pass.people()) {
+    tally.add(person);
+    await writer.add(person);
   }
-  const repairs = pass.people.filter((person) => person.patches.length > 0).map((person) => person.origin);
+  await writer.finish();
   if (!request.reportOnly) {
-    await enqueueReconcilesBulk(deps.queues.byName.reconcile, repairs, request.trigger, { chunkSize: batchSize });
+    await enqueueReconcilesBulk(deps.queues.byName.reconcile, tally.repairs, request.trigger, { chunkSize: batchSize });
   }
-  return reportOf(pass, request, request.reportOnly ? 0 : repairs.length);
+  return reportOf(pass, tally, request);
 }
 
-async function recordStatuses(deps: MaintenanceDependencies, people: readonly PersonEvaluation[], runId: string, checkedAt: Date, batchSize: number): Promise<void> {
-  const store = createSyncStatusStore(deps.ledgerPool);
-  // A CRM record reached by two people's gathers (gather's asymmetric corner) keeps the first one's status.
-  const rows = new Map<string, SyncStatus>();
-  for (const person of people) {
-    if (person.userId === null || rows.has(person.userId)) continue;
-    const issues = person.issues.map((issue) => ({ ...issue }));
-    rows.set(person.userId, { userId: person.userId, platformsInSync: person.platformsInSync, issues, lastCheck: checkedAt, auditRunId: runId });
-  }
-  await store.upsert([...rows.values()], { chunkSize: batchSize });
-  await store.removeUnchecked(checkedAt);
-}
-
-function reportOf(pass: AuditPass, request: AuditRequest, enqueued: number): AuditReport {
-  const inconsistent = pass.people.filter((person) => person.issues.length > 0).length;
+function reportOf(pass: AuditPass, tally: AuditTally, request: AuditRequest): AuditReport {
   return {
     runId: request.runId,
     reportOnly: request.reportOnly,
     scanned: pass.scanned,
     records: pass.records,
-    people: pass.people.length,
-    consistent: pass.people.length - inconsistent,
-    inconsistent,
-    issues: countIssues(pass.people),
-    plannedWrites: plannedWrites(pass.people).length,
-    enqueued,
+    people: tally.people,
+    consistent: tally.people - tally.inconsistent,
+    inconsistent: tally.inconsistent,
+    issues: tally.issues,
+    plannedWrites: tally.plannedWrites,
+    enqueued: request.reportOnly ? 0 : tally.repairs.length,
   };
 }

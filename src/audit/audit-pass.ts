@@ -25,7 +25,12 @@ export interface AuditPass {
   readonly batches: Partial<Record<Platform, number>>;
   /** Every id claim that points at a scanned platform: what cleanup's breaker measures against. */
   readonly links: number;
-  readonly people: readonly PersonEvaluation[];
+  /**
+   * Every person, grouped and planned as the caller iterates (one pass per call). Only the scan and
+   * its index stay in memory; a caller keeps what it needs of each person, so a million people
+   * never exist as a million evaluations at once.
+   */
+  people(): Generator<PersonEvaluation>;
 }
 
 /**
@@ -34,14 +39,16 @@ export interface AuditPass {
  */
 export async function runAuditPass(adapters: Adapters, options: AuditPassOptions): Promise<AuditPass> {
   const scan = await scanAll(adapters, options.platforms, options);
-  const groups = groupPeople(scan.records, scan.scanned, { maxRecords: options.maxRecords });
+  const groupOptions = { maxRecords: options.maxRecords };
   const evaluate = { platforms: options.platforms, scanned: scan.scanned, conflictPolicy: options.conflictPolicy };
   return {
     scanned: scan.scanned,
     records: countByPlatform(scan.records),
     batches: scan.batches,
     links: countLinks(scan.records, scan.scanned),
-    people: groups.map((group) => evaluatePerson(group, evaluate)),
+    *people() {
+      for (const group of groupPeople(scan.records, scan.scanned, groupOptions)) yield evaluatePerson(group, evaluate);
+    },
   };
 }
 

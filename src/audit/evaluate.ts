@@ -3,9 +3,8 @@ import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { planReconcile } from '../reconcile/plan.ts';
 import type { LinkPatch, PlanInput } from '../reconcile/plan-model.ts';
-import { ISSUE_KINDS } from './audit-model.ts';
 import type { OversizedGroup } from './group-people.ts';
-import type { AuditIssue, IssueKind, MissingLinkIssue, PersonEvaluation, PersonGroup, SupabaseIdMismatchIssue } from './audit-model.ts';
+import type { AuditIssue, MissingLinkIssue, PersonEvaluation, PersonGroup, SupabaseIdMismatchIssue } from './audit-model.ts';
 
 export interface EvaluateOptions {
   /** The platforms idsync syncs (reconcile plans with the same list, so findings agree). */
@@ -99,13 +98,4 @@ function supabaseIdMismatches(records: readonly PersonRecord[]): SupabaseIdMisma
 function inSync(members: readonly Platform[], patches: readonly LinkPatch[], issues: readonly AuditIssue[]): Platform[] {
   const touched = new Set<Platform>([...patches.map((patch) => patch.record.platform), ...issues.map((issue) => issue.platform)]);
   return PLATFORMS.filter((platform) => members.includes(platform) && !touched.has(platform));
-}
-
-/** Issues by kind, every kind present (zero when none). */
-export function countIssues(evaluations: readonly PersonEvaluation[]): Record<IssueKind, number> {
-  const counts = Object.fromEntries(ISSUE_KINDS.map((kind) => [kind, 0])) as Record<IssueKind, number>;
-  for (const evaluation of evaluations) {
-    for (const issue of evaluation.issues) counts[issue.kind] += 1;
-  }
-  return counts;
 }

@@ -1,10 +1,10 @@
-import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { claimsOf } from '../platforms/person-record.ts';
-import { compareRecords, recordKeyOf } from '../reconcile/plan/order.ts';
+import { recordKeyOf } from '../reconcile/plan/order.ts';
 import type { GatheredRecord } from '../reconcile/plan-model.ts';
 import type { PersonGroup } from './audit-model.ts';
+import { RecordIndex } from './record-index.ts';
 
 /*
  * Groups scanned records into people in memory by running gather's own algorithm (SPEC §4 step 1,
@@ -25,52 +25,23 @@ export interface OversizedGroup extends PersonGroup {
   readonly oversized: true;
 }
 
-interface RecordIndex {
-  readonly byKey: ReadonlyMap<string, PersonRecord>;
-  /** Per claimed key, the records claiming it, per claimer platform, in id order (findClaiming). */
-  readonly claimers: ReadonlyMap<string, readonly PersonRecord[]>;
-  /** Per platform and email, the records holding it (findByEmail). */
-  readonly byEmail: ReadonlyMap<Platform, ReadonlyMap<string, readonly PersonRecord[]>>;
-  readonly scanned: readonly Platform[];
-}
-
 const DEFAULT_MAX_RECORDS = 32;
 
-export function groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Array<PersonGroup | OversizedGroup> {
-  const index = indexRecords(records, scanned);
+/**
+ * The people, one at a time: a caller that keeps only what it needs of each group holds no more
+ * than the scan and its index. Each group is computed when asked for, in origin order.
+ */
+export function* groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
+  const index = new RecordIndex(records, scanned);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
-  const reached = new Set<string>();
-  const groups: Array<PersonGroup | OversizedGroup> = [];
-  for (const origin of [...index.byKey.values()].sort(compareRecords)) {
-    if (reached.has(recordKeyOf(origin.platform, origin.id))) continue;
+  // The index hands out its own record objects, so identity is enough to know one was reached.
+  const reached = new Set<PersonRecord>();
+  for (const origin of index.records) {
+    if (reached.has(origin)) continue;
     const group = gatherInMemory(index, origin, maxRecords);
-    for (const { record } of group.records) reached.add(recordKeyOf(record.platform, record.id));
-    groups.push(group);
+    for (const { record } of group.records) reached.add(record);
+    yield group;
   }
-  return groups;
-}
-
-function indexRecords(input: readonly PersonRecord[], scanned: readonly Platform[]): RecordIndex {
-  const byKey = new Map<string, PersonRecord>();
-  for (const record of input) {
-    const key = recordKeyOf(record.platform, record.id);
-    if (scanned.includes(record.platform) && !byKey.has(key)) byKey.set(key, record);
-  }
-  const sorted = [...byKey.values()].sort(compareRecords);
-  const claimers = new Map<string, PersonRecord[]>();
-  const byEmail = new Map<Platform, Map<string, PersonRecord[]>>(scanned.map((platform) => [platform, new Map()]));
-  for (const record of sorted) {
-    for (const claim of new Set(claimsOf(record).map((key) => recordKeyOf(key.platform, key.id)))) push(claimers, claim, record);
-    const emails = byEmail.get(record.platform);
-    if (record.email !== null && emails) push(emails, record.email, record);
-  }
-  return { byKey, claimers, byEmail, scanned: PLATFORMS.filter((platform) => scanned.includes(platform)) };
-}
-
-function push<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
 }
 
 class GatherLimit extends Error {}
@@ -124,7 +95,7 @@ class MemoryGather {
       if (this.#expanded.has(key)) continue;
       this.#expanded.add(key);
       for (const claim of claimsOf(record)) this.#visit(claim);
-      const claimers = this.#index.claimers.get(key) ?? [];
+      const claimers = this.#index.claimersOf(record.platform, record.id);
       for (const platform of this.#index.scanned) {
         if (platform === record.platform) continue;
         for (const claimer of claimers) if (claimer.platform === platform) this.add(claimer, 'id-claim');
@@ -136,7 +107,7 @@ class MemoryGather {
     if (!this.#index.scanned.includes(claim.platform)) return;
     const key = recordKeyOf(claim.platform, claim.id);
     if (this.#found.has(key) || this.#absent.has(key)) return;
-    const record = this.#index.byKey.get(key);
+    const record = this.#index.get(claim.platform, claim.id);
     if (record) this.add(record, 'id-claim');
     else this.#absent.set(key, claim);
   }
@@ -149,7 +120,7 @@ class MemoryGather {
   uniqueEmailMatch(platform: Platform): PersonRecord | undefined {
     const emails = new Set([...this.#found.values()].map(({ record }) => record.email).filter((email): email is string => email !== null));
     for (const email of emails) {
-      const holders = this.#index.byEmail.get(platform)?.get(email) ?? [];
+      const holders = this.#index.holdersOf(platform, email);
       if (holders.length === 1) return holders[0];
     }
     return undefined;

@@ -33,7 +33,7 @@ export interface CleanupPlan {
  * record stores for a platform, so a platform whose orphan sits beside one existing id is `set` to
  * that id (the orphan goes, the link stays); a platform with only orphans is `unset`. Pure.
  */
-export function planOrphanCleanup(people: readonly PersonEvaluation[]): CleanupPlan {
+export function planOrphanCleanup(people: Iterable<PersonEvaluation>): CleanupPlan {
   const references: OrphanReference[] = [];
   const removals: OrphanRemoval[] = [];
   const skipped: OrphanReference[] = [];

@@ -16,6 +16,12 @@ export interface ScanAllOptions {
   batchSize?: number;
   /** Called after each batch, e.g. to renew a job's progress. Default: none. */
   onBatch?: (progress: ScanProgress) => void | Promise<void>;
+  /**
+   * Whether records keep their snapshots, which only a write of the record needs. Without them a
+   * record takes about a third less memory, and a write of it fails with IDSYNC_ERR_INVALID_SNAPSHOT.
+   * Default: true.
+   */
+  keepSnapshots?: boolean;
 }
 
 export interface ScanResult {
@@ -50,9 +56,19 @@ async function scanOne(adapter: PlatformAdapter, options: ScanAllOptions): Promi
   const records: PersonRecord[] = [];
   let batches = 0;
   for await (const batch of adapter.scan({ batchSize: options.batchSize })) {
-    for (const record of batch) records.push(record);
+    for (const record of batch) records.push(options.keepSnapshots === false ? withoutSnapshot(record) : record);
     batches += 1;
     await options.onBatch?.({ platform: adapter.platform, records: records.length, batches });
   }
   return { records, batches };
+}
+
+const NO_EXTRA_LINKS: PersonRecord['extraLinks'] = Object.freeze({});
+const NO_UNREADABLE: PersonRecord['unreadable'] = Object.freeze([]);
+
+/** The record for reading only: no snapshot, and its empty parts shared with every other record. */
+function withoutSnapshot(record: PersonRecord): PersonRecord {
+  const extraLinks = Object.keys(record.extraLinks).length === 0 ? NO_EXTRA_LINKS : record.extraLinks;
+  const unreadable = record.unreadable.length === 0 ? NO_UNREADABLE : record.unreadable;
+  return { ...record, extraLinks, unreadable, snapshot: null };
 }

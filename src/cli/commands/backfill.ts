@@ -65,7 +65,7 @@ async function dryRun(config: Config, platforms: readonly Platform[], json: bool
       onBatch: (progress) => progressLine(`dry run: ${progress.platform} ${progress.records} records read`),
     });
     endProgress();
-    const people = pass.people.filter((person) => person.records.some((record) => platforms.includes(record.platform)));
+    const people = [...pass.people()].filter((person) => person.records.some((record) => platforms.includes(record.platform)));
     const writes = plannedWrites(people);
     const patches = people.flatMap((person) =>
       person.patches.map((patch) => ({ personKey: person.personKey, platform: patch.record.platform, recordId: patch.record.id, set: patch.set, unset: patch.unset, rules: patch.rules })),

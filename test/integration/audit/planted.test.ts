@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditReport } from '../../../jobs/audit-processor.ts';
+import type { PersonEvaluation } from '../../../src/audit/audit-model.ts';
 import { runAuditPass } from '../../../src/audit/audit-pass.ts';
 import { plannedWrites } from '../../../src/audit/planned-writes.ts';
 import { createAuditFixture } from './audit-fixture.ts';
@@ -67,7 +68,7 @@ describe('audit on a planted data set', () => {
   });
 
   it('repairs what reconcile can, writing exactly the planned writes; a second audit reports only the rest', async () => {
-    const planned = plannedWrites((await runAuditPass(fixture.adapters, { platforms: fixture.config.platforms })).people)
+    const planned = plannedWrites([...(await runAuditPass(fixture.adapters, { platforms: fixture.config.platforms })).people()])
       .map((write) => JSON.stringify([write.platform, write.recordId, write.field, write.before, write.after]))
       .sort();
     // P2: two links added; P3: the CRM's link replaced and the loser's removed; P4: the orphan
@@ -81,5 +82,20 @@ describe('audit on a planted data set', () => {
     const second = await fixture.runJob<AuditReport>('audit', { trigger: { type: 'command', via: 'cli' }, reportOnly: true });
     expect(await findingsOf(fixture, second.runId)).toEqual(signatures(planted.after));
     expect(second.plannedWrites).toBe(0);
+  });
+
+  it('plans the same without snapshots, and a record read without one refuses a write (IDSYNC_ERR_INVALID_SNAPSHOT)', async () => {
+    const options = { platforms: fixture.config.platforms };
+    const outline = (people: readonly PersonEvaluation[]) => people.map((person) => ({ personKey: person.personKey, issues: person.issues, writes: plannedWrites([person]) }));
+    const kept = [...(await runAuditPass(fixture.adapters, options)).people()];
+    const dropped = [...(await runAuditPass(fixture.adapters, { ...options, keepSnapshots: false })).people()];
+    expect(outline(dropped)).toEqual(outline(kept));
+    expect(dropped.flatMap((person) => person.records).map((record) => record.snapshot)).toEqual(dropped.flatMap((person) => person.records).map(() => null));
+
+    const patch = dropped.flatMap((person) => person.patches)[0];
+    if (patch === undefined) throw new Error('the planted set plans writes');
+    const adapter = fixture.adapters[patch.record.platform];
+    await expect(adapter?.writeLinks(patch.record, { set: patch.set, unset: patch.unset })).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_SNAPSHOT' });
+    expect(outline([...(await runAuditPass(fixture.adapters, options)).people()])).toEqual(outline(kept));
   });
 });

@@ -55,7 +55,7 @@ describe('the audit agrees with gather + plan', () => {
   it('puts every scanned record in a group, and starts a group only from a record no earlier group reached', () => {
     fc.assert(
       fc.property(datasetArb, (records) => {
-        const groups = groupPeople(records, SCANNED);
+        const groups = [...groupPeople(records, SCANNED)];
         const grouped = new Set(groups.flatMap((group) => group.records.map((entry) => keyText(entry.record))));
         expect([...grouped].sort()).toEqual(records.map(keyText).sort());
         groups.forEach((group, at) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countIssues, evaluatePerson } from '../../../src/audit/evaluate.ts';
+import { AuditTally } from '../../../src/audit/audit-tally.ts';
+import { evaluatePerson } from '../../../src/audit/evaluate.ts';
 import { groupPeople } from '../../../src/audit/group-people.ts';
 import type { Links, Platform } from '../../../src/ids/index.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
@@ -9,7 +10,7 @@ const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 const options = { platforms: SCANNED, scanned: SCANNED };
 
 function audit(records: readonly PersonRecord[]) {
-  return groupPeople(records, SCANNED).map((group) => evaluatePerson(group, options));
+  return [...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, options));
 }
 
 /** A person linked every way on the three scanned systems. */
@@ -51,7 +52,7 @@ describe('evaluatePerson', () => {
     const [person] = audit(records);
     expect(person?.issues).toEqual([{ kind: 'supabase-id-mismatch', platform: 'crm', recordId: idOf('crm', 1), mapId: supabase, supabaseIds: [other] }]);
     expect(person?.patches).toEqual([]);
-    const scannedToo = groupPeople(records, SCANNED).map((group) => evaluatePerson(group, { ...options, scanned: [...SCANNED, 'supabase'] }));
+    const scannedToo = [...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, { ...options, scanned: [...SCANNED, 'supabase'] }));
     expect(scannedToo[0]?.issues.map((issue) => issue.kind)).not.toContain('supabase-id-mismatch');
   });
 
@@ -74,8 +75,15 @@ describe('evaluatePerson', () => {
     expect(people.every((person) => person.patches.length === 0)).toBe(true);
   });
 
-  it('counts issues by kind, every kind present', () => {
-    const counts = countIssues(audit([...consistentPerson(1), personRecord('crm', 2, { links: { omnistack: idOf('omnistack', 9) } })]));
-    expect(counts).toEqual({ conflict: 0, orphan: 1, 'malformed-id': 0, missing: 2, 'missing-link': 0, 'supabase-id-mismatch': 0, oversized: 0 });
+  it('tallies people, issues by kind (every kind present), planned writes and repairs', () => {
+    const orphan = personRecord('crm', 2, { links: { omnistack: idOf('omnistack', 9) } });
+    const lacking = consistentPerson(3).map((record) => (record.platform === 'crm' ? { ...record, links: { omnistack: idOf('omnistack', 3) } } : record));
+    const tally = new AuditTally();
+    for (const person of audit([...consistentPerson(1), orphan, ...lacking])) tally.add(person);
+    expect(tally.issues).toEqual({ conflict: 0, orphan: 1, 'malformed-id': 0, missing: 2, 'missing-link': 1, 'supabase-id-mismatch': 0, oversized: 0 });
+    expect([tally.people, tally.inconsistent]).toEqual([3, 2]);
+    // Reconcile leaves an orphan to cleanup: the one write is the lacking CRM link, the one repair its person.
+    expect(tally.plannedWrites).toBe(1);
+    expect(tally.repairs).toEqual([{ platform: 'crm', id: idOf('crm', 3) }]);
   });
 });

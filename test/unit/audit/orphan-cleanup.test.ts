@@ -9,7 +9,7 @@ import { idOf, personRecord } from '../reconcile/builders.ts';
 const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 
 function cleanup(records: readonly PersonRecord[]) {
-  return planOrphanCleanup(groupPeople(records, SCANNED).map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED })));
+  return planOrphanCleanup([...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED })));
 }
 
 describe('planOrphanCleanup', () => {
