@@ -67,13 +67,18 @@ function gatherInMemory(index: RecordIndex, origin: PersonRecord, maxRecords: nu
   return state.group(origin);
 }
 
+/**
+ * The index hands out one object per record, so the state is keyed by record objects: no key
+ * string is built per step. Only claims on records the scan lacks are keyed by text.
+ */
 class MemoryGather {
   readonly #index: RecordIndex;
   readonly #maxRecords: number;
-  readonly #found = new Map<string, GatheredRecord>();
+  readonly #found = new Map<PersonRecord, GatheredRecord>();
+  readonly #platforms = new Set<Platform>();
   readonly #absent = new Map<string, RecordKey>();
   readonly #pending: PersonRecord[] = [];
-  readonly #expanded = new Set<string>();
+  readonly #expanded = new Set<PersonRecord>();
 
   constructor(index: RecordIndex, maxRecords: number) {
     this.#index = index;
@@ -81,19 +86,18 @@ class MemoryGather {
   }
 
   add(record: PersonRecord, reachedBy: GatheredRecord['reachedBy']): void {
-    const key = recordKeyOf(record.platform, record.id);
-    if (this.#found.has(key)) return;
+    if (this.#found.has(record)) return;
     if (this.#found.size >= this.#maxRecords) throw new GatherLimit();
-    this.#found.set(key, { record, reachedBy });
+    this.#found.set(record, { record, reachedBy });
+    this.#platforms.add(record.platform);
     this.#pending.push(record);
   }
 
   /** Follows claims both ways until closed: get() on every claim, findClaiming() on every platform. */
   close(): void {
     for (let record = this.#pending.shift(); record; record = this.#pending.shift()) {
-      const key = recordKeyOf(record.platform, record.id);
-      if (this.#expanded.has(key)) continue;
-      this.#expanded.add(key);
+      if (this.#expanded.has(record)) continue;
+      this.#expanded.add(record);
       for (const claim of claimsOf(record)) this.#visit(claim);
       const claimers = this.#index.claimersOf(record.platform, record.id);
       for (const platform of this.#index.scanned) {
@@ -105,21 +109,25 @@ class MemoryGather {
 
   #visit(claim: RecordKey): void {
     if (!this.#index.scanned.includes(claim.platform)) return;
-    const key = recordKeyOf(claim.platform, claim.id);
-    if (this.#found.has(key) || this.#absent.has(key)) return;
     const record = this.#index.get(claim.platform, claim.id);
-    if (record) this.add(record, 'id-claim');
-    else this.#absent.set(key, claim);
+    if (record) {
+      this.add(record, 'id-claim');
+      return;
+    }
+    const key = recordKeyOf(claim.platform, claim.id);
+    if (!this.#absent.has(key)) this.#absent.set(key, claim);
   }
 
   hasPlatform(platform: Platform): boolean {
-    return [...this.#found.values()].some(({ record }) => record.platform === platform);
+    return this.#platforms.has(platform);
   }
 
   /** The first of the person's emails (in the order found) that names exactly one record there. */
   uniqueEmailMatch(platform: Platform): PersonRecord | undefined {
-    const emails = new Set([...this.#found.values()].map(({ record }) => record.email).filter((email): email is string => email !== null));
-    for (const email of emails) {
+    const tried = new Set<string>();
+    for (const { email } of this.#found.keys()) {
+      if (email === null || tried.has(email)) continue;
+      tried.add(email);
       const holders = this.#index.holdersOf(platform, email);
       if (holders.length === 1) return holders[0];
     }
@@ -127,7 +135,12 @@ class MemoryGather {
   }
 
   contradicts(candidate: PersonRecord): boolean {
-    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#found.has(recordKeyOf(claim.platform, claim.id)));
+    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#holds(claim));
+  }
+
+  #holds(claim: RecordKey): boolean {
+    const record = this.#index.get(claim.platform, claim.id);
+    return record !== undefined && this.#found.has(record);
   }
 
   group(origin: PersonRecord): PersonGroup {

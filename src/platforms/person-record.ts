@@ -55,9 +55,15 @@ export function claimedIds(record: PersonRecord, platform: Platform): string[] {
   return [...(link === undefined ? [] : [link]), ...(record.extraLinks[platform] ?? [])];
 }
 
-/** Every record a record claims, in PLATFORMS order. */
+/** Every record a record claims, in PLATFORMS order. A loop, since gather and the audit call it per record and step. */
 export function claimsOf(record: PersonRecord): RecordKey[] {
-  return PLATFORMS.flatMap((platform) => claimedIds(record, platform).map((id) => ({ platform, id })));
+  const claims: RecordKey[] = [];
+  for (const platform of PLATFORMS) {
+    const link = record.links[platform];
+    if (link !== undefined) claims.push({ platform, id: link });
+    for (const id of record.extraLinks[platform] ?? []) claims.push({ platform, id });
+  }
+  return claims;
 }
 
 /** Whether `record` claims (`platform`, `id`), as its link or as an extra id. */
