@@ -20,6 +20,10 @@ import type { RoundTrips } from './counted-stores.ts';
 
 export interface AuditChildResult {
   readonly seconds: number;
+  /** From the start to the scan's last batch; the rest is grouping, planning and the ledger. */
+  readonly scanSeconds: number;
+  /** CPU time of this process over the audit (user + system), in seconds. */
+  readonly cpuSeconds: number;
   readonly roundTrips: RoundTrips;
   /** process.resourceUsage().maxRSS, in MiB: the peak of the whole process. */
   readonly peakRssMiB: number;
@@ -38,14 +42,23 @@ await migrateLedger(stores.ledger.pool, logger);
 const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
 const queues = createQueues({ connection: redis, prefix: config.redis.queuePrefix });
 const audit = createAuditProcessor({ adapters: stores.adapters, ledgerPool: stores.ledger.pool, ledger: createLedger(stores.ledger.pool), queues, logger, isRetryable }, config);
-const job = { id: newRunId('audit'), name: 'audit', data: { trigger: { type: 'command', via: 'cli' } }, updateProgress: async () => undefined } as unknown as Job;
+// The audit job reports progress once per scanned batch: the last report marks the scan's end.
+let lastBatchAt = 0;
+const updateProgress = async () => {
+  lastBatchAt = performance.now();
+};
+const job = { id: newRunId('audit'), name: 'audit', data: { trigger: { type: 'command', via: 'cli' } }, updateProgress } as unknown as Job;
 const rssBeforeMiB = process.memoryUsage().rss / MIB;
 stores.reset();
 const startedAt = performance.now();
+const cpuBefore = process.cpuUsage();
 const report = (await audit(job)) as AuditReport;
 const seconds = (performance.now() - startedAt) / 1_000;
+const cpu = process.cpuUsage(cpuBefore);
+const cpuSeconds = (cpu.user + cpu.system) / 1_000_000;
+const scanSeconds = (lastBatchAt - startedAt) / 1_000;
 const roundTrips = stores.roundTrips();
-const result: AuditChildResult = { seconds, roundTrips, peakRssMiB: process.resourceUsage().maxRSS / KIB, rssBeforeMiB, report };
+const result: AuditChildResult = { seconds, scanSeconds, cpuSeconds, roundTrips, peakRssMiB: process.resourceUsage().maxRSS / KIB, rssBeforeMiB, report };
 await queues.close();
 redis.disconnect();
 await stores.close();

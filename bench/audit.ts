@@ -6,6 +6,7 @@ import { openCountedStores } from './counted-stores.ts';
 import type { RoundTrips } from './counted-stores.ts';
 import { createNamespace, runBenchChild, teardown } from './namespace.ts';
 import { seedLinkedPeople } from './seed.ts';
+import { cpuUsage, snapshotCpu } from './system.ts';
 
 /*
  * Scenario 3: the audit of N people seeded across the three systems that run here, in a child
@@ -30,6 +31,12 @@ export interface AuditResult {
   readonly batchSize: number;
   readonly seedSeconds: number;
   readonly seconds: number;
+  /** The scan's share of `seconds`; the rest is grouping, planning and writing the ledger. */
+  readonly scanSeconds: number;
+  /** Cores the audit process used on average (its CPU seconds / `seconds`). */
+  readonly auditCores: number;
+  /** Cores the services used over the same time, per process group (the audit process itself is gone by then). */
+  readonly serviceCores: Record<string, number>;
   readonly peakRssMiB: number;
   readonly rssBeforeMiB: number;
   readonly roundTrips: RoundTrips & { total: number };
@@ -47,7 +54,9 @@ export async function runAudit(people: number, batchSize: number, sample: number
     await seedLinkedPeople(stores, people);
     const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
     const env = { ...stores.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
+    const cpuBefore = snapshotCpu();
     const { result } = await runBenchChild<AuditChildResult>('audit-child.ts', env);
+    const serviceCores = cpuUsage(cpuBefore, snapshotCpu(), new Map([[process.pid, 'bench']]));
     const ids = (await stores.crm.collection('User').find({}, { projection: { _id: 1 } }).limit(sample).toArray()).map((doc) => String(doc._id));
     const loop = await perUserLoop(env, ids, people);
     const total = result.roundTrips.mongo + result.roundTrips.bookmaster + result.roundTrips.ledger;
@@ -56,6 +65,9 @@ export async function runAudit(people: number, batchSize: number, sample: number
       batchSize,
       seedSeconds,
       seconds: result.seconds,
+      scanSeconds: result.scanSeconds,
+      auditCores: result.cpuSeconds / result.seconds,
+      serviceCores,
       peakRssMiB: result.peakRssMiB,
       rssBeforeMiB: result.rssBeforeMiB,
       roundTrips: { ...result.roundTrips, total },
