@@ -4,6 +4,7 @@ import type { MetricsRecorder } from '../src/metrics/metrics.ts';
 import { countWrites, recordReconciled } from '../src/metrics/observe.ts';
 import { reconcileJobSchema } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
+import { laneOf } from '../src/queues/reconcile-lanes.ts';
 import type { Adapters } from '../src/reconcile/gather.ts';
 import { reconcilePerson } from '../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../src/reconcile/reconcile-person.ts';
@@ -40,7 +41,10 @@ export function createReconcileProcessor(deps: ReconcileProcessorDependencies, c
     if (!parsed.success) throw invalidPayload(parsed.error);
     const { trigger, ...origin } = parsed.data;
     const isClient = job.name === 'client';
-    const outcome = await reconcilePerson(isClient ? clients : users, origin, { trigger, jobId: job.id ?? 'unknown' }, {
+    const base = isClient ? clients : users;
+    // The lane goes into the job's log lines: whether a write came from a live change or bulk work.
+    const reconcileDeps = { ...base, logger: base.logger.child({ lane: laneOf(job.opts) }) };
+    const outcome = await reconcilePerson(reconcileDeps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
       platforms: isClient ? clientPlatforms : config.platforms,
       conflictPolicy: config.policy.conflict,
     });

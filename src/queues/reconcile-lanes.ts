@@ -29,3 +29,8 @@ export function reconcileJobOptions(key: RecordKey, kind: ReconcileKind, lane: R
     deduplication: { id, replace: true, keepLastIfActive: true },
   };
 }
+
+/** The lane a reconcile job was enqueued in, read back from its options. */
+export function laneOf(options: Pick<JobsOptions, 'priority'>): ReconcileLane {
+  return options.priority === BULK_PRIORITY ? 'bulk' : 'live';
+}

@@ -217,9 +217,3 @@ export async function observeQuiet(stores: E2eStores, windowMs: number): Promise
   }
   return { writes };
 }
-
-/** The time of the first log line of `process` with this message (and fields), or Infinity. */
-export function firstLogTime(process: IdsyncProcess, msg: string, matches: (entry: Record<string, unknown>) => boolean = () => true): number {
-  const entry = process.logs.find((line) => line.msg === msg && matches(line));
-  return typeof entry?.time === 'number' ? entry.time : Number.POSITIVE_INFINITY;
-}
