@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enqueueReconcilesBulk } from '../../../src/audit/enqueue-bulk.ts';
 import { createQueues } from '../../../src/queues/queues.ts';
 import type { Queues } from '../../../src/queues/queues.ts';
+import { laneOf } from '../../../src/queues/reconcile-lanes.ts';
 import { uniqueName } from '../../support/names.ts';
 import { newObjectId } from '../../support/platform-seeders.ts';
 import { testConfig } from '../../support/services.ts';
@@ -33,7 +34,7 @@ describe('the reconcile lanes', () => {
     await redis.quit();
   });
 
-  it('serve a live change before every bulk job queued ahead of it', async () => {
+  it('serve a live change before every bulk job queued ahead of it, and a job tells its lane', async () => {
     const bulk = Array.from({ length: 30 }, () => ({ platform: 'crm' as const, id: newObjectId() }));
     await enqueueReconcilesBulk(queues.byName.reconcile, bulk.slice(0, 20), BY_SCHEDULE);
     for (const key of bulk.slice(20)) await queues.enqueueReconcile(key, BY_SCHEDULE, 'user', 'bulk');
@@ -41,10 +42,10 @@ describe('the reconcile lanes', () => {
     await queues.enqueueReconcile(live, BY_EVENT);
 
     const order: string[] = [];
-    worker = new Worker('reconcile', async (job: Job) => void order.push(`${job.data.platform}:${job.data.id}`), { connection: redis, prefix, concurrency: 1 });
+    worker = new Worker('reconcile', async (job: Job) => void order.push(`${laneOf(job.opts)} ${job.data.platform}:${job.data.id}`), { connection: redis, prefix, concurrency: 1 });
     await waitFor('every job to run', () => order.length === 31);
-    expect(order[0]).toBe(`omnistack:${live.id}`);
-    expect(new Set(order.slice(1))).toEqual(new Set(bulk.map((key) => `crm:${key.id}`)));
+    expect(order[0]).toBe(`live omnistack:${live.id}`);
+    expect(new Set(order.slice(1))).toEqual(new Set(bulk.map((key) => `bulk crm:${key.id}`)));
   });
 
   it('deduplicate within a lane, never across: a record waiting in bulk still gets its live job', async () => {
