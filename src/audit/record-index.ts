@@ -63,7 +63,10 @@ export class RecordIndex {
   #indexLinks(record: PersonRecord): void {
     for (const platform of PLATFORMS) {
       const claimers = this.#claimers.get(platform) as OneOrMany<PersonRecord>;
-      for (const id of new Set(claimedIds(record, platform))) claimers.add(id, record);
+      // Nearly every record claims one id per platform at most: no set to build for it.
+      const extra = record.extraLinks[platform];
+      const ids = extra === undefined || extra.length === 0 ? [record.links[platform]] : new Set(claimedIds(record, platform));
+      for (const id of ids) if (id !== undefined) claimers.add(id, record);
     }
     if (record.email !== null) this.#byEmail.get(record.platform)?.add(record.email, record);
   }
