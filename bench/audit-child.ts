@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { createAuditProcessor } from '../jobs/audit-processor.ts';
 import type { AuditReport } from '../jobs/audit-processor.ts';
 import { isRetryable } from '../src/app/adapters.ts';
-import { newRunId } from '../src/audit/run-id.ts';
+import { newRunId } from '../src/queues/run-id.ts';
 import { loadConfig } from '../src/config/load-config.ts';
 import { createLedger } from '../src/ledger/ledger.ts';
 import { migrateLedger } from '../src/ledger/migrate.ts';

@@ -1,6 +1,5 @@
 import { createClient } from '@supabase/supabase-js';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
-import { newRunId } from '../src/audit/run-id.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { BackfillJobData } from '../jobs/maintenance-payloads.ts';
@@ -124,7 +123,7 @@ async function enqueueGapBackfill(options: RealtimeWatcherOptions): Promise<void
 /** The maintenance `backfill` job of the platform: durable once in Redis, run by any worker. */
 async function enqueueBackfill(options: RealtimeWatcherOptions, trigger: ReturnType<typeof changeTrigger>): Promise<string | undefined> {
   const data: BackfillJobData = { trigger, platforms: [options.source.platform] };
-  const job = await options.queues.byName.maintenance.add('backfill', data, { jobId: newRunId('backfill') });
+  const job = await options.queues.enqueueMaintenance('backfill', data);
   return job.id;
 }
 

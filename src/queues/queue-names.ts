@@ -8,3 +8,5 @@ export const JOB_NAMES = {
   propagate: ['profile'],
   maintenance: ['audit', 'cleanup-orphans', 'backfill'],
 } as const satisfies Record<QueueName, readonly string[]>;
+
+export type MaintenanceJobName = (typeof JOB_NAMES.maintenance)[number];

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { DefaultJobOptions } from 'bullmq';
+import type { DefaultJobOptions, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { PropagateProfileJobData, ProvisionJobData, ReconcileJobData, StaffMember } from './job-payloads.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
+import type { MaintenanceJobName } from './queue-names.ts';
 import { reconcileJobOptions } from './reconcile-lanes.ts';
 import type { ReconcileKind, ReconcileLane } from './reconcile-lanes.ts';
+import { newRunId } from './run-id.ts';
 import type { QueueName } from './queue-names.ts';
 
 export interface QueueOptions {
@@ -36,6 +38,11 @@ export interface Queues {
    * email (any letter case) waits or runs, the same request answers that job's id instead.
    */
   enqueueProvision(member: StaffMember, trigger: Trigger): Promise<string | undefined>;
+  /**
+   * A job on `maintenance` whose id is a fresh run id (SPEC §5: maintenance jobs are keyed by run
+   * id); `runKind` names the run in that id. Default: the job's name.
+   */
+  enqueueMaintenance(name: MaintenanceJobName, data: object, runKind?: string): Promise<Job>;
   close(): Promise<void>;
 }
 
@@ -81,6 +88,7 @@ export function createQueues(options: QueueOptions): Queues {
       const job = await byName.provision.add('create-staff-member', data, { deduplication: { id: `staff:${emailDigest(member.email)}` } });
       return job.id;
     },
+    enqueueMaintenance: (name, data, runKind = name) => byName.maintenance.add(name, data, { jobId: newRunId(runKind) }),
     close: () => (closed ??= Promise.all(Object.values(byName).map((queue) => queue.close())).then(() => undefined)),
   };
 }

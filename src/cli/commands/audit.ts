@@ -4,7 +4,7 @@ import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
 import { ISSUE_KINDS } from '../../audit/audit-model.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = '600';
 
@@ -29,7 +29,7 @@ export function auditCommand(): Command {
       const client = await openQueueClient(config, flags.wait ?? false);
       try {
         const data: AuditJobData = { trigger: { type: 'command', via: 'cli' }, reportOnly: flags.reportOnly ?? false };
-        const job = await addMaintenanceJob(client, 'audit', data);
+        const job = await client.queues.enqueueMaintenance('audit', data);
         if (!flags.wait) return printResult(flags.json ?? false, { runId: job.id }, `enqueued audit run ${job.id}`);
         const report = (await waitForJob(client, job, wait)) as AuditReport;
         printResult(flags.json ?? false, report, describeReport(report));

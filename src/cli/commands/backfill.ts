@@ -12,7 +12,7 @@ import { parsePlatform, PLATFORMS } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, endProgress, openQueueClient, progressLine, timeoutMs, waitForJob } from './queue-client.ts';
+import { endProgress, openQueueClient, progressLine, timeoutMs, waitForJob } from './queue-client.ts';
 import { openPlatformAdapters } from './platform-adapters.ts';
 
 const DEFAULT_WAIT_SECONDS = '3600';
@@ -91,7 +91,7 @@ async function backfill(config: Config, platforms: readonly Platform[] | undefin
   const client = await openQueueClient(config, true);
   try {
     const data: BackfillJobData = { trigger: { type: 'command', via: 'cli' }, ...(platforms === undefined ? {} : { platforms: [...platforms] }) };
-    const job = await addMaintenanceJob(client, 'backfill', data);
+    const job = await client.queues.enqueueMaintenance('backfill', data);
     client.events?.on('progress', ({ jobId, data: progress }) => {
       if (jobId === job.id) progressLine(describeProgress(job.id, progress as BackfillProgress));
     });

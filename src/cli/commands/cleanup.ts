@@ -7,7 +7,7 @@ import { IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
-import { addMaintenanceJob, openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = '600';
 const RUN_ID_MAX_LENGTH = 200;
@@ -71,7 +71,7 @@ async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags
   const wait = timeoutMs(flags.timeout);
   const client = await openQueueClient(config, flags.wait ?? false);
   try {
-    const job = await addMaintenanceJob(client, 'cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
+    const job = await client.queues.enqueueMaintenance('cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
     const runId = data.confirmRunId ?? job.id;
     if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id }, `enqueued cleanup run ${runId} (job ${job.id})`);
     const report = (await waitForJob(client, job, wait)) as CleanupReport;

@@ -1,7 +1,6 @@
 import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { errorCode } from '../../../jobs/job-errors.ts';
-import { newRunId } from '../../audit/run-id.ts';
 import type { Config } from '../../config/load-config.ts';
 import { IdsyncError, InvalidInputError } from '../../errors.ts';
 import { createLogger } from '../../logging/logger.ts';
@@ -49,11 +48,6 @@ export async function openQueueClient(config: Config, listen: boolean, queue: Qu
     throw error;
   }
   return { queues, events, close };
-}
-
-/** Adds a maintenance job whose id is a fresh run id (SPEC §5: maintenance jobs are keyed by run id). */
-export async function addMaintenanceJob(client: QueueClient, name: 'audit' | 'cleanup-orphans' | 'backfill', data: object, runKind: string = name): Promise<Job> {
-  return client.queues.byName.maintenance.add(name, data, { jobId: newRunId(runKind) });
 }
 
 /**

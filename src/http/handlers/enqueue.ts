@@ -1,4 +1,3 @@
-import { newRunId } from '../../audit/run-id.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { formatRecordKey, requireRawId } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
@@ -52,8 +51,7 @@ export async function enqueueBackfill(context: EnqueueContext, body: BackfillBod
 }
 
 async function addMaintenance(context: EnqueueContext, name: 'audit' | 'backfill', data: Record<string, unknown>): Promise<Enqueued> {
-  // The run id is the job id (SPEC §5: maintenance jobs are keyed by run id).
-  const job = await context.queues.byName.maintenance.add(name, data, { jobId: newRunId(name) });
+  const job = await context.queues.enqueueMaintenance(name, data);
   return { queue: 'maintenance', name, jobId: job.id };
 }
 

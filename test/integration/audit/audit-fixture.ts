@@ -11,7 +11,7 @@ import { createReconcileProcessor } from '../../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../../jobs/worker-runner.ts';
 import { isRetryable } from '../../../src/app/adapters.ts';
-import { newRunId } from '../../../src/audit/run-id.ts';
+import { newRunId } from '../../../src/queues/run-id.ts';
 import type { Config } from '../../../src/config/load-config.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { createBookmasterAdapter } from '../../../src/platforms/bookmaster/bookmaster-adapter.ts';

@@ -3,7 +3,7 @@ import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditProcessor } from '../../../jobs/audit-processor.ts';
 import type { AuditReport } from '../../../jobs/audit-processor.ts';
-import { newRunId } from '../../../src/audit/run-id.ts';
+import { newRunId } from '../../../src/queues/run-id.ts';
 import { createAuditFixture } from './audit-fixture.ts';
 import type { AuditFixture } from './audit-fixture.ts';
 

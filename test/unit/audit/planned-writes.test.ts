@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluatePerson } from '../../../src/audit/evaluate.ts';
 import { groupPeople } from '../../../src/audit/group-people.ts';
 import { plannedWrites, summarizeWrites } from '../../../src/audit/planned-writes.ts';
-import { newRunId } from '../../../src/audit/run-id.ts';
+import { newRunId } from '../../../src/queues/run-id.ts';
 import type { Platform } from '../../../src/ids/index.ts';
 import { idOf, minutesIn, personRecord } from '../reconcile/builders.ts';
 
