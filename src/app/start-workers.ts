@@ -13,7 +13,7 @@ import type { QueueName } from '../queues/queue-names.ts';
 import type { Queues } from '../queues/queues.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
-import { observeWorkers } from '../metrics/observe.ts';
+import { countProfileWrites, observeWorkers } from '../metrics/observe.ts';
 import { createAccountOpeners, createAdapters, createClientAdapters, createProfileTargets, isRetryable } from './adapters.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
@@ -56,7 +56,7 @@ function personProcessors(config: Config, dependencies: Dependencies, deps: Reco
   const { queues, metrics } = shared;
   const crm = dependencies.crm;
   const reconcile = createReconcileProcessor({ ...deps, clientAdapters: createClientAdapters(dependencies) }, config, { metrics, queues: crm ? queues : undefined });
-  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: createProfileTargets(dependencies), ledger, logger });
+  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: countProfileWrites(createProfileTargets(dependencies), metrics), ledger, logger });
   const provision = createProvisionProcessor(
     {
       openers: createAccountOpeners(dependencies),

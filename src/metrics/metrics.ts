@@ -16,8 +16,10 @@ export interface MetricsRecorder {
   changeEventReceived(source: string): void;
   /** A job attempt on `queue` ended with `outcome`. */
   jobFinished(queue: string, outcome: JobOutcome): void;
-  /** A compare-and-set write on `platform` ended with `outcome`. */
+  /** A compare-and-set write of link fields on `platform` ended with `outcome`. */
   platformWrite(platform: Platform, outcome: WriteOutcomeLabel): void;
+  /** A compare-and-set write of a profile (name, email) on `platform` ended with `outcome`. */
+  profileWrite(platform: Platform, outcome: WriteOutcomeLabel): void;
   /** A person whose reconcile started from a change on `platform` is consistent `seconds` after the change. */
   changeToConsistent(platform: Platform, seconds: number): void;
 }
@@ -42,6 +44,7 @@ export const METRIC_NAMES = {
   changeEvents: `${METRIC_PREFIX}change_events_total`,
   jobs: `${METRIC_PREFIX}jobs_total`,
   platformWrites: `${METRIC_PREFIX}platform_writes_total`,
+  profileWrites: `${METRIC_PREFIX}profile_writes_total`,
   changeToConsistent: `${METRIC_PREFIX}change_to_consistent_seconds`,
   queueJobs: `${METRIC_PREFIX}queue_jobs`,
   lastAuditCount: `${METRIC_PREFIX}last_audit_count`,
@@ -66,12 +69,10 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ['queue', 'outcome'] as const,
     registers,
   });
-  const platformWrites = new Counter({
-    name: METRIC_NAMES.platformWrites,
-    help: 'Compare-and-set writes of link fields, by platform and outcome (written, stale, error)',
-    labelNames: ['platform', 'outcome'] as const,
-    registers,
-  });
+  const writeCounter = (name: string, what: string) =>
+    new Counter({ name, help: `Compare-and-set writes of ${what}, by platform and outcome (written, stale, error)`, labelNames: ['platform', 'outcome'] as const, registers });
+  const platformWrites = writeCounter(METRIC_NAMES.platformWrites, 'link fields');
+  const profileWrites = writeCounter(METRIC_NAMES.profileWrites, "a CRM user's profile (name, email) to a linked record");
   const changeToConsistent = new Histogram({
     name: METRIC_NAMES.changeToConsistent,
     help: 'Time from a change event being enqueued to its person being reconciled, by the platform that changed',
@@ -84,6 +85,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     changeEventReceived: (source) => changeEvents.inc({ source }),
     jobFinished: (queue, outcome) => jobs.inc({ queue, outcome }),
     platformWrite: (platform, outcome) => platformWrites.inc({ platform, outcome }),
+    profileWrite: (platform, outcome) => profileWrites.inc({ platform, outcome }),
     changeToConsistent: (platform, seconds) => changeToConsistent.observe({ platform }, Math.max(0, seconds)),
   };
 }

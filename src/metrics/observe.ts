@@ -1,8 +1,9 @@
 import type { Job, Worker } from 'bullmq';
 import { isPlatform } from '../ids/index.ts';
-import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
+import type { PlatformAdapter, WriteOutcome } from '../platforms/platform-adapter.ts';
+import type { ProfileTarget, ProfileTargets } from '../platforms/profile-target.ts';
 import type { Adapters } from '../reconcile/gather.ts';
-import type { MetricsRecorder } from './metrics.ts';
+import type { MetricsRecorder, WriteOutcomeLabel } from './metrics.ts';
 
 const MS_PER_SECOND = 1_000;
 
@@ -39,17 +40,36 @@ function countAdapterWrites(adapter: PlatformAdapter, recorder: MetricsRecorder)
     findByEmail: (email) => adapter.findByEmail(email),
     findClaiming: (platform, id) => adapter.findClaiming(platform, id),
     scan: (options) => adapter.scan(options),
-    writeLinks: async (record, change) => {
-      try {
-        const outcome = await adapter.writeLinks(record, change);
-        recorder.platformWrite(adapter.platform, outcome);
-        return outcome;
-      } catch (error) {
-        recorder.platformWrite(adapter.platform, 'error');
-        throw error;
-      }
-    },
+    writeLinks: (record, change) => counted(adapter.writeLinks(record, change), (outcome) => recorder.platformWrite(adapter.platform, outcome)),
   };
+}
+
+/** The same profile targets, each of whose profile writes is counted by platform and outcome. */
+export function countProfileWrites(targets: ProfileTargets, recorder: MetricsRecorder): ProfileTargets {
+  return Object.fromEntries(
+    Object.entries(targets).map(([platform, target]) => [platform, target && countTargetWrites(target, recorder)]),
+  ) as ProfileTargets;
+}
+
+function countTargetWrites(target: ProfileTarget, recorder: MetricsRecorder): ProfileTarget {
+  return {
+    platform: target.platform,
+    read: (id) => target.read(id),
+    plan: (source, current) => target.plan(source, current),
+    write: (current, changes) => counted(target.write(current, changes), (outcome) => recorder.profileWrite(target.platform, outcome)),
+  };
+}
+
+/** Records how a write ended: its outcome, or 'error' when it threw (the error goes on). */
+async function counted(write: Promise<WriteOutcome>, record: (outcome: WriteOutcomeLabel) => void): Promise<WriteOutcome> {
+  try {
+    const outcome = await write;
+    record(outcome);
+    return outcome;
+  } catch (error) {
+    record('error');
+    throw error;
+  }
 }
 
 /**

@@ -1,3 +1,4 @@
+import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { METRIC_NAMES } from '../../src/metrics/metrics.ts';
 import { createE2eStores, newPerson, waitForWatching } from '../support/e2e-stores.ts';
@@ -22,7 +23,7 @@ describe('idsync start: /metrics after an end-to-end run', () => {
     await stores.dispose();
   });
 
-  it('shows the documented metrics with non-zero values after a write, a link and an audit', async () => {
+  it('shows the documented metrics with non-zero values after a write, a link, a profile change and an audit', async () => {
     idsync = runIdsync(['start'], stores.env);
     const started = await idsync.waitForLog('idsync started');
     await waitForWatching(idsync);
@@ -32,6 +33,8 @@ describe('idsync start: /metrics after an end-to-end run', () => {
     const person = newPerson();
     await stores.writePeople([person]);
     await waitFor('the person to be linked', async () => (await stores.countLinked([person])) === 1, { timeoutMs: 15_000 });
+    await stores.crm.collection('User').updateOne({ _id: new ObjectId(person.crm) }, { $set: { name: 'Augusta Ada King' } });
+    await waitFor('the name to reach OmniStack', async () => (await stores.omnistack.collection('users').findOne({ _id: new ObjectId(person.omnistack) }))?.surname === 'King', { timeoutMs: 15_000 });
     const audit = await fetch(`${base}/api/audit`, { method: 'POST', headers: auth, body: JSON.stringify({ reportOnly: true }) });
     expect(audit.status).toBe(202);
     await waitFor('the audit run to complete', async () => {
@@ -47,6 +50,7 @@ describe('idsync start: /metrics after an end-to-end run', () => {
         total(parsed, METRIC_NAMES.jobs, { queue: 'reconcile', outcome: 'completed' }),
         total(parsed, METRIC_NAMES.jobs, { queue: 'maintenance', outcome: 'completed' }),
         total(parsed, METRIC_NAMES.platformWrites, { outcome: 'written' }),
+        total(parsed, METRIC_NAMES.profileWrites, { platform: 'omnistack', outcome: 'written' }),
         total(parsed, `${METRIC_NAMES.changeToConsistent}_count`),
         total(parsed, METRIC_NAMES.queueJobs, { queue: 'reconcile', state: 'completed' }),
         total(parsed, METRIC_NAMES.lastAuditCount, { name: 'people' }),

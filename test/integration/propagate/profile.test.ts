@@ -1,10 +1,13 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Trigger } from '../../../src/ledger/provenance.ts';
+import { createMetrics, METRIC_NAMES } from '../../../src/metrics/metrics.ts';
+import { countProfileWrites } from '../../../src/metrics/observe.ts';
 import { propagateProfile, REDACTED_VALUE } from '../../../src/propagate/propagate-profile.ts';
 import { createOmnistackProfileTarget } from '../../../src/platforms/omnistack/omnistack-profile.ts';
 import type { ProfileTarget } from '../../../src/platforms/profile-target.ts';
 import { countMongoWrites } from '../../support/mongo-writes.ts';
+import { parseSamples, total } from '../../support/prometheus.ts';
 import { createPropagateFixture } from '../../support/propagate-fixture.ts';
 import type { PropagateFixture } from '../../support/propagate-fixture.ts';
 import { waitFor } from '../../support/wait-for.ts';
@@ -107,7 +110,8 @@ describe('propagate profile jobs through Redis against the real stores', () => {
   });
 
   it('(d) fails at once with IDSYNC_ERR_EMAIL_TAKEN when another OmniStack user has the email, writes nothing, and reports it', async () => {
-    fixture = await createPropagateFixture();
+    const metrics = createMetrics({ defaultMetrics: false });
+    fixture = await createPropagateFixture({ targets: (omnistack) => countProfileWrites({ omnistack: createOmnistackProfileTarget(omnistack) }, metrics) });
     const person = await seedLinkedPerson(fixture);
     const taken = uniqueEmail('taken');
     const holder = await insertOmnistackUser(fixture.omnistack, { email: taken });
@@ -137,6 +141,8 @@ describe('propagate profile jobs through Redis against the real stores', () => {
       },
     ]);
     expect((await pool.query('select 1 from sync_writes')).rowCount).toBe(0);
+    const samples = parseSamples(await metrics.registry.metrics());
+    expect([total(samples, METRIC_NAMES.profileWrites, { platform: 'omnistack', outcome: 'error' }), total(samples, METRIC_NAMES.profileWrites, { outcome: 'written' })]).toEqual([1, 0]);
   });
 
   it('(d) also refuses an email another OmniStack user has in another letter case, which the unique index would let through', async () => {
