@@ -15,8 +15,9 @@ export interface AuditLedgerWriterOptions {
 
 /**
  * An audit's results on their way to the ledger while people stream past: each person's
- * sync_status row and findings are buffered and written a batch at a time, so that the run holds
- * at most one batch of them.
+ * sync_status row and findings are buffered and written a batch at a time. One statement is in
+ * flight while the audit plans the next batch, so planning does not stop for the ledger, and the
+ * run holds at most two batches.
  */
 export class AuditLedgerWriter {
   readonly #statuses: SyncStatusStore;
@@ -26,6 +27,7 @@ export class AuditLedgerWriter {
   readonly #statusWritten = new Set<string>();
   #pendingStatuses: SyncStatus[] = [];
   #pendingFindings: FindingRow[] = [];
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(statuses: SyncStatusStore, ledger: Ledger, options: AuditLedgerWriterOptions) {
     this.#statuses = statuses;
@@ -49,18 +51,29 @@ export class AuditLedgerWriter {
   async finish(): Promise<void> {
     await this.#flushStatuses();
     await this.#flushFindings();
+    await this.#inFlight;
     await this.#statuses.removeUnchecked(this.#options.checkedAt);
   }
 
   async #flushStatuses(): Promise<void> {
     const rows = this.#pendingStatuses;
     this.#pendingStatuses = [];
-    if (rows.length > 0) await this.#statuses.upsert(rows, { chunkSize: this.#options.batchSize });
+    if (rows.length > 0) await this.#send(() => this.#statuses.upsert(rows, { chunkSize: this.#options.batchSize }));
   }
 
   async #flushFindings(): Promise<void> {
     const rows = this.#pendingFindings;
     this.#pendingFindings = [];
-    if (rows.length > 0) await this.#ledger.recordOutcome([], rows);
+    if (rows.length > 0) await this.#send(() => this.#ledger.recordOutcome([], rows));
+  }
+
+  /** Waits for the statement in flight (its failure is thrown here), then sends this one without waiting. */
+  async #send(write: () => Promise<void>): Promise<void> {
+    await this.#inFlight;
+    const sent = write();
+    // Observed at once, so a failure is not an unhandled rejection while the audit plans on; the
+    // next #send or finish() awaits `sent` itself and throws it.
+    sent.catch(() => undefined);
+    this.#inFlight = sent;
   }
 }

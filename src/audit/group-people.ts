@@ -1,7 +1,6 @@
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { claimsOf } from '../platforms/person-record.ts';
-import { recordKeyOf } from '../reconcile/plan/order.ts';
 import type { GatheredRecord } from '../reconcile/plan-model.ts';
 import type { PersonGroup } from './audit-model.ts';
 import { RecordIndex } from './record-index.ts';
@@ -68,17 +67,17 @@ function gatherInMemory(index: RecordIndex, origin: PersonRecord, maxRecords: nu
 }
 
 /**
- * The index hands out one object per record, so the state is keyed by record objects: no key
- * string is built per step. Only claims on records the scan lacks are keyed by text.
+ * One person's gather. A person has a handful of records (at most `maxRecords`), so the state is
+ * plain arrays searched by identity: the index hands out one object per record, and a set or map
+ * per person would cost more to allocate than the searches it saves, a million times over.
  */
 class MemoryGather {
   readonly #index: RecordIndex;
   readonly #maxRecords: number;
-  readonly #found = new Map<PersonRecord, GatheredRecord>();
-  readonly #platforms = new Set<Platform>();
-  readonly #absent = new Map<string, RecordKey>();
-  readonly #pending: PersonRecord[] = [];
-  readonly #expanded = new Set<PersonRecord>();
+  readonly #found: GatheredRecord[] = [];
+  readonly #absent: RecordKey[] = [];
+  /** How many of #found have had their claims followed: each record is added, so expanded, once. */
+  #expanded = 0;
 
   constructor(index: RecordIndex, maxRecords: number) {
     this.#index = index;
@@ -86,18 +85,15 @@ class MemoryGather {
   }
 
   add(record: PersonRecord, reachedBy: GatheredRecord['reachedBy']): void {
-    if (this.#found.has(record)) return;
-    if (this.#found.size >= this.#maxRecords) throw new GatherLimit();
-    this.#found.set(record, { record, reachedBy });
-    this.#platforms.add(record.platform);
-    this.#pending.push(record);
+    if (this.#has(record)) return;
+    if (this.#found.length >= this.#maxRecords) throw new GatherLimit();
+    this.#found.push({ record, reachedBy });
   }
 
   /** Follows claims both ways until closed: get() on every claim, findClaiming() on every platform. */
   close(): void {
-    for (let record = this.#pending.shift(); record; record = this.#pending.shift()) {
-      if (this.#expanded.has(record)) continue;
-      this.#expanded.add(record);
+    for (; this.#expanded < this.#found.length; this.#expanded += 1) {
+      const { record } = this.#found[this.#expanded] as GatheredRecord;
       for (const claim of claimsOf(record)) this.#visit(claim);
       const claimers = this.#index.claimersOf(record.platform, record.id);
       for (const platform of this.#index.scanned) {
@@ -110,24 +106,24 @@ class MemoryGather {
   #visit(claim: RecordKey): void {
     if (!this.#index.scanned.includes(claim.platform)) return;
     const record = this.#index.get(claim.platform, claim.id);
-    if (record) {
-      this.add(record, 'id-claim');
-      return;
-    }
-    const key = recordKeyOf(claim.platform, claim.id);
-    if (!this.#absent.has(key)) this.#absent.set(key, claim);
+    if (record) this.add(record, 'id-claim');
+    else if (!this.#absent.some((key) => key.platform === claim.platform && key.id === claim.id)) this.#absent.push(claim);
+  }
+
+  #has(record: PersonRecord): boolean {
+    return this.#found.some((entry) => entry.record === record);
   }
 
   hasPlatform(platform: Platform): boolean {
-    return this.#platforms.has(platform);
+    return this.#found.some((entry) => entry.record.platform === platform);
   }
 
   /** The first of the person's emails (in the order found) that names exactly one record there. */
   uniqueEmailMatch(platform: Platform): PersonRecord | undefined {
-    const tried = new Set<string>();
-    for (const { email } of this.#found.keys()) {
-      if (email === null || tried.has(email)) continue;
-      tried.add(email);
+    const tried: string[] = [];
+    for (const { record: { email } } of this.#found) {
+      if (email === null || tried.includes(email)) continue;
+      tried.push(email);
       const holders = this.#index.holdersOf(platform, email);
       if (holders.length === 1) return holders[0];
     }
@@ -140,10 +136,10 @@ class MemoryGather {
 
   #holds(claim: RecordKey): boolean {
     const record = this.#index.get(claim.platform, claim.id);
-    return record !== undefined && this.#found.has(record);
+    return record !== undefined && this.#has(record);
   }
 
   group(origin: PersonRecord): PersonGroup {
-    return { origin: { platform: origin.platform, id: origin.id }, records: [...this.#found.values()], absent: [...this.#absent.values()] };
+    return { origin: { platform: origin.platform, id: origin.id }, records: this.#found, absent: this.#absent };
   }
 }
