@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { PersonEvaluation } from '../src/audit/audit-model.ts';
 import { issueRows } from '../src/audit/issue-rows.ts';
 import type { FindingRow, Ledger } from '../src/ledger/ledger.ts';
@@ -67,7 +68,11 @@ export class AuditLedgerWriter {
     if (rows.length > 0) await this.#send(() => this.#ledger.recordOutcome([], rows));
   }
 
-  /** Waits for the statement in flight (its failure is thrown here), then sends this one without waiting. */
+  /**
+   * Waits for the statement in flight (its failure is thrown here), sends this one, and yields to
+   * the event loop once so that it really goes out: planning runs without awaiting I/O, and until
+   * it does the pool could not even hand the statement a connection.
+   */
   async #send(write: () => Promise<void>): Promise<void> {
     await this.#inFlight;
     const sent = write();
@@ -75,5 +80,6 @@ export class AuditLedgerWriter {
     // next #send or finish() awaits `sent` itself and throws it.
     sent.catch(() => undefined);
     this.#inFlight = sent;
+    await setImmediate();
   }
 }
