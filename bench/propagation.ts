@@ -135,17 +135,7 @@ async function steadyPhase(running: Running, people: readonly Person[], rate: nu
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
   const latencies = people.map((person) => (times.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
   const floor = people.map((person) => (arrivals.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
-  const endedAt = Math.max(...people.map((person) => times.get(person.crm) ?? 0));
-  const lastArrival = Math.max(...people.map((person) => arrivals.get(person.crm) ?? 0));
-  const seconds = (endedAt - startedAt) / MS_PER_SECOND;
-  const steady: PhaseResult = {
-    people: people.length,
-    seconds,
-    linkedPerSecond: people.length / seconds,
-    reconcilesPerSecond: reconcilesBetween(running.workers, startedAt, endedAt) / seconds,
-    floorPerSecond: people.length / ((lastArrival - startedAt) / MS_PER_SECOND),
-    cpu,
-  };
+  const steady = phaseResult(running, people, { linkedAt: times, arrivals, startedAt, cpu });
   return { result: { achievedRate: people.length / writeSeconds, latencyMs: distribution(latencies), floorMs: distribution(floor), latencies, floor, steady } };
 }
 
@@ -159,16 +149,29 @@ async function burstPhaseOf(running: Running, people: readonly Person[], arrival
   }
   const times = await waitLinked(running.workers, people);
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
-  const endedAt = Math.max(...people.map((person) => times.get(person.crm) ?? 0));
   await waitFor('the floor loop to see every insert', () => people.every((person) => arrivals.has(person.crm)), { timeoutMs: LINK_TIMEOUT_MS });
-  const lastArrival = Math.max(...people.map((person) => arrivals.get(person.crm) ?? 0));
-  const seconds = (endedAt - startedAt) / MS_PER_SECOND;
+  return phaseResult(running, people, { linkedAt: times, arrivals, startedAt, cpu });
+}
+
+interface PhaseTimes {
+  /** When each person (by CRM id) was linked, and when the floor loop saw their insert. */
+  readonly linkedAt: ReadonlyMap<string, number>;
+  readonly arrivals: ReadonlyMap<string, number>;
+  readonly startedAt: number;
+  readonly cpu: Record<string, number>;
+}
+
+/** A phase's rates: from its start to the last person linked, and to the floor loop's last arrival. */
+function phaseResult(running: Running, people: readonly Person[], phase: PhaseTimes): PhaseResult {
+  const endedAt = Math.max(...people.map((person) => phase.linkedAt.get(person.crm) ?? 0));
+  const lastArrival = Math.max(...people.map((person) => phase.arrivals.get(person.crm) ?? 0));
+  const seconds = (endedAt - phase.startedAt) / MS_PER_SECOND;
   return {
     people: people.length,
     seconds,
     linkedPerSecond: people.length / seconds,
-    reconcilesPerSecond: reconcilesBetween(running.workers, startedAt, endedAt) / seconds,
-    floorPerSecond: people.length / ((lastArrival - startedAt) / MS_PER_SECOND),
-    cpu,
+    reconcilesPerSecond: reconcilesBetween(running.workers, phase.startedAt, endedAt) / seconds,
+    floorPerSecond: people.length / ((lastArrival - phase.startedAt) / MS_PER_SECOND),
+    cpu: phase.cpu,
   };
 }
