@@ -18,7 +18,9 @@ export class AuditTally {
     this.people += 1;
     if (person.issues.length > 0) this.inconsistent += 1;
     for (const issue of person.issues) this.issues[issue.kind] += 1;
+    // Most people have nothing to write: no planned-write rows are built for them.
+    if (person.patches.length === 0) return;
     this.plannedWrites += plannedWrites([person]).length;
-    if (person.patches.length > 0) this.repairs.push(person.origin);
+    this.repairs.push(person.origin);
   }
 }

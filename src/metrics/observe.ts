@@ -28,36 +28,23 @@ export function observeWorkers(workers: readonly Worker[], recorder: MetricsReco
 
 /** The same adapters, each of whose link writes is counted by platform and outcome. */
 export function countWrites(adapters: Adapters, recorder: MetricsRecorder): Adapters {
-  return Object.fromEntries(
-    Object.entries(adapters).map(([platform, adapter]) => [platform, adapter && countAdapterWrites(adapter, recorder)]),
-  ) as Adapters;
-}
-
-function countAdapterWrites(adapter: PlatformAdapter, recorder: MetricsRecorder): PlatformAdapter {
-  return {
-    platform: adapter.platform,
-    get: (id) => adapter.get(id),
-    findByEmail: (email) => adapter.findByEmail(email),
-    findClaiming: (platform, id) => adapter.findClaiming(platform, id),
-    scan: (options) => adapter.scan(options),
+  return mapPresent(adapters, (adapter: PlatformAdapter): PlatformAdapter => ({
+    ...adapter,
     writeLinks: (record, change) => counted(adapter.writeLinks(record, change), (outcome) => recorder.platformWrite(adapter.platform, outcome)),
-  };
+  }));
 }
 
 /** The same profile targets, each of whose profile writes is counted by platform and outcome. */
 export function countProfileWrites(targets: ProfileTargets, recorder: MetricsRecorder): ProfileTargets {
-  return Object.fromEntries(
-    Object.entries(targets).map(([platform, target]) => [platform, target && countTargetWrites(target, recorder)]),
-  ) as ProfileTargets;
+  return mapPresent(targets, (target: ProfileTarget): ProfileTarget => ({
+    ...target,
+    write: (current, changes) => counted(target.write(current, changes), (outcome) => recorder.profileWrite(target.platform, outcome)),
+  }));
 }
 
-function countTargetWrites(target: ProfileTarget, recorder: MetricsRecorder): ProfileTarget {
-  return {
-    platform: target.platform,
-    read: (id) => target.read(id),
-    plan: (source, current) => target.plan(source, current),
-    write: (current, changes) => counted(target.write(current, changes), (outcome) => recorder.profileWrite(target.platform, outcome)),
-  };
+/** Each platform's value replaced by `wrap(value)`; platforms without one stay without. */
+function mapPresent<T, K extends string>(values: Partial<Record<K, T>>, wrap: (value: T) => T): Partial<Record<K, T>> {
+  return Object.fromEntries(Object.entries<T | undefined>(values).map(([key, value]) => [key, value && wrap(value)])) as Partial<Record<K, T>>;
 }
 
 /** Records how a write ended: its outcome, or 'error' when it threw (the error goes on). */

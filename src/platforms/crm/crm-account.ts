@@ -1,8 +1,7 @@
-import { ObjectId } from 'mongodb';
 import type { Db, Document } from 'mongodb';
 import { writeIdMap } from '../../ids/index.ts';
 import type { Links } from '../../ids/index.ts';
-import { openByEmail } from '../staff-account.ts';
+import { mongoAccountOpener } from '../mongo-account.ts';
 import type { AccountOpener, NewStaffMember } from '../staff-account.ts';
 import { createCrmAdapter } from './crm-adapter.ts';
 import { CRM_USERS_COLLECTION } from './crm-record.ts';
@@ -16,17 +15,7 @@ const DEFAULT_ROLE = 'SALES';
  * equal to `externalIds.supabase`. No password: staff sign in through Supabase Auth.
  */
 export function createCrmAccountOpener(db: Db): AccountOpener {
-  const users = db.collection(CRM_USERS_COLLECTION);
-  const adapter = createCrmAdapter(db);
-  return {
-    platform: 'crm',
-    open: (member, links) =>
-      openByEmail(adapter, member.email, async () => {
-        const _id = new ObjectId();
-        await users.insertOne({ _id, ...crmUserFields(member, links) });
-        return _id.toHexString();
-      }),
-  };
+  return mongoAccountOpener('crm', db.collection(CRM_USERS_COLLECTION), createCrmAdapter(db), crmUserFields);
 }
 
 function crmUserFields(member: NewStaffMember, links: Readonly<Links>): Document {

@@ -1,8 +1,8 @@
-import { ObjectId } from 'mongodb';
-import type { Db } from 'mongodb';
+import type { Db, Document } from 'mongodb';
 import { writeOmniExternalIds } from '../../ids/index.ts';
-import { openByEmail } from '../staff-account.ts';
-import type { AccountOpener } from '../staff-account.ts';
+import type { Links } from '../../ids/index.ts';
+import { mongoAccountOpener } from '../mongo-account.ts';
+import type { AccountOpener, NewStaffMember } from '../staff-account.ts';
 import { createOmnistackAdapter } from './omnistack-adapter.ts';
 import { OMNISTACK_USERS_COLLECTION } from './omnistack-record.ts';
 
@@ -15,26 +15,19 @@ const MONGOOSE_VERSION_KEY = '__v';
  * and the timestamps.
  */
 export function createOmnistackAccountOpener(db: Db): AccountOpener {
-  const users = db.collection(OMNISTACK_USERS_COLLECTION);
-  const adapter = createOmnistackAdapter(db);
+  return mongoAccountOpener('omnistack', db.collection(OMNISTACK_USERS_COLLECTION), createOmnistackAdapter(db), omnistackUserFields);
+}
+
+function omnistackUserFields(member: NewStaffMember, links: Readonly<Links>): Document {
+  const now = new Date();
   return {
-    platform: 'omnistack',
-    open: (member, links) =>
-      openByEmail(adapter, member.email, async () => {
-        const now = new Date();
-        const _id = new ObjectId();
-        await users.insertOne({
-          _id,
-          name: member.name,
-          surname: member.surname,
-          email: member.email,
-          external_ids: writeOmniExternalIds(links),
-          metadata: {},
-          createdAt: now,
-          updatedAt: now,
-          [MONGOOSE_VERSION_KEY]: 0,
-        });
-        return _id.toHexString();
-      }),
+    name: member.name,
+    surname: member.surname,
+    email: member.email,
+    external_ids: writeOmniExternalIds(links),
+    metadata: {},
+    createdAt: now,
+    updatedAt: now,
+    [MONGOOSE_VERSION_KEY]: 0,
   };
 }
