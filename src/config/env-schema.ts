@@ -95,9 +95,9 @@ export type EnvName = keyof typeof ENV_SCHEMA;
 export const ENV_NAMES = Object.keys(ENV_SCHEMA) as EnvName[];
 
 /** The schema outside production: the same checks, with the local services as defaults. */
-export function withLocalDefaults() {
+export function withLocalDefaults(defaults: Readonly<Record<string, string>> = LOCAL_DEFAULTS) {
   const shape: Record<string, z.ZodType> = { ...ENV_SCHEMA };
-  for (const [name, value] of Object.entries(LOCAL_DEFAULTS)) {
+  for (const [name, value] of Object.entries(defaults)) {
     const field: z.ZodType = ENV_SCHEMA[name as EnvName];
     // prefault, not default: the local value goes through the same checks as a value from the environment.
     shape[name] = field.prefault(value);

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { Platform } from '../ids/platforms.ts';
 import { ENV_NAMES, productionSchema, withLocalDefaults } from './env-schema.ts';
+import { localDefaults } from './local-defaults.ts';
 
 export interface MongoTarget {
   url: string;
@@ -41,6 +42,8 @@ export interface Config {
     /** Records per scan round trip, rows per ledger statement, jobs per addBulk. */
     batchSize: number;
   };
+  /** What an operator should know about how this configuration was chosen; start logs each as a warning. */
+  warnings: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -49,16 +52,21 @@ type Env = Record<string, string | undefined>;
  * Reads the environment into a typed Config. Every problem is collected and thrown together as one
  * ConfigError, so an operator fixes a deployment in one round instead of one variable per restart.
  */
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, local: ReturnType<typeof localDefaults> = localDefaults()): Config {
   // An empty variable (`FOO=`) means "not set", as it does for most twelve-factor programs.
   const present = Object.fromEntries(
     ENV_NAMES.filter((name) => env[name] !== undefined && env[name] !== '').map((name) => [name, env[name]]),
   );
-  const schema = present.NODE_ENV === 'production' ? productionSchema() : withLocalDefaults();
+  const production = present.NODE_ENV === 'production';
+  const schema = production ? productionSchema() : withLocalDefaults(local.values);
   const result = schema.safeParse(present);
   if (!result.success) throw new ConfigError(describeIssues(result.error.issues));
-  return toConfig(result.data as ParsedEnv);
+  const warnings = !production && local.supabaseAbsent && present.PLATFORMS === undefined ? [SUPABASE_ABSENT] : [];
+  return { ...toConfig(result.data as ParsedEnv), warnings };
 }
+
+const SUPABASE_ABSENT =
+  'Supabase Auth is not synced: scripts/services found no local auth server binary (SUPABASE_AUTH_BIN, or auth on PATH), so PLATFORMS defaults to crm,omnistack,bookmaster';
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
@@ -75,7 +83,7 @@ function mongoTarget(url: string, fallbackDatabase: string): MongoTarget {
   return { url, database: database || fallbackDatabase };
 }
 
-function toConfig(env: ParsedEnv): Config {
+function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
   return {
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,

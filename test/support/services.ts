@@ -3,9 +3,13 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/load-config.ts';
 import { uniqueName } from './names.ts';
 
-/** The configuration tests use: the local services of `scripts/services`, plus any overrides. */
+/**
+ * The configuration tests use: the local services of `scripts/services`, plus any overrides. The
+ * three systems whose servers always run here are synced unless a test names its platforms: a
+ * test that syncs Supabase says so (test/support/supabase.ts).
+ */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...overrides });
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PLATFORMS: 'crm,omnistack,bookmaster', ...overrides });
 }
 
 /** Replaces the database in a postgres URL. */

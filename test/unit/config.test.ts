@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ENV_NAMES, loadConfig, maskUrl } from '../../src/config/index.ts';
+import { localDefaults } from '../../src/config/local-defaults.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const PRODUCTION_REQUIRED = [
@@ -40,6 +41,33 @@ function configError(env: Record<string, string>): ConfigError {
   }
   throw new Error('expected a ConfigError');
 }
+
+describe('local defaults and the local auth server', () => {
+  const withoutAuth = localDefaults(null);
+  const withAuth = localDefaults('header.payload.signature');
+
+  it('syncs the three local systems and says why when scripts/services found no auth server', () => {
+    const config = loadConfig({}, withoutAuth);
+    expect(config.platforms).toEqual(['crm', 'omnistack', 'bookmaster']);
+    expect(config.warnings).toHaveLength(1);
+    expect(config.warnings[0]).toContain('SUPABASE_AUTH_BIN');
+  });
+
+  it('syncs all four with the local server\'s service-role key when one was written', () => {
+    const config = loadConfig({}, withAuth);
+    expect([...config.platforms].sort()).toEqual(['bookmaster', 'crm', 'omnistack', 'supabase']);
+    expect(config.supabase.serviceRoleKey).toBe('header.payload.signature');
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('gives no warning when PLATFORMS is set, and never uses local values in production', () => {
+    expect(loadConfig({ PLATFORMS: 'crm' }, withoutAuth).warnings).toEqual([]);
+    const production = loadConfig(PRODUCTION_ENV, withAuth);
+    expect(production.supabase.serviceRoleKey).toBe('service-role-key');
+    expect(production.platforms).toHaveLength(4);
+    expect(production.warnings).toEqual([]);
+  });
+});
 
 describe('loadConfig', () => {
   it('runs with no variables at all outside production, on the local services', () => {

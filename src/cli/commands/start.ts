@@ -12,6 +12,7 @@ export function startCommand(): Command {
     .action(async (options: { role: Role }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel });
+      for (const warning of config.warnings) logger.warn(warning);
       const running = await startIdsync(config, logger, { role: options.role });
       await new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
