@@ -54,17 +54,23 @@ export class AccountError extends IdsyncError {
 
 /**
  * The shared shape of opening an account: look the email up through the system's adapter; one
- * match is the account; none, insert; a duplicate key on insert means another writer won the
- * race, so look again. Two or more matches need a person to decide.
+ * match is the account; none, insert; an insert refused because the address is taken
+ * (`isDuplicate`: by default MongoDB's duplicate key) means another writer won the race, so look
+ * again. Two or more matches need a person to decide.
  */
-export async function openByEmail(adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'>, email: string, insert: () => Promise<string>): Promise<OpenedAccount> {
+export async function openByEmail(
+  adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'>,
+  email: string,
+  insert: () => Promise<string>,
+  isDuplicate: (error: unknown) => boolean = isDuplicateKeyError,
+): Promise<OpenedAccount> {
   const existing = await findOne(adapter, email);
   if (existing !== null) return { id: existing, created: false };
   try {
     return { id: await insert(), created: true };
   } catch (error) {
     // Another writer inserted the same unique email first.
-    if (!isDuplicateKeyError(error)) throw error;
+    if (!isDuplicate(error)) throw error;
     const winner = await findOne(adapter, email);
     if (winner === null) throw error;
     return { id: winner, created: false };
