@@ -55,6 +55,16 @@ export function planName(crmName: unknown, stored: { readonly name: unknown; rea
 }
 
 /**
+ * The full name to write to a system that keeps one name field (Supabase's `user_metadata.name`),
+ * or null: when the CRM has a name and the stored one does not read as it (spacing aside). The
+ * CRM name is written normalized.
+ */
+export function planFullName(crmName: unknown, stored: unknown): string | null {
+  const full = normalizeName(crmName);
+  return full === null || normalizeName(stored) === full ? null : full;
+}
+
+/**
  * A CRM email fit to copy, trimmed (its letter case kept), or null: not a string, blank, longer
  * than an address may be, holding a control character, or not `local@domain`.
  */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { joinName, normalizeName, planEmail, planName, splitName, usableEmail } from '../../../src/platforms/profile-rules.ts';
+import { joinName, normalizeName, planEmail, planFullName, planName, splitName, usableEmail } from '../../../src/platforms/profile-rules.ts';
 
 /*
  * The propagate job's pure rules. The oracles are the documented rules (README design notes):
@@ -103,6 +103,35 @@ describe('names', () => {
         for (const [field, value] of Object.entries(write?.set ?? {})) expect(stored[field as 'name' | 'surname']).not.toBe(value);
         const after = applyName(stored, crmName);
         expect(joinName(after.name, after.surname)).toBe(normalizeName(crmName));
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('full names (one field)', () => {
+  it.each<[string, unknown, unknown, string | null]>([
+    ['a new name', 'Ada King', 'Ada Lovelace', 'Ada King'],
+    ['the CRM name, whitespace collapsed', '  Ada \t King ', 'Ada Lovelace', 'Ada King'],
+    ['only spacing differs', 'Ada  Lovelace', ' Ada Lovelace ', null],
+    ['letter case differs', 'ada lovelace', 'Ada Lovelace', 'ada lovelace'],
+    ['no CRM name', undefined, 'Ada Lovelace', null],
+    ['a blank CRM name', '   ', 'Ada Lovelace', null],
+    ['an operator object', { $ne: null }, 'Ada Lovelace', null],
+    ['a stored name that is not a string', 'Ada', 42, 'Ada'],
+    ['no stored name', 'Ada', null, 'Ada'],
+  ])('%s', (_label, crm, stored, expected) => {
+    expect(planFullName(crm, stored)).toBe(expected);
+  });
+
+  it('writes the normalized CRM name or nothing, never a blank, and nothing once written', () => {
+    fc.assert(
+      fc.property(fc.oneof(typedNameArb, storedValueArb), storedValueArb, (crmName, stored) => {
+        const planned = planFullName(crmName, stored);
+        if (planned === null) return;
+        expect(planned).toBe(normalizeName(crmName));
+        expect(planned.trim()).not.toBe('');
+        expect(planFullName(crmName, planned)).toBeNull();
       }),
       RUNS,
     );
