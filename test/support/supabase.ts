@@ -174,13 +174,18 @@ export async function openTestSupabase(prefix: string): Promise<TestSupabase> {
   // makes one too). The spy is on the prototype: a test file opens one namespace at a time.
   const querySpy = vi.spyOn(pg.Client.prototype, 'query');
   const email = (local = `u-${randomBytes(4).toString('hex')}`) => `${local}@${domain}`;
+  const seeded: string[] = [];
   return {
     domain,
     pool: connection.pool,
     admin: testAdmin({ fetch: counted.fetch }),
     setup,
     email,
-    seedUser: (seed = {}) => seedUser(setup, { ...seed, email: seed.email ?? email() }),
+    seedUser: async (seed = {}) => {
+      const id = await seedUser(setup, { ...seed, email: seed.email ?? email() });
+      seeded.push(id);
+      return id;
+    },
     rawUser: async (id) => (await rawUsers(connection, 'id = $1::uuid', [id]))[0],
     queries: () => querySpy.mock.calls.length,
     requests: counted.count,
@@ -190,8 +195,10 @@ export async function openTestSupabase(prefix: string): Promise<TestSupabase> {
     },
     dispose: async () => {
       querySpy.mockRestore();
-      const users = await rawUsers(connection, `email like $1`, [`%@${domain}`]);
-      await deleteUsers(setup, users.map((user) => user.id));
+      // Seeded users by id (a soft-deleted one's email is scrambled, a test may respell one's),
+      // the users idsync made by their domain.
+      const made = await rawUsers(connection, 'lower(btrim(email)) like $1', [`%@${domain}`]);
+      await deleteUsers(setup, [...new Set([...seeded, ...made.map((user) => user.id)])]);
       await connection.close();
     },
   };

@@ -1,3 +1,4 @@
+import type { AdminUserAttributes } from '@supabase/supabase-js';
 import type { Pool } from 'pg';
 import { requireRawId, writeIdMap } from '../../ids/index.ts';
 import type { Links } from '../../ids/index.ts';
@@ -10,25 +11,33 @@ import { SupabaseError, toSupabaseError } from './supabase-errors.ts';
 /**
  * Opens Supabase Auth users through the admin API (the first step of `create-staff-member`), found
  * again by email (SQL, as the adapter finds them) when the step runs twice. A new user is
- * confirmed (no confirmation mail), gets no password (the person signs in by the project's own
- * flows), has the person's other accounts in `app_metadata.external_ids`, and the full name in
+ * confirmed (no confirmation mail), gets no password from idsync (the auth server stores a random
+ * one nobody knows; the person signs in by the project's own flows), has the person's other accounts in `app_metadata.external_ids`, and the full name in
  * `user_metadata.name`, as the CRM stores it and `propagate profile` writes it.
  */
 export function createSupabaseAccountOpener(pool: Pool, admin: SupabaseAdmin): AccountOpener {
   const adapter = createSupabaseAdapter(pool, admin);
   return {
     platform: 'supabase',
-    open: (member, links) => openByEmail(adapter, member.email, () => createUser(admin, member, links), mayHaveLostRace),
+    open: async (member, links) => {
+      // Built first, so a malformed link is refused before any lookup.
+      const attributes = userAttributes(member, links);
+      return openByEmail(adapter, member.email, () => createUser(admin, attributes), mayHaveLostRace);
+    },
   };
 }
 
-async function createUser(admin: SupabaseAdmin, member: NewStaffMember, links: Readonly<Links>): Promise<string> {
-  const { data, error } = await admin.createUser({
+function userAttributes(member: NewStaffMember, links: Readonly<Links>): AdminUserAttributes {
+  return {
     email: member.email,
     email_confirm: true,
     user_metadata: { name: `${member.name} ${member.surname}` },
     app_metadata: { external_ids: writeIdMap('supabase', links) },
-  });
+  };
+}
+
+async function createUser(admin: SupabaseAdmin, attributes: AdminUserAttributes): Promise<string> {
+  const { data, error } = await admin.createUser(attributes);
   if (error !== null) throw toSupabaseError(error, 'create user');
   return requireRawId('supabase', data.user.id);
 }

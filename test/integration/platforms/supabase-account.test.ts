@@ -90,4 +90,13 @@ describeWithAuthServer('Supabase account opener', () => {
     expect(JSON.stringify(error) + String(error)).not.toContain(supabase.domain);
     expect(await usersWith(email)).toEqual([]);
   });
+
+  it('refuses a bad email or a malformed link before any query or request', async () => {
+    supabase.resetCounts();
+
+    await expect(opener.open(member({ $ne: null } as never), {})).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_EMAIL' });
+    await expect(opener.open(member(supabase.email()), { crm: { $ne: null } as never })).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_ID' });
+    await expect(opener.open(member(supabase.email()), { crm: `crm_${newObjectId()}` })).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_ID' });
+    expect([supabase.queries(), supabase.requests()]).toEqual([0, 0]);
+  });
 });

@@ -154,4 +154,19 @@ describeWithAuthServer('Supabase profile target', () => {
 
     expect(await deleting.write(current, target.plan({ email: supabase.email('gone'), name: null }, current))).toBe('stale');
   });
+
+  it('refuses a malformed id or a snapshot it did not read before any query or request', async () => {
+    const { id } = await seedLinked();
+    const current = await read(id);
+    const change = target.plan({ email: supabase.email('new'), name: null }, current);
+    supabase.resetCounts();
+
+    for (const bad of [{ $ne: null }, 42, `supabase_${id}`, ` ${id}`]) {
+      await expect(target.read(bad as never)).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_ID' });
+      await expect(target.write({ ...current, id: bad as never }, change)).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_ID' });
+    }
+    await expect(target.write({ ...current, snapshot: { kind: 'omnistack-profile' } }, change)).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_SNAPSHOT' });
+    expect(() => target.plan({ email: null, name: null }, { ...current, platform: 'omnistack' })).toThrow(expect.objectContaining({ code: 'IDSYNC_ERR_INVALID_SNAPSHOT' }));
+    expect([supabase.queries(), supabase.requests()]).toEqual([0, 0]);
+  });
 });
