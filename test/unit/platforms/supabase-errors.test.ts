@@ -1,6 +1,8 @@
 import { AuthApiError, AuthRetryableFetchError, AuthUnknownError, AuthWeakPasswordError } from '@supabase/supabase-js';
 import type { AuthError } from '@supabase/supabase-js';
+import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
+import { errorCode, toJobError } from '../../../jobs/job-errors.ts';
 import { InvalidInputError, ServiceUnreachableError } from '../../../src/errors.ts';
 import { classifyAnswer, isRetryableSupabaseError, toSupabaseError } from '../../../src/platforms/supabase/supabase-errors.ts';
 
@@ -66,5 +68,19 @@ describe('isRetryableSupabaseError', () => {
     ['undefined', undefined, false],
   ])('%s: %s', (_label, error, retryable) => {
     expect(isRetryableSupabaseError(error)).toBe(retryable);
+  });
+});
+
+describe('in a job', () => {
+  it('an outage is retried and logged as IDSYNC_ERR_STORE_UNAVAILABLE; a refused key fails at once, naming Supabase', () => {
+    const outage = toSupabaseError(new AuthRetryableFetchError('fetch failed', 0), 'update links');
+    const refusedKey = toSupabaseError(new AuthApiError('invalid JWT', 403, 'bad_jwt'), 'update links');
+
+    expect(toJobError(outage, isRetryableSupabaseError)).toBe(outage);
+    expect(errorCode(outage, isRetryableSupabaseError)).toBe('IDSYNC_ERR_STORE_UNAVAILABLE');
+    const failed = toJobError(refusedKey, isRetryableSupabaseError);
+    expect(failed).toBeInstanceOf(UnrecoverableError);
+    expect(failed).toMatchObject({ platform: 'supabase' });
+    expect(errorCode(failed, isRetryableSupabaseError)).toBe('IDSYNC_ERR_SUPABASE_UNAUTHORIZED');
   });
 });
