@@ -1,11 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuthClient } from '@supabase/supabase-js';
 import type { GoTrueAdminApi, GoTrueClient } from '@supabase/supabase-js';
 import pg from 'pg';
 import type { Pool } from 'pg';
 import { describe, vi } from 'vitest';
+import { LOCAL_AUTH_KEY_FILE, readLocalAuthKey } from '../../src/config/local-defaults.ts';
 import { openPostgres } from '../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
 import { createSupabaseAdmin } from '../../src/platforms/supabase/supabase-admin.ts';
@@ -21,7 +21,6 @@ import { testConfig } from './services.ts';
 
 const { authUrl: AUTH_URL, dbUrl: SUPABASE_DB_URL } = testConfig().supabase;
 export { AUTH_URL };
-const SERVICE_FILES = path.join(import.meta.dirname, '..', '..', '.services', 'supabase-auth');
 const HEALTH_TIMEOUT_MS = 2_000;
 /** Users deleted or created at once through the admin API: enough to overlap round trips, few enough for 2 cores. */
 const ADMIN_CONCURRENCY = 10;
@@ -31,16 +30,9 @@ const ADMIN_CONCURRENCY = 10;
  */
 const SEED_PASSWORD_HASH = '$2b$10$abcdefghijklmnopqrstuuZQm1O2Vh1rU2b9tOQ8y5e5gkJQWc3Cy';
 
-function readServiceFile(name: string): string | null {
-  try {
-    return readFileSync(path.join(SERVICE_FILES, name), 'utf8').trim() || null;
-  } catch {
-    return null;
-  }
-}
-
-const serviceRoleKey = readServiceFile('service-role-key');
-const jwtSecret = readServiceFile('jwt-secret');
+const serviceRoleKey = readLocalAuthKey();
+// `scripts/services` writes the secret the key is signed with next to the key.
+const jwtSecret = readLocalAuthKey(path.join(path.dirname(LOCAL_AUTH_KEY_FILE), 'jwt-secret'));
 
 /** Why the auth server tests cannot run on this machine, or null when they can. */
 export const authServerMissing: string | null = await findMissing();
