@@ -18,14 +18,15 @@ import java.util.function.Function;
 final class ChangeStreamCursor extends AbstractCursor {
     /** A poll that asks for no particular batch size gets at most this many events. */
     private static final int DEFAULT_BATCH = 1_000;
-    private static final Set<String> OPTIONS = Set.of("resumeAfter", "startAfter", "startAtOperationTime", "fullDocument", "allChangesForCluster");
+    private static final Set<String> OPTIONS = Set.of("resumeAfter", "startAfter", "startAtOperationTime", "fullDocument");
 
     private final WindowedOplog oplog;
     private final String namespace;
     private final Aggregation aggregation;
     private final Function<OplogEntry, Document> updateLookup;
-    private long position;
-    private boolean invalidated;
+    // Polls of one cursor come one at a time, but not always on the same server thread.
+    private volatile long position;
+    private volatile boolean invalidated;
 
     private ChangeStreamCursor(long id, WindowedOplog oplog, String namespace, Aggregation aggregation, boolean lookUp, long position) {
         super(id);
