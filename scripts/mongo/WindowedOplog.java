@@ -26,7 +26,7 @@ import java.util.TreeMap;
  * taken last (inside the collection locks of the writes that call in) and held only for map work.
  */
 final class WindowedOplog implements Oplog {
-    static final int CHANGE_STREAM_HISTORY_LOST = 286;
+    private static final int CHANGE_STREAM_HISTORY_LOST = 286;
 
     /** What one read found, and the position it covers (the stream's postBatchResumeToken). */
     record Batch(List<OplogEntry> entries, long coveredThrough) {
