@@ -25,7 +25,7 @@ export interface PhaseResult {
   readonly seconds: number;
   /** People fully linked per second over the phase. */
   readonly linkedPerSecond: number;
-  /** Every reconcile job (echoes and sweeps included) per second over the phase. */
+  /** Every reconcile job (echoes of idsync's own writes included) per second over the phase. */
   readonly reconcilesPerSecond: number;
   /** The floor: insert events the bare loop received per second over the same phase. */
   readonly floorPerSecond: number;
@@ -46,8 +46,8 @@ export interface PropagationResult {
   readonly linkedAtEnd: number;
   readonly peakRssMiB: Record<string, number>;
   /**
-   * The watcher's collection sweeps (the test server's update events name no record, so each burst
-   * of updates costs a reconcile for every record of the collection) and the records they enqueued.
+   * The watcher's sweeps (a reconcile for every record of a collection, which it runs only when a
+   * stream's history is lost, so none in a healthy run) and the records they enqueued.
    */
   readonly sweeps: { readonly count: number; readonly recordsEnqueued: number };
 }

@@ -36,7 +36,7 @@ export interface ChangeSink {
   /**
    * Enqueues a reconcile for every record of `platform` (of the sink's kind), in the bulk lane, and for CRM users a
    * profile job each: what a watcher does when it cannot tell which records changed (its history
-   * is gone, or an event names no record), so a missed name or email change is covered too.
+   * is gone), so a missed name or email change is covered too.
    */
   backfill(platform: Platform, trigger: Trigger): Promise<number>;
 }

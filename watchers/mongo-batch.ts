@@ -5,28 +5,16 @@ import { pause } from './leadership.ts';
 import { classifyChange } from './mongo-events.ts';
 import type { MongoChange } from './mongo-events.ts';
 import { serializePosition, serializeToken } from './mongo-position.ts';
-import { backfillSource, saveCheckpoint } from './mongo-source.ts';
+import { saveCheckpoint } from './mongo-source.ts';
 import type { MongoWatcherOptions } from './mongo-source.ts';
 
-/** Events that named no record, waiting for the sweep of the collection that covers them. */
-interface PendingSweep {
-  readonly since: number;
-  readonly position: string;
-}
-
-/**
- * Reads one open change stream in batches: enqueue every batch, then save its last token. Events
- * that name no record (the test server's updates) are covered by a sweep of the whole collection,
- * run when the stream goes quiet or after `sweepDelayMs`, so that a burst costs one sweep; the
- * checkpoint stays before such an event until its sweep has been enqueued.
- */
+/** Reads one open change stream in batches: enqueue every batch, then save its last token. */
 export class MongoBatchHandler {
   readonly #options: MongoWatcherOptions;
   readonly #stream: ChangeStream;
   #lastToken: unknown = null;
   #savedPosition: string | null = null;
   #savedAt = Date.now();
-  #sweep: PendingSweep | null = null;
 
   constructor(options: MongoWatcherOptions, stream: ChangeStream) {
     this.#options = options;
@@ -77,8 +65,7 @@ export class MongoBatchHandler {
       this.#collect(change, serializeToken(event._id), changes, deletes);
     }
     await this.#enqueue(changes, deletes);
-    if (this.#sweep === null) await this.#saveLastToken();
-    else if (Date.now() - this.#sweep.since >= (this.#options.sweepDelayMs ?? 1_000)) await this.#runSweep();
+    await this.#saveLastToken();
     return 'handled';
   }
 
@@ -87,7 +74,6 @@ export class MongoBatchHandler {
     const trigger = changeTrigger(source.name, position);
     if (change.kind === 'changed') changes.push({ key: { platform: source.platform, id: change.id }, trigger });
     else if (change.kind === 'deleted') deletes.push({ key: { platform: source.platform, id: change.id }, trigger });
-    else if (change.kind === 'unnamed') this.#sweep ??= { since: Date.now(), position };
     // Described by its type only: the value may be anything a client wrote, an email included.
     else if (change.kind === 'malformed') logger.warn({ source: source.name, reason: change.reason, position }, 'change event names a malformed id; skipped');
   }
@@ -99,20 +85,8 @@ export class MongoBatchHandler {
   }
 
   async #idle(signal: AbortSignal): Promise<void> {
-    if (this.#sweep !== null) {
-      await this.#runSweep();
-      return;
-    }
     if (Date.now() - this.#savedAt >= (this.#options.checkpointIntervalMs ?? 10_000)) await this.#saveQuietPosition();
     await pause(this.#options.idlePollMs ?? 100, signal);
-  }
-
-  async #runSweep(): Promise<void> {
-    const sweep = this.#sweep;
-    if (sweep === null) return;
-    await backfillSource(this.#options, sweep.position);
-    this.#sweep = null;
-    await this.#saveLastToken();
   }
 
   async #saveLastToken(): Promise<void> {

@@ -5,16 +5,14 @@ import { parseRawId } from '../src/ids/index.ts';
 /*
  * What a change event means for idsync, as a pure function of the event. Only `operationType` and
  * `documentKey._id` are read: reconcile reads the record's fresh state itself, so the stream never
- * asks for full documents, and `updateDescription` (which the test server omits) is never needed.
+ * asks for full documents and `updateDescription` is never needed.
  */
 
 export type MongoChange =
   /** An insert, update or replace of the record with this canonical id. */
   | { readonly kind: 'changed'; readonly id: string }
   | { readonly kind: 'deleted'; readonly id: string }
-  /** A write that does not say which record it touched (documentKey without `_id`). */
-  | { readonly kind: 'unnamed' }
-  /** The event names a record by something that is not an ObjectId: never enqueued. */
+  /** The event names a record by something that is not an ObjectId, or by nothing: never enqueued. */
   | { readonly kind: 'malformed'; readonly reason: string }
   /** The stream has ended (collection dropped or renamed): it cannot be resumed past this event. */
   | { readonly kind: 'invalidated' }
@@ -29,9 +27,8 @@ export function classifyChange(platform: 'crm' | 'omnistack', event: Document): 
   const deleted = operation === 'delete';
   if (!deleted && !(typeof operation === 'string' && RECORD_WRITES.has(operation))) return { kind: 'ignored' };
   const key: unknown = event.documentKey;
-  // Real MongoDB always sends `documentKey: {_id}`; the test server sends the update document
-  // instead for updates (README, design notes). Such an event cannot be narrowed to one record.
-  if (typeof key !== 'object' || key === null || !Object.hasOwn(key, '_id')) return { kind: 'unnamed' };
+  // MongoDB documents `documentKey: {_id}` (plus a shard key) for every record write.
+  if (typeof key !== 'object' || key === null || !Object.hasOwn(key, '_id')) return { kind: 'malformed', reason: 'documentKey has no _id' };
   const id: unknown = (key as { _id: unknown })._id;
   if (!(id instanceof ObjectId)) return { kind: 'malformed', reason: `_id is not an ObjectId (${describeType(id)})` };
   const parsed = parseRawId(platform, id.toHexString());

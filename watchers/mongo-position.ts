@@ -3,10 +3,10 @@ import type { ChangeStreamOptions, ResumeToken } from 'mongodb';
 import { isRetryableMongoError } from '../src/platforms/mongo-errors.ts';
 
 /*
- * A change stream's position as the checkpoint keeps it. Normally a resume token. A server that
- * reports no post-batch resume token (the local test server) gives a fresh, still quiet stream no
- * token at all, so its position is then an operation time taken before the stream was opened
- * (minus a margin for clock differences): resuming from it replays a few seconds, never skips.
+ * A change stream's position as the checkpoint keeps it. Normally a resume token. A fresh stream
+ * whose first poll already returned events has no token from before them, so its position is
+ * then an operation time taken before the stream was opened (minus a margin for clock
+ * differences): resuming from it replays a few seconds, never skips.
  */
 
 export type StreamPosition = { readonly resumeAfter: ResumeToken } | { readonly startAtOperationTime: Timestamp };
@@ -63,11 +63,10 @@ const NOT_RESUMABLE_CODES: ReadonlySet<number> = new Set([
 ]);
 
 /**
- * True when the server refused to continue the stream from its position. The local test server
- * answers such a refusal without any code, so a codeless server error counts too; a network
- * failure or a retryable server error does not (the same position may work in a moment).
+ * True when the server refused to continue the stream from its position; a network failure or a
+ * retryable server error is not such a refusal (the same position may work in a moment).
  */
 export function isResumeFailure(error: unknown): boolean {
   if (!(error instanceof MongoServerError) || isRetryableMongoError(error)) return false;
-  return typeof error.code !== 'number' || NOT_RESUMABLE_CODES.has(error.code);
+  return typeof error.code === 'number' && NOT_RESUMABLE_CODES.has(error.code);
 }

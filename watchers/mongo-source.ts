@@ -30,8 +30,6 @@ export interface MongoWatcherOptions {
   maxAwaitTimeMs?: number;
   /** Most events handled (and enqueued) before the checkpoint is saved. Default: 1000. */
   maxBatch?: number;
-  /** How long events that name no record may wait for the collection sweep that covers them, in ms. Default: 1000. */
-  sweepDelayMs?: number;
   /** A fresh stream's fallback position lies this far before it was opened, in ms. Default: 5000. */
   startMarginMs?: number;
   /** Called once per change event received (for the change-event counter). Default: none. */

@@ -71,7 +71,7 @@ async function startFresh(options: MongoWatcherOptions, reason: string | null): 
   const { source, logger } = options;
   const fallback = positionFromClock(Date.now(), options.startMarginMs ?? 5_000);
   const opened = await openAt(options, null);
-  // The server's post-batch token when it gives one and nothing has happened yet; otherwise the clock.
+  // The post-batch token when the first poll found nothing; before events it already returned, the clock.
   const token = opened.pending.length === 0 ? opened.stream.resumeToken : null;
   const position: StreamPosition = token ? { resumeAfter: token } : fallback;
   const serialized = serializePosition(position);

@@ -10,7 +10,7 @@ import { waitFor } from '../support/wait-for.ts';
 const LINK_BOUND_MS = 15_000;
 /**
  * The window over which a settled pipeline must write nothing. It spans several rounds of the echo
- * that idsync's own writes cause (change events, the test server's collection sweep after 1 s, jobs).
+ * that idsync's own writes cause (change events, then the jobs they enqueue).
  */
 const QUIET_WINDOW_MS = 4_000;
 

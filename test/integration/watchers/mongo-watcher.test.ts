@@ -39,7 +39,7 @@ describe('the MongoDB change-stream watcher', () => {
 
   function start(source: MongoSource = userSource(), sink: ChangeSink = fixture.sink(adapters())): RunningWatcher {
     const lease = fixture.lease(source.name);
-    const work = mongoWatcher({ source, lease, checkpoints: fixture.checkpoints, sink, logger: fixture.logger, idlePollMs: 20, sweepDelayMs: 200 });
+    const work = mongoWatcher({ source, lease, checkpoints: fixture.checkpoints, sink, logger: fixture.logger, idlePollMs: 20 });
     return fixture.run(work, source.name, lease);
   }
 
@@ -135,7 +135,7 @@ describe('the MongoDB change-stream watcher', () => {
     expect((await fixture.jobs()).map((job) => job.id)).toEqual([valid]);
   });
 
-  it('enqueues the record of an update (the test server does not name it, so the collection is swept)', async () => {
+  it('enqueues exactly the updated record for an update, with a profile job for it', async () => {
     const updated = await insertCrmUser(crm.db);
     const other = await insertCrmUser(crm.db);
     running = start();
@@ -144,12 +144,13 @@ describe('the MongoDB change-stream watcher', () => {
     await crm.db.collection('User').updateOne({ _id: new ObjectId(updated) }, { $set: { name: 'Ada' } });
     const job = await waitFor('the updated record’s job', jobFor('crm', updated));
     expect(job.trigger).toMatchObject({ type: 'change-event', source: 'crm.User', position: expect.stringContaining('_data') });
-    const sweptOther = await jobFor('crm', other)();
-    // Real MongoDB names the record, so only it is enqueued; the test server's sweep takes both.
-    if (sweptOther) expect(sweptOther.trigger.position).toBe(job.trigger.position);
+    // Once the checkpoint has passed the update, everything it caused is enqueued: that record alone.
+    await waitFor('the checkpoint to reach the update', async () => (await checkpoint()) === `{"resumeAfter":${job.trigger.position}}`);
+    expect((await fixture.jobs()).map((entry) => entry.id)).toEqual([updated]);
+    expect(await jobFor('crm', other)()).toBeUndefined();
+    expect(fixture.logs.filter((entry) => entry.msg === 'backfill enqueued')).toEqual([]);
     // A CRM user written is also a profile that may have changed: one propagate job for it.
-    const profile = await waitFor('the updated user’s profile job', async () => (await fixture.profileJobs()).find((entry) => entry.crmId === updated));
-    expect(profile).toEqual({ name: 'profile', crmId: updated, trigger: { type: 'change-event', source: 'crm.User', position: expect.stringContaining('_data') } });
+    expect(await fixture.profileJobs()).toEqual([{ name: 'profile', crmId: updated, trigger: job.trigger }]);
   });
 
   it('enqueues no profile job for a change in another platform’s users', async () => {

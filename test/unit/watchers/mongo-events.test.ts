@@ -1,8 +1,8 @@
 import fc from 'fast-check';
-import { ObjectId, Timestamp } from 'mongodb';
+import { MongoServerError, ObjectId, Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { classifyChange } from '../../../watchers/mongo-events.ts';
-import { parsePosition, positionFromClock, serializePosition } from '../../../watchers/mongo-position.ts';
+import { isResumeFailure, parsePosition, positionFromClock, serializePosition } from '../../../watchers/mongo-position.ts';
 
 const ID = new ObjectId('65f0a1b2c3d4e5f6a7b8c9d0');
 
@@ -15,14 +15,15 @@ describe('classifyChange', () => {
     expect(classifyChange('omnistack', { operationType: 'delete', documentKey: { _id: ID } })).toEqual({ kind: 'deleted', id: ID.toHexString() });
   });
 
-  it('reads only the _id of a documentKey that carries more (shard keys, or the test server’s replacement)', () => {
+  it('reads only the _id of a documentKey that carries more (a sharded collection’s shard key)', () => {
     const event = { operationType: 'update', documentKey: { email: 'someone@example.com', _id: ID } };
     expect(classifyChange('crm', event)).toEqual({ kind: 'changed', id: ID.toHexString() });
   });
 
-  it('calls an update whose documentKey is the update document (the test server) unnamed', () => {
-    expect(classifyChange('crm', { operationType: 'update', documentKey: { $set: { name: 'n' } } })).toEqual({ kind: 'unnamed' });
-    expect(classifyChange('crm', { operationType: 'update' })).toEqual({ kind: 'unnamed' });
+  it('calls a record write whose documentKey has no _id malformed (MongoDB always sends one)', () => {
+    for (const documentKey of [{ $set: { name: 'n' } }, undefined, null, 'someone@example.com']) {
+      expect(classifyChange('crm', { operationType: 'update', documentKey })).toEqual({ kind: 'malformed', reason: 'documentKey has no _id' });
+    }
   });
 
   it('describes a key that is not an ObjectId by its type only, never its value', () => {
@@ -69,5 +70,20 @@ describe('stream positions', () => {
   it('puts the clock fallback the margin before now, in whole seconds', () => {
     const position = positionFromClock(1_700_000_010_500, 5_000);
     expect(position).toEqual({ startAtOperationTime: new Timestamp({ t: 1_700_000_005, i: 0 }) });
+  });
+});
+
+describe('isResumeFailure', () => {
+  const serverError = (code?: number) => new MongoServerError({ message: 'refused', ...(code === undefined ? {} : { code }) });
+
+  it('is true for the codes MongoDB refuses a position with (history lost, bad or unusable token)', () => {
+    for (const code of [2, 9, 136, 260, 280, 286]) expect(isResumeFailure(serverError(code))).toBe(true);
+  });
+
+  it('is false for a codeless or other server error, a retryable one, and anything not from the server', () => {
+    expect(isResumeFailure(serverError())).toBe(false);
+    expect(isResumeFailure(serverError(11000))).toBe(false);
+    expect(isResumeFailure(serverError(91))).toBe(false); // ShutdownInProgress: retryable
+    expect(isResumeFailure(new Error('refused'))).toBe(false);
   });
 });
