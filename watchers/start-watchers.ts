@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/load-config.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import { createChangeSink } from './change-sink.ts';
 import type { ChangeSink } from './change-sink.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';

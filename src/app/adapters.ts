@@ -9,7 +9,7 @@ import { createOmnistackProfileTarget } from '../platforms/omnistack/omnistack-p
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import type { ProfileTargets } from '../platforms/profile-target.ts';
 import type { AccountOpeners } from '../platforms/staff-account.ts';
-import type { Adapters } from '../reconcile/gather.ts';
+import type { Adapters } from '../platforms/platform-adapter.ts';
 import type { Dependencies } from './open-dependencies.ts';
 
 /**

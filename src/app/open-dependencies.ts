@@ -1,3 +1,5 @@
+import { closeAll } from '../config/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../logging/logger.ts';
 import { openMongo } from '../platforms/mongo-connection.ts';
@@ -7,7 +9,6 @@ import type { PostgresConnection } from '../platforms/postgres-pool.ts';
 import { openSupabaseAuth } from '../platforms/supabase/auth-connection.ts';
 import { openRedis } from '../queues/redis-connection.ts';
 import type { RedisConnection } from '../queues/redis-connection.ts';
-import type { Dependency } from './dependency.ts';
 
 export interface Dependencies {
   readonly redis: RedisConnection;
@@ -49,15 +50,4 @@ export async function openDependencies(config: Config, logger: Logger): Promise<
   }
   const byKey = Object.fromEntries(entries.map(([key], index) => [key, opened[index]]));
   return { ...byKey, all: opened } as unknown as Dependencies;
-}
-
-/** Closes each dependency in turn; one failing to close does not keep the others open. */
-export async function closeAll(dependencies: readonly Dependency[], logger: Logger): Promise<void> {
-  for (const dependency of dependencies) {
-    try {
-      await dependency.close();
-    } catch (error) {
-      logger.warn({ dependency: dependency.name, err: error }, 'closing a dependency failed');
-    }
-  }
 }

@@ -1,5 +1,6 @@
 import { startWatchers } from '../../watchers/start-watchers.ts';
 import type { WatcherRunner } from '../../watchers/start-watchers.ts';
+import { closeAll } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import { startHttpServer } from '../http/server.ts';
 import type { HttpServer } from '../http/server.ts';
@@ -11,7 +12,7 @@ import { ensureBookmasterDevSchema } from '../platforms/bookmaster/dev-schema.ts
 import { createQueues } from '../queues/queues.ts';
 import type { Queues } from '../queues/queues.ts';
 import { createAdapters, createClientAdapters } from './adapters.ts';
-import { closeAll, openDependencies } from './open-dependencies.ts';
+import { openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 import { startWorkerRole } from './start-workers.ts';

@@ -1,6 +1,6 @@
 import type { RouteHandlerMethod } from 'fastify';
 import type { Pool } from 'pg';
-import type { Dependency } from '../app/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';

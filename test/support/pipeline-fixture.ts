@@ -19,7 +19,7 @@ import { openPostgres } from '../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
-import type { Adapters } from '../../src/reconcile/gather.ts';
+import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import type { ReconcileOutcome } from '../../src/reconcile/reconcile-person.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';

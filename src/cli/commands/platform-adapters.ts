@@ -1,5 +1,5 @@
-import { closeAll } from '../../app/open-dependencies.ts';
-import type { Dependency } from '../../app/dependency.ts';
+import { closeAll } from '../../config/dependency.ts';
+import type { Dependency } from '../../config/dependency.ts';
 import type { Config } from '../../config/load-config.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { createBookmasterAdapter } from '../../platforms/bookmaster/bookmaster-adapter.ts';
@@ -7,7 +7,7 @@ import { createCrmAdapter } from '../../platforms/crm/crm-adapter.ts';
 import { openMongo } from '../../platforms/mongo-connection.ts';
 import { createOmnistackAdapter } from '../../platforms/omnistack/omnistack-adapter.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
-import type { Adapters } from '../../reconcile/gather.ts';
+import type { Adapters } from '../../platforms/platform-adapter.ts';
 
 export interface OpenAdapters {
   readonly adapters: Adapters;

@@ -24,7 +24,7 @@ import { openPostgres } from '../../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../../src/platforms/postgres-pool.ts';
 import { createQueues } from '../../../src/queues/queues.ts';
 import type { Queues } from '../../../src/queues/queues.ts';
-import type { Adapters } from '../../../src/reconcile/gather.ts';
+import type { Adapters } from '../../../src/platforms/platform-adapter.ts';
 import { createLedgerFixture } from '../../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../../support/ledger-fixture.ts';
 import { uniqueName } from '../../support/names.ts';
