@@ -2,16 +2,11 @@ import type { Db } from 'mongodb';
 import type { Pool } from 'pg';
 import type { Config } from '../src/config/load-config.ts';
 import type { Logger } from '../src/logging/logger.ts';
-import { CRM_USERS_COLLECTION } from '../src/platforms/crm/crm-record.ts';
-import { OMNISTACK_USERS_COLLECTION } from '../src/platforms/omnistack/omnistack-record.ts';
+import { CRM_CLIENTS_COLLECTION, CRM_USERS_COLLECTION } from '../src/platforms/crm/crm-record.ts';
+import { OMNISTACK_CLIENTS_COLLECTION, OMNISTACK_USERS_COLLECTION } from '../src/platforms/omnistack/omnistack-record.ts';
 import type { MongoSource } from './mongo-source.ts';
 import type { PostgresSource } from './pg-watcher.ts';
 import type { RealtimeSource } from './realtime-watcher.ts';
-
-/** Prisma's collection name for the CRM's `Client` model (SPEC §2). */
-export const CRM_CLIENTS_COLLECTION = 'Client';
-/** Mongoose's collection name for OmniStack's `Client` model (SPEC §2). */
-export const OMNISTACK_CLIENTS_COLLECTION = 'clients';
 
 /** The connections the watchers use; idsync's open Dependencies have this shape. */
 export interface WatcherConnections {

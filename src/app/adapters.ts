@@ -1,10 +1,11 @@
 import { createBookmasterAdapter } from '../platforms/bookmaster/bookmaster-adapter.ts';
-import { createCrmClientAdapter, createOmnistackClientAdapter } from '../platforms/clients/client-adapters.ts';
 import { createCrmAccountOpener } from '../platforms/crm/crm-account.ts';
 import { createCrmAdapter } from '../platforms/crm/crm-adapter.ts';
+import { createCrmClientAdapter } from '../platforms/crm/crm-client.ts';
 import { isRetryableMongoError } from '../platforms/mongo-errors.ts';
 import { createOmnistackAccountOpener } from '../platforms/omnistack/omnistack-account.ts';
 import { createOmnistackAdapter } from '../platforms/omnistack/omnistack-adapter.ts';
+import { createOmnistackClientAdapter } from '../platforms/omnistack/omnistack-client.ts';
 import { createOmnistackProfileTarget } from '../platforms/omnistack/omnistack-profile.ts';
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import type { ProfileTargets } from '../platforms/profile-target.ts';
