@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../jobs/worker-runner.ts';
-import { isRetryable } from '../../src/app/adapters.ts';
+import { isRetryable } from '../../src/platforms/registry.ts';
 import type { Platform, RecordKey } from '../../src/ids/index.ts';
 import type { MetricsRecorder } from '../../src/metrics/metrics.ts';
 import { observeWorkers } from '../../src/metrics/observe.ts';

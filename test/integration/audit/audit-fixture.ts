@@ -10,7 +10,7 @@ import type { MaintenanceConfig, MaintenanceDependencies } from '../../../jobs/m
 import { createReconcileProcessor } from '../../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../../jobs/worker-runner.ts';
-import { isRetryable } from '../../../src/app/adapters.ts';
+import { isRetryable } from '../../../src/platforms/registry.ts';
 import { newRunId } from '../../../src/queues/run-id.ts';
 import type { Config } from '../../../src/config/load-config.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
