@@ -27,7 +27,7 @@ export interface OperatorContext {
   readonly ledgerPool: Pool;
   /** Served on /metrics, with the queue and audit gauges added. */
   readonly metrics: Metrics;
-  /** The platforms this deployment syncs (config.platforms). */
+  /** The platforms this deployment syncs (src/platforms/registry.ts `syncedPlatforms`). */
   readonly platforms: readonly Platform[];
 }
 
