@@ -2,9 +2,8 @@ import type { Dependency } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { CrmProfileReader } from './crm/crm-profile.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
-import type { ProfileTarget } from './profile-target.ts';
+import type { CrmProfileReader, ProfileTarget } from './profile-target.ts';
 import type { AccountOpener } from './staff-account.ts';
 import type { WatchSpec } from './watch-spec.ts';
 
