@@ -1,6 +1,6 @@
 import { loadConfig } from '../src/config/load-config.ts';
 import type { Platform } from '../src/ids/index.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { AuditChildResult } from './audit-child.ts';
 import { openCountedStores } from './counted-stores.ts';
 import type { RoundTrips } from './counted-stores.ts';

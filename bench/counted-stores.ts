@@ -8,7 +8,7 @@ import type { MongoConnection } from '../src/platforms/mongo-connection.ts';
 import { createOmnistackAdapter } from '../src/platforms/omnistack/omnistack-adapter.ts';
 import { openPostgres } from '../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../src/platforms/postgres-pool.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 
 /*
  * The three stores of a namespace opened with their round trips counted, as the tests count them:

@@ -7,7 +7,7 @@ import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import { triggerSchema } from '../src/queues/job-payloads.ts';
 import { errorCode } from './job-errors.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { Pool } from 'pg';
 
 /** Payloads of the maintenance queue's jobs (SPEC §5). The run id is the job's id. */

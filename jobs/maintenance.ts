@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { createLedger } from '../src/ledger/ledger.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import { createAuditProcessor } from './audit-processor.ts';
 import { createBackfillProcessor } from './backfill-processor.ts';
 import type { BackfillOptions } from './backfill-processor.ts';

@@ -5,7 +5,7 @@ import { countWrites, recordReconciled } from '../src/metrics/observe.ts';
 import { reconcileJobSchema } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import { laneOf } from '../src/queues/reconcile-lanes.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import { reconcilePerson } from '../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../src/reconcile/reconcile-person.ts';
 import { invalidPayload } from './job-errors.ts';

@@ -5,7 +5,7 @@ import type { Logger } from '../src/logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { ReconcileLane } from '../src/queues/reconcile-lanes.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
 
 /*
  * What every watcher does with a change: enqueue the deduplicated reconcile job of the record it

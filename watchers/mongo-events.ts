@@ -1,6 +1,7 @@
 import { ObjectId } from 'mongodb';
 import type { Document } from 'mongodb';
 import { parseRawId } from '../src/ids/index.ts';
+import type { Platform } from '../src/ids/index.ts';
 
 /*
  * What a change event means for idsync, as a pure function of the event. Only `operationType` and
@@ -21,7 +22,7 @@ export type MongoChange =
 
 const RECORD_WRITES = new Set(['insert', 'update', 'replace']);
 
-export function classifyChange(platform: 'crm' | 'omnistack', event: Document): MongoChange {
+export function classifyChange(platform: Platform, event: Document): MongoChange {
   const operation: unknown = event.operationType;
   if (operation === 'invalidate') return { kind: 'invalidated' };
   const deleted = operation === 'delete';

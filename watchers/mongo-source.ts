@@ -1,5 +1,5 @@
-import type { Collection } from 'mongodb';
 import type { Logger } from '../src/logging/logger.ts';
+import type { MongoWatch } from '../src/platforms/watch-spec.ts';
 import type { ChangeSink } from './change-sink.ts';
 import { changeTrigger } from './change-sink.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
@@ -7,13 +7,9 @@ import type { Lease } from './lease.ts';
 import { LeaseLostError } from './watcher-errors.ts';
 
 /** One watched MongoDB collection. */
-export interface MongoSource {
+export interface MongoSource extends MongoWatch {
   /** Stable name: in logs, Redis keys and job triggers. Example: 'crm.User'. */
   readonly name: string;
-  readonly platform: 'crm' | 'omnistack';
-  /** What its documents are. Client changes are not enqueued yet: there is no client reconcile. */
-  readonly kind: 'user' | 'client';
-  readonly collection: Collection;
 }
 
 export interface MongoWatcherOptions {

@@ -1,15 +1,16 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import { parseRawId } from '../src/ids/index.ts';
+import type { Platform } from '../src/ids/index.ts';
 import type { Logger } from '../src/logging/logger.ts';
+import type { WatchedTable } from '../src/platforms/watch-spec.ts';
 import type { ChangeSink, RecordChange } from './change-sink.ts';
 import { changeTrigger } from './change-sink.ts';
 import { formatLsn, parseLsn } from './pg-lsn.ts';
-import type { WatchedTable } from './pg-setup.ts';
 
 export interface ReplicationFeedOptions {
   /** The source's name (for triggers and logs) and the platform its rows belong to. */
   readonly source: string;
-  readonly platform: 'bookmaster' | 'supabase';
+  readonly platform: Platform;
   readonly table: WatchedTable;
   readonly sink: ChangeSink;
   readonly logger: Logger;

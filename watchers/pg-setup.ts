@@ -1,12 +1,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../src/logging/logger.ts';
+import type { WatchedTable } from '../src/platforms/watch-spec.ts';
 import { ReplicationSetupError } from './watcher-errors.ts';
 
-/** The table a Postgres source watches. Names are constants of idsync, never input. */
-export interface WatchedTable {
-  readonly schema: string;
-  readonly name: string;
-}
 
 export interface ReplicationNames {
   /** Both must be valid unquoted identifiers (the config checks the prefix they are made from). */

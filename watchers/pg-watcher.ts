@@ -1,25 +1,19 @@
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication';
 import type { Pgoutput } from 'pg-logical-replication';
-import type { Pool } from 'pg';
 import type { Logger } from '../src/logging/logger.ts';
+import type { PostgresWatch } from '../src/platforms/watch-spec.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { LeaderWork } from './leadership.ts';
 import { ReplicationFeed } from './pg-feed.ts';
 import { formatLsn, parseLsn } from './pg-lsn.ts';
 import { ensureReplication } from './pg-setup.ts';
-import type { ReplicationNames, WatchedTable } from './pg-setup.ts';
+import type { ReplicationNames } from './pg-setup.ts';
 import { ReplicationEndedError } from './watcher-errors.ts';
 
 /** One watched Postgres table. Its replication slot is its checkpoint: no other store is needed. */
-export interface PostgresSource {
+export interface PostgresSource extends PostgresWatch {
   /** Stable name: in logs, Redis keys and job triggers. Example: 'bookmaster.users'. */
   readonly name: string;
-  readonly platform: 'bookmaster' | 'supabase';
-  readonly table: WatchedTable;
-  /** The database URL; the feed opens a replication connection of its own. */
-  readonly url: string;
-  /** For creating the publication and the slot. */
-  readonly pool: Pool;
   readonly names: ReplicationNames;
 }
 

@@ -1,6 +1,7 @@
 import { createClient } from '@supabase/supabase-js';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
 import type { Logger } from '../src/logging/logger.ts';
+import type { RealtimeWatch } from '../src/platforms/watch-spec.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { BackfillJobData } from '../jobs/maintenance-payloads.ts';
 import { changeTrigger } from './change-sink.ts';
@@ -9,19 +10,12 @@ import type { LeaderWork } from './leadership.ts';
 import { describeError, withTimeout } from './leadership.ts';
 import { describeRealtimeChange } from './realtime-changes.ts';
 import type { PostgresChangesPayload } from './realtime-changes.ts';
-import type { WatchedTable } from './pg-setup.ts';
 import { RealtimeChannelError } from './watcher-errors.ts';
 
-/** Supabase's `auth.users` as seen through Realtime (`SUPABASE_WATCH=realtime`). */
-export interface RealtimeSource {
+/** A table seen through Supabase Realtime: Supabase's `auth.users` with `SUPABASE_WATCH=realtime`. */
+export interface RealtimeSource extends RealtimeWatch {
   /** Stable name: in logs, Redis keys and job triggers. Example: 'supabase.auth.users'. */
   readonly name: string;
-  readonly platform: 'supabase';
-  readonly table: WatchedTable;
-  /** The Supabase project URL (`SUPABASE_URL`); supabase-js derives the Realtime socket from it. */
-  readonly url: string;
-  /** Realtime must see `auth.users` past row-level security, which only the service role does. */
-  readonly serviceRoleKey: string;
 }
 
 export interface RealtimeWatcherOptions {

@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/load-config.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
-import type { Adapters } from '../src/reconcile/gather.ts';
+import type { Adapters } from '../src/platforms/platform-adapter.ts';
+import type { WatchSpec } from '../src/platforms/watch-spec.ts';
 import { createChangeSink } from './change-sink.ts';
 import type { ChangeSink } from './change-sink.ts';
 import { createCheckpointStore } from './checkpoint-store.ts';
@@ -15,12 +16,14 @@ import { mongoWatcher } from './mongo-watcher.ts';
 import { postgresWatcher } from './pg-watcher.ts';
 import { realtimeWatcher } from './realtime-watcher.ts';
 import { describeSources } from './sources.ts';
-import type { WatchedSource, WatcherConfig, WatcherConnections } from './sources.ts';
+import type { WatchedSource, WatcherConfig } from './sources.ts';
 
 export interface StartWatchersOptions {
   readonly config: WatcherConfig & Pick<Config, 'redis' | 'connectTimeoutMs'>;
-  /** idsync's open dependencies (or any object of the same shape). */
-  readonly dependencies: WatcherConnections & { readonly redis: { readonly client: Redis } };
+  /** Leases, checkpoints and the queues live in this Redis (idsync's open dependencies have this shape). */
+  readonly dependencies: { readonly redis: { readonly client: Redis } };
+  /** What the open platforms ask to have watched (their `watch`), one watcher each. */
+  readonly watch: readonly WatchSpec[];
   /** One adapter per synced platform: deletes look up the records that claimed the deleted one. */
   readonly adapters: Adapters;
   /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
@@ -70,7 +73,7 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   };
   const owner = defaultOwner();
   const stop = new AbortController();
-  const sources = describeSources(config, dependencies, logger);
+  const sources = describeSources(options.watch, config);
   const loops = sources.map((watched) => {
     const lease = createLease(redis, leaseKey(prefix, watched.source.name), { leaseMs: config.watch.leaseMs, owner });
     return runAsLeader(workFor(watched, lease, shared), { source: watched.source.name, lease, logger, backoffMs: options.backoffMs }, stop.signal);

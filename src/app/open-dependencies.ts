@@ -1,63 +1,40 @@
+import { closeAll } from '../config/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../logging/logger.ts';
-import { openMongo } from '../platforms/mongo-connection.ts';
-import type { MongoConnection } from '../platforms/mongo-connection.ts';
+import type { OpenPlatforms } from '../platforms/connector.ts';
 import { openPostgres } from '../platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../platforms/postgres-pool.ts';
-import { openSupabaseAuth } from '../platforms/supabase/auth-connection.ts';
+import { openSyncedPlatforms } from '../platforms/registry.ts';
 import { openRedis } from '../queues/redis-connection.ts';
 import type { RedisConnection } from '../queues/redis-connection.ts';
-import type { Dependency } from './dependency.ts';
 
 export interface Dependencies {
   readonly redis: RedisConnection;
   readonly ledger: PostgresConnection;
-  readonly crm?: MongoConnection;
-  readonly omnistack?: MongoConnection;
-  readonly bookmaster?: PostgresConnection;
-  readonly supabaseDb?: PostgresConnection;
-  readonly supabaseAuth?: Dependency;
+  /** Every synced platform, open (src/platforms/registry.ts). */
+  readonly platforms: OpenPlatforms;
   /** Every open dependency, in the order they are closed. */
   readonly all: readonly Dependency[];
 }
 
 /**
- * Opens every service the configuration needs, concurrently. If any cannot be reached, the others
- * are closed again and the first failure (a ServiceUnreachableError naming the service) is thrown.
+ * Opens Redis, the ledger and every synced platform, concurrently. If any cannot be reached, the
+ * others are closed again and the first failure (a ServiceUnreachableError naming the service) is
+ * thrown.
  */
 export async function openDependencies(config: Config, logger: Logger): Promise<Dependencies> {
-  const timeout = { connectTimeoutMs: config.connectTimeoutMs };
-  const uses = (platform: Config['platforms'][number]) => config.platforms.includes(platform);
-  const openers = {
-    redis: () => openRedis(config.redis.url, logger, timeout),
-    ledger: () => openPostgres('ledger', config.ledger.dbUrl, timeout),
-    crm: uses('crm') ? () => openMongo('crm', config.crm, timeout) : undefined,
-    omnistack: uses('omnistack') ? () => openMongo('omnistack', config.omnistack, timeout) : undefined,
-    bookmaster: uses('bookmaster') ? () => openPostgres('bookmaster', config.bookmaster.dbUrl, timeout) : undefined,
-    supabaseDb: uses('supabase') ? () => openPostgres('supabase-db', config.supabase.dbUrl, timeout) : undefined,
-    supabaseAuth: uses('supabase')
-      ? () => openSupabaseAuth(config.supabase.authUrl, config.supabase.serviceRoleKey, timeout)
-      : undefined,
-  };
-  const entries = Object.entries(openers).filter((entry): entry is [string, () => Promise<Dependency>] => entry[1] !== undefined);
-  const settled = await Promise.allSettled(entries.map(([, open]) => open()));
-  const opened = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-  const failure = settled.find((result) => result.status === 'rejected');
-  if (failure) {
-    await closeAll(opened, logger);
-    throw failure.reason;
+  const options = { connectTimeoutMs: config.connectTimeoutMs, logger };
+  const [redis, ledger, platforms] = await Promise.allSettled([
+    openRedis(config.redis.url, logger, options),
+    openPostgres('ledger', config.ledger.dbUrl, options),
+    openSyncedPlatforms(config, options),
+  ]);
+  if (redis.status === 'fulfilled' && ledger.status === 'fulfilled' && platforms.status === 'fulfilled') {
+    const all = [redis.value, ledger.value, ...platforms.value.dependencies];
+    return { redis: redis.value, ledger: ledger.value, platforms: platforms.value.platforms, all };
   }
-  const byKey = Object.fromEntries(entries.map(([key], index) => [key, opened[index]]));
-  return { ...byKey, all: opened } as unknown as Dependencies;
-}
-
-/** Closes each dependency in turn; one failing to close does not keep the others open. */
-export async function closeAll(dependencies: readonly Dependency[], logger: Logger): Promise<void> {
-  for (const dependency of dependencies) {
-    try {
-      await dependency.close();
-    } catch (error) {
-      logger.warn({ dependency: dependency.name, err: error }, 'closing a dependency failed');
-    }
-  }
+  const opened = [redis, ledger].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  await closeAll([...opened, ...(platforms.status === 'fulfilled' ? platforms.value.dependencies : [])], logger);
+  throw [redis, ledger, platforms].find((result) => result.status === 'rejected')?.reason;
 }

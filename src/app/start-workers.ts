@@ -8,13 +8,14 @@ import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { createCrmProfileReader } from '../platforms/crm/crm-profile.ts';
+import { partsOf } from '../platforms/connector.ts';
+import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
+import { isRetryable as isPlatformRetryable } from '../platforms/registry.ts';
 import type { QueueName } from '../queues/queue-names.ts';
 import type { Queues } from '../queues/queues.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
 import { countProfileWrites, observeWorkers } from '../metrics/observe.ts';
-import { createAccountOpeners, createAdapters, createClientAdapters, createProfileTargets, isRetryable } from './adapters.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 
@@ -30,7 +31,7 @@ export interface WorkerRole {
 export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<WorkerRole> {
   const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
-  const adapters = createAdapters(dependencies);
+  const adapters = partsOf(dependencies.platforms, 'adapter');
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
   const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, ledger, logger }, shared), ledger, logger, connection);
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
@@ -50,16 +51,22 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
   };
 }
 
+/** Whether a failure may pass on retry: any system's driver's, and the ledger's (Postgres, whichever systems are synced). */
+function isRetryable(error: unknown): boolean {
+  return isRetryablePostgresError(error) || isPlatformRetryable(error);
+}
+
 /** The processors of the queues that work on one person: reconcile, propagate, provision. */
 function personProcessors(config: Config, dependencies: Dependencies, deps: ReconcileDependencies, shared: { queues: Queues; metrics: Metrics }): Partial<Record<QueueName, Processor>> {
   const { ledger, logger } = deps;
   const { queues, metrics } = shared;
-  const crm = dependencies.crm;
-  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: createClientAdapters(dependencies) }, config, { metrics, queues: crm ? queues : undefined });
-  const propagate = crm && createPropagateProcessor({ crm: createCrmProfileReader(crm.db), targets: countProfileWrites(createProfileTargets(dependencies), metrics), ledger, logger });
+  const { platforms } = dependencies;
+  const crm = platforms.crm?.profileSource;
+  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: partsOf(platforms, 'clientAdapter') }, config, { metrics, queues: crm ? queues : undefined });
+  const propagate = crm && createPropagateProcessor({ crm, targets: countProfileWrites(partsOf(platforms, 'profileTarget'), metrics), ledger, logger });
   const provision = createProvisionProcessor(
     {
-      openers: createAccountOpeners(dependencies),
+      openers: partsOf(platforms, 'accountOpener'),
       reconcile: (origin, context) => reconcilePerson(deps, origin, context, { platforms: config.platforms, conflictPolicy: config.policy.conflict }),
       ledger,
       logger,

@@ -1,5 +1,6 @@
 import { startWatchers } from '../../watchers/start-watchers.ts';
 import type { WatcherRunner } from '../../watchers/start-watchers.ts';
+import { closeAll } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import { startHttpServer } from '../http/server.ts';
 import type { HttpServer } from '../http/server.ts';
@@ -7,11 +8,11 @@ import { migrateLedger } from '../ledger/migrate.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { ensureBookmasterDevSchema } from '../platforms/bookmaster/dev-schema.ts';
+import { partsOf } from '../platforms/connector.ts';
+import { syncedPlatforms } from '../platforms/registry.ts';
 import { createQueues } from '../queues/queues.ts';
 import type { Queues } from '../queues/queues.ts';
-import { createAdapters, createClientAdapters } from './adapters.ts';
-import { closeAll, openDependencies } from './open-dependencies.ts';
+import { openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
 import { startWorkerRole } from './start-workers.ts';
@@ -38,7 +39,8 @@ export interface RunningIdsync {
  * Connects to every service, brings the ledger's schema up to date and starts the parts of the
  * pipeline that `role` names. On any failure, what was opened is closed again before rethrowing.
  */
-export async function startIdsync(config: Config, logger: Logger, options: StartOptions = {}): Promise<RunningIdsync> {
+export async function startIdsync(loaded: Config, logger: Logger, options: StartOptions = {}): Promise<RunningIdsync> {
+  const config = withSyncedPlatforms(loaded, logger);
   const role = options.role ?? 'all';
   const runs = (part: Role) => role === 'all' || role === part;
   const dependencies = await openDependencies(config, logger);
@@ -48,9 +50,9 @@ export async function startIdsync(config: Config, logger: Logger, options: Start
   const parts: Parts = { queues, dependencies };
   try {
     await migrateLedger(dependencies.ledger.pool, logger);
-    if (config.env !== 'production' && dependencies.bookmaster) await ensureBookmasterDevSchema(dependencies.bookmaster.pool);
+    if (config.env !== 'production') for (const open of Object.values(dependencies.platforms)) await open.prepareDev?.();
     if (runs('workers')) parts.workers = await startWorkerRole(config, dependencies, logger, { queues, metrics });
-    if (runs('watchers')) parts.watchers = startWatchers({ config, dependencies, adapters: createAdapters(dependencies), clientAdapters: createClientAdapters(dependencies), logger, queues, onChangeEvent: (source) => metrics.changeEventReceived(source) });
+    if (runs('watchers')) parts.watchers = startWatcherRole(config, dependencies, logger, { queues, metrics });
     if (runs('http')) parts.http = await startHttp(config, dependencies, logger, { queues, metrics });
   } catch (error) {
     await shutdown(parts, logger);
@@ -60,6 +62,31 @@ export async function startIdsync(config: Config, logger: Logger, options: Start
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= shutdown(parts, logger));
   return { dependencies, http: parts.http, workers: parts.workers, watchers: parts.watchers, close };
+}
+
+/**
+ * The configuration the running parts read: `platforms` narrowed to the synced ones
+ * (src/platforms/registry.ts), after a warning that names each enabled system without a connector.
+ */
+function withSyncedPlatforms(config: Config, logger: Logger): Config {
+  const platforms = syncedPlatforms(config);
+  const unconnected = config.platforms.filter((platform) => !platforms.includes(platform));
+  if (unconnected.length > 0) logger.warn({ platforms: unconnected }, 'PLATFORMS names systems without a connector; they are not synced');
+  return { ...config, platforms };
+}
+
+function startWatcherRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): WatcherRunner {
+  const { platforms } = dependencies;
+  return startWatchers({
+    config,
+    dependencies,
+    watch: Object.values(platforms).flatMap((open) => open.watch),
+    adapters: partsOf(platforms, 'adapter'),
+    clientAdapters: partsOf(platforms, 'clientAdapter'),
+    logger,
+    queues: shared.queues,
+    onChangeEvent: (source) => shared.metrics.changeEventReceived(source),
+  });
 }
 
 function startHttp(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<HttpServer> {

@@ -1,5 +1,5 @@
 import type { Platform } from '../ids/index.ts';
-import type { Adapters } from '../reconcile/gather.ts';
+import type { Adapters } from '../platforms/platform-adapter.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { PersonEvaluation } from './audit-model.ts';

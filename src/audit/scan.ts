@@ -1,8 +1,7 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
-import type { Adapters } from '../reconcile/gather.ts';
+import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
 
 export interface ScanProgress {
   readonly platform: Platform;

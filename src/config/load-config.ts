@@ -18,6 +18,10 @@ export interface Config {
   supabase: { url: string; authUrl: string; serviceRoleKey: string; dbUrl: string; watch: 'replication' | 'realtime' | 'off' };
   bookmaster: { dbUrl: string };
   ledger: { dbUrl: string };
+  /**
+   * The systems PLATFORMS enables. Synced are those that also have a connector
+   * (src/platforms/registry.ts `syncedPlatforms`); `idsync start` narrows this list to them.
+   */
   platforms: readonly Platform[];
   http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
   connectTimeoutMs: number;

@@ -1,6 +1,6 @@
 import type { RouteHandlerMethod } from 'fastify';
 import type { Pool } from 'pg';
-import type { Dependency } from '../app/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -27,7 +27,7 @@ export interface OperatorContext {
   readonly ledgerPool: Pool;
   /** Served on /metrics, with the queue and audit gauges added. */
   readonly metrics: Metrics;
-  /** The platforms this deployment syncs (config.platforms). */
+  /** The platforms this deployment syncs (src/platforms/registry.ts `syncedPlatforms`). */
   readonly platforms: readonly Platform[];
 }
 

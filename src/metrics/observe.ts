@@ -1,8 +1,7 @@
 import type { Job, Worker } from 'bullmq';
 import { isPlatform } from '../ids/index.ts';
-import type { PlatformAdapter, WriteOutcome } from '../platforms/platform-adapter.ts';
+import type { Adapters, PlatformAdapter, WriteOutcome } from '../platforms/platform-adapter.ts';
 import type { ProfileTarget, ProfileTargets } from '../platforms/profile-target.ts';
-import type { Adapters } from '../reconcile/gather.ts';
 import type { MetricsRecorder, WriteOutcomeLabel } from './metrics.ts';
 
 const MS_PER_SECOND = 1_000;

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import type { Db } from 'mongodb';
-import type { Dependency } from '../app/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import type { MongoTarget } from '../config/load-config.ts';
 import { ServiceUnreachableError } from '../errors.ts';

@@ -31,3 +31,6 @@ export interface PlatformAdapter {
   /** Every record's link fields, in batches, one round trip per batch (for audits). */
   scan(options?: ScanOptions): AsyncIterable<PersonRecord[]>;
 }
+
+/** One adapter per platform that has one (a deployment's synced platforms, or a test's choice). */
+export type Adapters = Partial<Record<Platform, PlatformAdapter>>;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Dependency } from '../app/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import { ServiceUnreachableError } from '../errors.ts';
 

@@ -1,6 +1,7 @@
 import { IdsyncError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Platform } from '../ids/index.ts';
+import type { PersonRecord } from './person-record.ts';
 import type { WriteOutcome } from './platform-adapter.ts';
 
 /*
@@ -21,6 +22,17 @@ export type ProfileField = 'email' | 'name';
 export interface ProfileSource {
   readonly email: unknown;
   readonly name: unknown;
+}
+
+/** A CRM user's profile as stored, and its links read as reconcile reads them. */
+export interface CrmProfile extends ProfileSource, Pick<PersonRecord, 'links' | 'extraLinks' | 'unreadable'> {
+  /** The canonical raw id. */
+  readonly id: string;
+}
+
+export interface CrmProfileReader {
+  /** The user with this raw id, or null when there is none. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
+  read(id: string): Promise<CrmProfile | null>;
 }
 
 /** A target's record as read: what the job needs to judge it, and an opaque snapshot for the write. */

@@ -2,10 +2,9 @@ import { formatRecordKey } from '../ids/index.ts';
 import type { FindingRow, Ledger, WriteRow } from '../ledger/ledger.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { CrmProfile, CrmProfileReader } from '../platforms/crm/crm-profile.ts';
 import { usableEmail } from '../platforms/profile-rules.ts';
 import { EmailTakenError, PROFILE_PLATFORMS, ProfileTargetError } from '../platforms/profile-target.ts';
-import type { EmailTakenReason, ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
+import type { CrmProfile, CrmProfileReader, EmailTakenReason, ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
 
 export interface PropagateDependencies {
   readonly crm: CrmProfileReader;

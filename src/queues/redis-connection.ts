@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { Dependency } from '../app/dependency.ts';
+import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import { ServiceUnreachableError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';

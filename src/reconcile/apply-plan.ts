@@ -1,6 +1,5 @@
 import type { Platform } from '../ids/index.ts';
-import type { WriteOutcome } from '../platforms/platform-adapter.ts';
-import type { Adapters } from './gather.ts';
+import type { Adapters, WriteOutcome } from '../platforms/platform-adapter.ts';
 import type { LinkPatch } from './plan-model.ts';
 
 export interface AppliedPatch {

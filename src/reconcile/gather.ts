@@ -3,10 +3,8 @@ import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import type { PlatformAdapter } from '../platforms/platform-adapter.ts';
+import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
 import type { GatheredRecord } from './plan-model.ts';
-
-export type Adapters = Partial<Record<Platform, PlatformAdapter>>;
 
 export interface GatherOptions {
   /** Most records one person may span before gather gives up. Default: 32. */

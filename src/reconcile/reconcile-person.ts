@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.ts';
 import { applyPlan, changedPlatforms } from './apply-plan.ts';
 import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
-import type { Adapters } from './gather.ts';
+import type { Adapters } from '../platforms/platform-adapter.ts';
 import { planReconcile } from './plan.ts';
 import type { Finding, Plan } from './plan-model.ts';
 

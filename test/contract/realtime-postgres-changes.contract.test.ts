@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCrmAdapter } from '../../src/platforms/crm/crm-adapter.ts';
+import { supabaseWatch } from '../../src/platforms/supabase/supabase-watch.ts';
 import { startWatchers } from '../../watchers/start-watchers.ts';
 import type { WatcherRunner } from '../../watchers/start-watchers.ts';
 import { openTestMongo } from '../support/platform-fixtures.ts';
@@ -62,7 +63,8 @@ describe('contract (recorded exchange): the Realtime watcher speaks postgres_cha
       CONNECT_TIMEOUT_MS: '2000',
     });
     // Only Redis is given: the Realtime source needs no database connection of its own.
-    runner = startWatchers({ config, dependencies: { redis: { client: fixture.redis } }, adapters: { crm: createCrmAdapter(crm.db) }, logger: fixture.logger, queues: fixture.queues, backoffMs: 50 });
+    const watch = supabaseWatch(config.supabase, undefined, fixture.logger);
+    runner = startWatchers({ config, dependencies: { redis: { client: fixture.redis } }, watch, adapters: { crm: createCrmAdapter(crm.db) }, logger: fixture.logger, queues: fixture.queues, backoffMs: 50 });
     return runner;
   };
 

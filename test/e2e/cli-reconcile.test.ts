@@ -1,7 +1,25 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { CONNECTORS } from '../../src/platforms/registry.ts';
 import { newPerson } from '../support/e2e-stores.ts';
 import { e2eWorkersEach } from '../support/e2e-workers.ts';
 import { runIdsync } from '../support/idsync-process.ts';
+import { testConfig } from '../support/services.ts';
+
+const SUPABASE_ID = '7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b';
+
+/** How many reconcile jobs wait under the test's queue prefix. */
+async function reconcileJobs(prefix: string): Promise<number> {
+  const connection = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
+  const queue = new Queue('reconcile', { connection, prefix });
+  try {
+    return await queue.count();
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
 
 describe('idsync reconcile', () => {
   const each = e2eWorkersEach();
@@ -28,5 +46,18 @@ describe('idsync reconcile', () => {
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toContain(code);
     expect(cli.logs).toEqual([]);
+  });
+
+  it.each([
+    ['not in PLATFORMS', 'crm,omnistack,bookmaster'],
+    // Supabase has no connector yet: enabled, it is still not synced (the registry's one definition).
+    ...(CONNECTORS.supabase === undefined ? [['in PLATFORMS but without a connector', 'crm,omnistack,supabase,bookmaster']] : []),
+  ])('exits 2 with IDSYNC_ERR_PLATFORM_NOT_SYNCED for a platform that is %s, as the API and backfill do, enqueuing nothing', async (_case, platforms) => {
+    const { env } = each.stores();
+    const cli = runIdsync(['reconcile', `supabase:${SUPABASE_ID}`], { ...env, PLATFORMS: platforms });
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('IDSYNC_ERR_PLATFORM_NOT_SYNCED');
+    expect(cli.logs).toEqual([]);
+    expect(await reconcileJobs(env.QUEUE_PREFIX ?? '')).toBe(0);
   });
 });

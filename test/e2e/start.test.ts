@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PLATFORMS } from '../../src/ids/index.ts';
+import { CONNECTORS } from '../../src/platforms/registry.ts';
 import { uniqueName } from '../support/names.ts';
 import { closedPort, runIdsync } from '../support/idsync-process.ts';
 import type { IdsyncProcess } from '../support/idsync-process.ts';
@@ -6,6 +8,8 @@ import { createTemporaryDatabase } from '../support/services.ts';
 import type { TemporaryDatabase } from '../support/services.ts';
 
 const FAST_FAIL = { CONNECT_TIMEOUT_MS: '1000' };
+/** Systems PLATFORMS may name that have no connector, so are never synced. */
+const UNCONNECTED = PLATFORMS.filter((platform) => CONNECTORS[platform] === undefined);
 
 describe('idsync start', () => {
   let ledger: TemporaryDatabase;
@@ -38,6 +42,29 @@ describe('idsync start', () => {
     expect(await running.stop('SIGTERM')).toBe(0);
     expect(running.logs.at(-1)?.msg).toBe('idsync stopped');
   });
+
+  // Today Supabase; once every system has a connector, PLATFORMS can name none without one.
+  for (const platform of UNCONNECTED) {
+    it(`warns that ${platform} has no connector and does not sync it: /healthz and the API leave it out`, async () => {
+      const token = 'e2e-start-api-token-0123456789';
+      const env = { HTTP_PORT: '0', LEDGER_DB_URL: ledger.url, QUEUE_PREFIX: uniqueName('e2e'), PLATFORMS: PLATFORMS.join(','), API_TOKEN: token };
+      running = runIdsync(['start', '--role', 'http'], env);
+      const started = await running.waitForLog('idsync started');
+      expect(running.logs.find((entry) => entry.level === 40 && Array.isArray(entry.platforms))?.platforms).toEqual(UNCONNECTED);
+      expect(started.platforms).toEqual(PLATFORMS.filter((candidate) => !UNCONNECTED.includes(candidate)));
+
+      const health = (await (await fetch(`${String(started.http)}/healthz`)).json()) as { dependencies: Record<string, unknown> };
+      expect(Object.keys(health.dependencies).sort()).toEqual(['bookmaster', 'crm', 'ledger', 'omnistack', 'redis'].filter((name) => name !== platform));
+      const refused = await fetch(`${String(started.http)}/api/reconcile`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ platform, id: '7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b' }),
+      });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ code: 'IDSYNC_ERR_INVALID_REQUEST', issues: [{ field: 'platform', code: 'IDSYNC_ERR_PLATFORM_NOT_SYNCED' }] });
+      expect(await running.stop('SIGTERM')).toBe(0);
+    });
+  }
 
   it.each([
     ['redis', 'REDIS_URL', (port: number) => `redis://idsync:hunter2@127.0.0.1:${port}`, (port: number) => `redis://idsync:***@127.0.0.1:${port}`],

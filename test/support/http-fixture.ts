@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
-import type { Dependency } from '../../src/app/dependency.ts';
+import type { Dependency } from '../../src/config/dependency.ts';
 import type { HttpCredentials } from '../../src/http/auth.ts';
 import { startHttpServer } from '../../src/http/server.ts';
 import type { HttpServer, HttpServerOptions } from '../../src/http/server.ts';

@@ -4,7 +4,7 @@ import type { Db } from 'mongodb';
 import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../jobs/worker-runner.ts';
-import { isRetryable } from '../../src/app/adapters.ts';
+import { isRetryable } from '../../src/platforms/registry.ts';
 import type { Trigger } from '../../src/ledger/provenance.ts';
 import { createCrmProfileReader } from '../../src/platforms/crm/crm-profile.ts';
 import type { MongoConnection } from '../../src/platforms/mongo-connection.ts';

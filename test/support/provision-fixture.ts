@@ -6,7 +6,7 @@ import { createProvisionProcessor } from '../../jobs/provision-processor.ts';
 import type { ProvisionOptions } from '../../jobs/provision-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner, WorkerRunnerOptions } from '../../jobs/worker-runner.ts';
-import { isRetryable } from '../../src/app/adapters.ts';
+import { isRetryable } from '../../src/platforms/registry.ts';
 import type { Platform } from '../../src/ids/index.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
 import { createLogger } from '../../src/logging/logger.ts';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../../src/logging/logger.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
-import type { Adapters } from '../../src/reconcile/gather.ts';
+import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import { createChangeSink } from '../../watchers/change-sink.ts';
 import type { ChangeSink } from '../../watchers/change-sink.ts';
 import { createCheckpointStore } from '../../watchers/checkpoint-store.ts';

@@ -7,13 +7,13 @@ import type { PlannedWrite, WriteSummary } from '../../audit/planned-writes.ts';
 import { scannablePlatforms } from '../../audit/scan.ts';
 import type { Config } from '../../config/load-config.ts';
 import { loadConfig } from '../../config/load-config.ts';
-import { IdsyncError, InvalidInputError } from '../../errors.ts';
 import { parsePlatform, PLATFORMS } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { partsOf } from '../../platforms/connector.ts';
+import { openSyncedPlatforms, requireSynced, syncedPlatforms } from '../../platforms/registry.ts';
 import { printResult } from '../output.ts';
 import { endProgress, openQueueClient, progressLine, timeoutMs, waitForJob } from './queue-client.ts';
-import { openPlatformAdapters } from './platform-adapters.ts';
 
 const DEFAULT_WAIT_SECONDS = '3600';
 
@@ -41,25 +41,22 @@ export function backfillCommand(): Command {
     });
 }
 
-/** The named platforms, validated: each must be synced and have an adapter. Default: all of those. */
+/** The named platforms, validated: each must be synced. Default: every synced platform. */
 function chosenPlatforms(config: Config, named: readonly string[]): Platform[] {
-  const available = PLATFORMS.filter((platform) => config.platforms.includes(platform) && platform !== 'supabase');
   const platforms = named.map((value) => parsePlatform(value));
-  for (const platform of platforms) {
-    if (!config.platforms.includes(platform)) {
-      throw new InvalidInputError('IDSYNC_ERR_PLATFORM_NOT_SYNCED', `${platform} is not synced by this deployment (PLATFORMS=${config.platforms.join(',')})`);
-    }
-    if (!available.includes(platform)) throw new IdsyncError('IDSYNC_ERR_PLATFORM_UNAVAILABLE', `${platform} has no adapter yet: it cannot be enumerated`);
-  }
-  return platforms.length === 0 ? available : PLATFORMS.filter((platform) => platforms.includes(platform));
+  requireSynced(config, platforms);
+  const chosen = platforms.length === 0 ? syncedPlatforms(config) : platforms;
+  return PLATFORMS.filter((platform) => chosen.includes(platform));
 }
 
 async function dryRun(config: Config, platforms: readonly Platform[], json: boolean): Promise<void> {
   const logger = createLogger({ level: 'warn' });
-  const opened = await openPlatformAdapters(config, logger);
+  const synced = syncedPlatforms(config);
+  const opened = await openSyncedPlatforms(config, { connectTimeoutMs: config.connectTimeoutMs, logger });
+  const adapters = partsOf(opened.platforms, 'adapter');
   try {
-    const pass = await runAuditPass(opened.adapters, {
-      platforms: config.platforms,
+    const pass = await runAuditPass(adapters, {
+      platforms: synced,
       conflictPolicy: config.policy.conflict,
       batchSize: config.maintenance.batchSize,
       onBatch: (progress) => progressLine(`dry run: ${progress.platform} ${progress.records} records read`),
@@ -71,7 +68,7 @@ async function dryRun(config: Config, platforms: readonly Platform[], json: bool
       person.patches.map((patch) => ({ personKey: person.personKey, platform: patch.record.platform, recordId: patch.record.id, set: patch.set, unset: patch.unset, rules: patch.rules })),
     );
     const summary = summarizeWrites(writes);
-    const scanned = scannablePlatforms(opened.adapters, config.platforms);
+    const scanned = scannablePlatforms(adapters, synced);
     printResult(json, { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes }, describeDryRun(people.length, writes, summary));
   } finally {
     await opened.close();

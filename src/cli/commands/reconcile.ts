@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
 import { parseRecordKey } from '../../ids/index.ts';
 import { createLogger } from '../../logging/logger.ts';
+import { requireSynced } from '../../platforms/registry.ts';
 import { createQueues } from '../../queues/queues.ts';
 import { openRedis } from '../../queues/redis-connection.ts';
 import { printResult } from '../output.ts';
@@ -27,6 +28,7 @@ export function reconcileCommand(): Command {
     .action(async (recordKey: string, flags: ReconcileFlags) => {
       const key = parseRecordKey(recordKey);
       const config = loadConfig();
+      requireSynced(config, [key.platform]);
       const logger = createLogger({ level: 'warn' });
       const redis = await openRedis(config.redis.url, logger, { connectTimeoutMs: config.connectTimeoutMs });
       const queues = createQueues({ connection: redis.client, prefix: config.redis.queuePrefix });

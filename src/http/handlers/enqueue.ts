@@ -9,7 +9,7 @@ import type { AuditBody, BackfillBody, ReconcileBody } from '../request-schemas.
 /** What the enqueueing endpoints need. */
 export interface EnqueueContext {
   readonly queues: Queues;
-  /** The platforms this deployment syncs: a request naming another is refused. */
+  /** The platforms this deployment syncs (src/platforms/registry.ts): a request naming another is refused. */
   readonly platforms: readonly Platform[];
 }
 
@@ -62,7 +62,7 @@ function requireSynced(context: EnqueueContext, platforms: readonly Platform[], 
     .map(({ platform, index }) => ({
       field: field === 'platform' ? field : `${field}.${index}`,
       code: 'IDSYNC_ERR_PLATFORM_NOT_SYNCED' as const,
-      message: `${platform} is not synced by this deployment (PLATFORMS=${context.platforms.join(',')})`,
+      message: `${platform} is not synced by this deployment (synced: ${context.platforms.join(', ') || 'none'})`,
     }));
   if (issues.length > 0) throw new RequestValidationError(issues);
 }

@@ -1,4 +1,4 @@
-import type { Dependency } from '../../app/dependency.ts';
+import type { Dependency } from '../../config/dependency.ts';
 import type { Logger } from '../../logging/logger.ts';
 
 export type DependencyHealth = { status: 'up'; latencyMs: number } | { status: 'down'; latencyMs: number };

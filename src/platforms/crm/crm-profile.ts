@@ -2,8 +2,7 @@ import { ObjectId } from 'mongodb';
 import type { Db } from 'mongodb';
 import { requireRawId } from '../../ids/index.ts';
 import { EXACT_READ } from '../mongo-link-fields.ts';
-import type { PersonRecord } from '../person-record.ts';
-import type { ProfileSource } from '../profile-target.ts';
+import type { CrmProfileReader } from '../profile-target.ts';
 import { CRM_USERS_COLLECTION, readCrmLinks } from './crm-record.ts';
 
 /**
@@ -11,17 +10,6 @@ import { CRM_USERS_COLLECTION, readCrmLinks } from './crm-record.ts';
  * password hash, whatever else the document holds.
  */
 export const CRM_PROFILE_PROJECTION = Object.freeze({ _id: 1, email: 1, name: 1, externalIds: 1, supabaseId: 1 });
-
-/** A CRM user's profile as stored, and its links read as reconcile reads them. */
-export interface CrmProfile extends ProfileSource, Pick<PersonRecord, 'links' | 'extraLinks' | 'unreadable'> {
-  /** The canonical raw id. */
-  readonly id: string;
-}
-
-export interface CrmProfileReader {
-  /** The user with this raw id, or null when there is none. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
-  read(id: string): Promise<CrmProfile | null>;
-}
 
 /** Reads one CRM `User` in one round trip: the source of the `propagate profile` job. */
 export function createCrmProfileReader(db: Db): CrmProfileReader {

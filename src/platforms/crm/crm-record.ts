@@ -9,6 +9,8 @@ import type { PersonRecord, UnreadableLink } from '../person-record.ts';
 
 /** Prisma names a collection after its model (SPEC §2). */
 export const CRM_USERS_COLLECTION = 'User';
+/** Prisma's collection name for the `Client` model (SPEC §2). */
+export const CRM_CLIENTS_COLLECTION = 'Client';
 
 /**
  * Everything a record needs, and nothing else. An inclusion projection never fetches `password`

@@ -10,6 +10,8 @@ import type { PersonRecord, UnreadableLink } from '../person-record.ts';
 
 /** Mongoose's collection name for the `User` model (SPEC §2). */
 export const OMNISTACK_USERS_COLLECTION = 'users';
+/** Mongoose's collection name for the `Client` model (SPEC §2). */
+export const OMNISTACK_CLIENTS_COLLECTION = 'clients';
 
 /** What a record needs: `metadata`, names and timestamps are never read, so never rewritten. */
 export const OMNISTACK_PROJECTION = Object.freeze({ _id: 1, email: 1, external_ids: 1 });

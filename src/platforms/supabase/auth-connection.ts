@@ -1,4 +1,4 @@
-import type { Dependency } from '../../app/dependency.ts';
+import type { Dependency } from '../../config/dependency.ts';
 import { maskUrl } from '../../config/mask-url.ts';
 import { ServiceUnreachableError } from '../../errors.ts';
 

@@ -10,7 +10,7 @@ import type { MaintenanceConfig, MaintenanceDependencies } from '../../../jobs/m
 import { createReconcileProcessor } from '../../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../../jobs/worker-runner.ts';
-import { isRetryable } from '../../../src/app/adapters.ts';
+import { isRetryable } from '../../../src/platforms/registry.ts';
 import { newRunId } from '../../../src/queues/run-id.ts';
 import type { Config } from '../../../src/config/load-config.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
@@ -24,7 +24,7 @@ import { openPostgres } from '../../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../../src/platforms/postgres-pool.ts';
 import { createQueues } from '../../../src/queues/queues.ts';
 import type { Queues } from '../../../src/queues/queues.ts';
-import type { Adapters } from '../../../src/reconcile/gather.ts';
+import type { Adapters } from '../../../src/platforms/platform-adapter.ts';
 import { createLedgerFixture } from '../../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../../support/ledger-fixture.ts';
 import { uniqueName } from '../../support/names.ts';

@@ -1,7 +1,8 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
-import { createCrmClientAdapter, createOmnistackClientAdapter } from '../../../src/platforms/clients/client-adapters.ts';
+import { createCrmClientAdapter } from '../../../src/platforms/crm/crm-client.ts';
+import { createOmnistackClientAdapter } from '../../../src/platforms/omnistack/omnistack-client.ts';
 import { reconcilePerson } from '../../../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../../../src/reconcile/reconcile-person.ts';
 import { createLedgerFixture } from '../../support/ledger-fixture.ts';

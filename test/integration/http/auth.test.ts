@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dependency } from '../../../src/app/dependency.ts';
+import type { Dependency } from '../../../src/config/dependency.ts';
 import { LOCAL_DEFAULTS } from '../../../src/config/local-defaults.ts';
 import { IdsyncError } from '../../../src/errors.ts';
 import { checkReady } from '../../../src/http/handlers/ready.ts';

@@ -2,7 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCrmAdapter } from '../../../src/platforms/crm/crm-adapter.ts';
 import { createOmnistackAdapter } from '../../../src/platforms/omnistack/omnistack-adapter.ts';
-import type { Adapters } from '../../../src/reconcile/gather.ts';
+import type { Adapters } from '../../../src/platforms/platform-adapter.ts';
 import type { ChangeSink } from '../../../watchers/change-sink.ts';
 import { checkpointKey } from '../../../watchers/checkpoint-store.ts';
 import { mongoWatcher } from '../../../watchers/mongo-watcher.ts';

@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBookmasterAdapter } from '../../../src/platforms/bookmaster/bookmaster-adapter.ts';
+import { bookmasterWatch } from '../../../src/platforms/bookmaster/bookmaster-connector.ts';
 import { createCrmAdapter } from '../../../src/platforms/crm/crm-adapter.ts';
+import { crmWatch } from '../../../src/platforms/crm/crm-connector.ts';
 import { createOmnistackAdapter } from '../../../src/platforms/omnistack/omnistack-adapter.ts';
+import { omnistackWatch } from '../../../src/platforms/omnistack/omnistack-connector.ts';
 import { leaseKey } from '../../../watchers/lease.ts';
 import { startWatchers } from '../../../watchers/start-watchers.ts';
 import { uniqueName } from '../../support/names.ts';
@@ -41,7 +44,8 @@ describe('startWatchers', () => {
     const config = testConfig({ QUEUE_PREFIX: fixture.prefix, REPLICATION_SLOT_PREFIX: uniqueName('slot'), BOOKMASTER_DB_URL: bookmaster.database.url });
     const runner = startWatchers({
       config,
-      dependencies: { redis: { client: fixture.redis }, crm: crm.connection, omnistack: omnistack.connection, bookmaster: bookmaster.connection },
+      dependencies: { redis: { client: fixture.redis } },
+      watch: [...crmWatch(crm.db), ...omnistackWatch(omnistack.db), ...bookmasterWatch(bookmaster.database.url, bookmaster.pool)],
       adapters: { crm: createCrmAdapter(crm.db), omnistack: createOmnistackAdapter(omnistack.db), bookmaster: createBookmasterAdapter(bookmaster.pool) },
       logger: fixture.logger,
       queues: fixture.queues,

@@ -3,8 +3,7 @@ import type { Platform } from '../../../src/ids/index.ts';
 import { normalizeStoredEmail } from '../../../src/platforms/adapter-support.ts';
 import { claims } from '../../../src/platforms/person-record.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
-import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
-import type { Adapters } from '../../../src/reconcile/gather.ts';
+import type { Adapters, PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
 
 /**
  * Test-only adapters over records held in memory, with the read contract of PlatformAdapter

@@ -1,14 +1,14 @@
 import { ObjectId } from 'mongodb';
 import type { Db, Document } from 'mongodb';
-import { parseRawId, parseTolerantId, TOLERATED_PREFIXES } from '../../ids/index.ts';
-import type { Platform } from '../../ids/index.ts';
-import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
-import { compareAndSetFields, fieldState, fieldUpdate, isFieldState, valueOf } from '../mongo-link-fields.ts';
-import type { FieldState } from '../mongo-link-fields.ts';
-import { storedIdPattern } from '../mongo-patterns.ts';
-import { mongoReads } from '../mongo-reads.ts';
-import type { PersonRecord } from '../person-record.ts';
-import type { PlatformAdapter } from '../platform-adapter.ts';
+import { parseRawId, parseTolerantId, TOLERATED_PREFIXES } from '../ids/index.ts';
+import type { Platform } from '../ids/index.ts';
+import { invalidSnapshot, requireLinkChange, requireOwnRecord } from './adapter-support.ts';
+import { compareAndSetFields, fieldState, fieldUpdate, isFieldState, valueOf } from './mongo-link-fields.ts';
+import type { FieldState } from './mongo-link-fields.ts';
+import { storedIdPattern } from './mongo-patterns.ts';
+import { mongoReads } from './mongo-reads.ts';
+import type { PersonRecord } from './person-record.ts';
+import type { PlatformAdapter } from './platform-adapter.ts';
 
 /** A MongoDB collection whose documents link to one other platform through one string field. */
 export interface SingleLinkCollection {
