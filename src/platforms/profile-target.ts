@@ -7,8 +7,8 @@ import type { WriteOutcome } from './platform-adapter.ts';
 /*
  * The `propagate profile` job (SPEC §5) copies a CRM user's name and email to the records it links
  * to. Each system that receives a profile is a ProfileTarget: it reads its record, decides (purely)
- * what differs, and writes that with compare-and-set. OmniStack has one; Supabase Auth plugs in
- * here once its server can run (README, design notes): until then the job skips Supabase links.
+ * what differs, and writes that with compare-and-set. OmniStack and Supabase Auth have one each; a
+ * link to a system that is not synced (so has no target here) is skipped.
  */
 
 /** The systems a CRM profile goes to, in the order the job visits them. */

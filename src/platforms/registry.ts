@@ -7,11 +7,13 @@ import { bookmasterConnector } from './bookmaster/bookmaster-connector.ts';
 import type { ConnectorOptions, OpenPlatform, OpenPlatforms, PlatformConnector } from './connector.ts';
 import { crmConnector } from './crm/crm-connector.ts';
 import { omnistackConnector } from './omnistack/omnistack-connector.ts';
+import { supabaseConnector } from './supabase/supabase-connector.ts';
 
 /** Every system idsync can connect to, one line each. A platform without a line is never synced. */
 export const CONNECTORS: Readonly<Partial<Record<Platform, PlatformConnector>>> = Object.freeze({
   crm: crmConnector,
   omnistack: omnistackConnector,
+  supabase: supabaseConnector,
   bookmaster: bookmasterConnector,
 });
 

@@ -122,7 +122,7 @@ async function write(run: Run, target: ProfileTarget, current: TargetProfile, ch
 function skipped(run: Run, platform: ProfilePlatform, recordId: string | null, reason: SkipReason): TargetResult {
   const fields = { personKey: run.personKey, jobId: run.context.jobId, platform, recordId, reason };
   if (reason === 'no-link') run.deps.logger.debug(fields, 'no link to give the profile to');
-  else if (reason === 'no-target') run.deps.logger.info(fields, 'no profile target for this platform yet; link skipped');
+  else if (reason === 'no-target') run.deps.logger.info(fields, 'no profile target for this platform; link skipped');
   else run.deps.logger.info(fields, 'profile link skipped');
   return { platform, recordId, result: 'skipped', reason };
 }

@@ -162,7 +162,7 @@ describe('propagate profile jobs through Redis against the real stores', () => {
     expect(rows).toEqual([{ kind: 'email-taken', detail: { recordId: person.omnistack, field: 'email', reason: 'same-address' } }]);
   });
 
-  it('(e) completes with no writes when the CRM user links to no OmniStack user, or only to Supabase (which has no target yet)', async () => {
+  it('(e) completes with no writes when the CRM user links to no OmniStack user, or only to Supabase while Supabase is not synced (no target)', async () => {
     fixture = await createPropagateFixture();
     const unlinked = await insertCrmUser(fixture.crm, { name: 'Grace Hopper' });
     const uuid = newUuid();
@@ -174,7 +174,7 @@ describe('propagate profile jobs through Redis against the real stores', () => {
 
     expect(none).toMatchObject({ writes: 0, targets: [{ platform: 'omnistack', result: 'skipped', reason: 'no-link' }, { platform: 'supabase', result: 'skipped', reason: 'no-link' }] });
     expect(onlySupabase).toMatchObject({ writes: 0, targets: [{ platform: 'omnistack', reason: 'no-link' }, { platform: 'supabase', recordId: uuid, result: 'skipped', reason: 'no-target' }] });
-    expect(fixture.logs).toContainEqual(expect.objectContaining({ msg: 'no profile target for this platform yet; link skipped', platform: 'supabase', recordId: uuid }));
+    expect(fixture.logs).toContainEqual(expect.objectContaining({ msg: 'no profile target for this platform; link skipped', platform: 'supabase', recordId: uuid }));
     expect(writes.map((counter) => counter.count())).toEqual([0, 0]);
   });
 
