@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../src/ids/index.ts';
-import { CONNECTORS } from '../../src/platforms/registry.ts';
+import { readLocalAuthKey } from '../../src/config/local-defaults.ts';
 import { uniqueName } from '../support/names.ts';
 import { closedPort, runIdsync } from '../support/idsync-process.ts';
 import type { IdsyncProcess } from '../support/idsync-process.ts';
-import { createTemporaryDatabase } from '../support/services.ts';
+import { createTemporaryDatabase, dropReplication, testConfig } from '../support/services.ts';
 import type { TemporaryDatabase } from '../support/services.ts';
 
 const FAST_FAIL = { CONNECT_TIMEOUT_MS: '1000' };
-/** Systems PLATFORMS may name that have no connector, so are never synced. */
-const UNCONNECTED = PLATFORMS.filter((platform) => CONNECTORS[platform] === undefined);
+/** With no set-up, idsync syncs Supabase too when `scripts/services` set up a local auth server. */
+const LOCAL_AUTH = readLocalAuthKey() !== null;
 
 describe('idsync start', () => {
   let ledger: TemporaryDatabase;
@@ -26,45 +25,28 @@ describe('idsync start', () => {
   });
 
   it('connects to everything, migrates the ledger and answers /healthz with every dependency up', async () => {
-    running = runIdsync(['start'], { HTTP_PORT: '0', LEDGER_DB_URL: ledger.url, QUEUE_PREFIX: uniqueName('e2e') });
+    const slots = uniqueName('slot');
+    running = runIdsync(['start'], { HTTP_PORT: '0', LEDGER_DB_URL: ledger.url, QUEUE_PREFIX: uniqueName('e2e'), REPLICATION_SLOT_PREFIX: slots });
     const started = await running.waitForLog('idsync started');
     expect(running.logs.some((entry) => entry.msg === 'ledger migration applied')).toBe(true);
+    // Without a local auth server, the three other systems, and one warning that says why.
+    const supabaseWarnings = running.logs.filter((entry) => entry.level === 40 && String(entry.msg).startsWith('Supabase Auth is not synced'));
+    expect(supabaseWarnings).toHaveLength(LOCAL_AUTH ? 0 : 1);
 
     const response = await fetch(`${String(started.http)}/healthz`);
     expect(response.status).toBe(200);
+    const dependencies = ['redis', 'ledger', 'crm', 'omnistack', 'bookmaster', ...(LOCAL_AUTH ? ['supabase-db', 'supabase-auth'] : [])];
     expect(await response.json()).toEqual({
       status: 'ok',
-      dependencies: Object.fromEntries(
-        ['redis', 'ledger', 'crm', 'omnistack', 'bookmaster'].map((name) => [name, { status: 'up', latencyMs: expect.any(Number) }]),
-      ),
+      dependencies: Object.fromEntries(dependencies.map((name) => [name, { status: 'up', latencyMs: expect.any(Number) }])),
     });
 
     expect(await running.stop('SIGTERM')).toBe(0);
     expect(running.logs.at(-1)?.msg).toBe('idsync stopped');
+    const config = testConfig();
+    await dropReplication(config.bookmaster.dbUrl, slots);
+    await dropReplication(config.supabase.dbUrl, slots);
   });
-
-  // Today Supabase; once every system has a connector, PLATFORMS can name none without one.
-  for (const platform of UNCONNECTED) {
-    it(`warns that ${platform} has no connector and does not sync it: /healthz and the API leave it out`, async () => {
-      const token = 'e2e-start-api-token-0123456789';
-      const env = { HTTP_PORT: '0', LEDGER_DB_URL: ledger.url, QUEUE_PREFIX: uniqueName('e2e'), PLATFORMS: PLATFORMS.join(','), API_TOKEN: token };
-      running = runIdsync(['start', '--role', 'http'], env);
-      const started = await running.waitForLog('idsync started');
-      expect(running.logs.find((entry) => entry.level === 40 && Array.isArray(entry.platforms))?.platforms).toEqual(UNCONNECTED);
-      expect(started.platforms).toEqual(PLATFORMS.filter((candidate) => !UNCONNECTED.includes(candidate)));
-
-      const health = (await (await fetch(`${String(started.http)}/healthz`)).json()) as { dependencies: Record<string, unknown> };
-      expect(Object.keys(health.dependencies).sort()).toEqual(['bookmaster', 'crm', 'ledger', 'omnistack', 'redis'].filter((name) => name !== platform));
-      const refused = await fetch(`${String(started.http)}/api/reconcile`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ platform, id: '7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b' }),
-      });
-      expect(refused.status).toBe(400);
-      expect(await refused.json()).toMatchObject({ code: 'IDSYNC_ERR_INVALID_REQUEST', issues: [{ field: 'platform', code: 'IDSYNC_ERR_PLATFORM_NOT_SYNCED' }] });
-      expect(await running.stop('SIGTERM')).toBe(0);
-    });
-  }
 
   it.each([
     ['redis', 'REDIS_URL', (port: number) => `redis://idsync:hunter2@127.0.0.1:${port}`, (port: number) => `redis://idsync:***@127.0.0.1:${port}`],

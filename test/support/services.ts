@@ -2,6 +2,7 @@ import pg from 'pg';
 import { loadConfig } from '../../src/config/load-config.ts';
 import type { Config } from '../../src/config/load-config.ts';
 import { uniqueName } from './names.ts';
+import { waitFor } from './wait-for.ts';
 
 /**
  * The configuration tests use: the local services of `scripts/services`, plus any overrides. The
@@ -49,4 +50,19 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Removes what a watcher with slot prefix `prefix` left in the shared database at `url` (the
+ * Supabase one, where a test cannot have a database of its own): its replication slots, once no
+ * process holds them, and its publications.
+ */
+export async function dropReplication(url: string, prefix: string): Promise<void> {
+  await withClient(url, async (client) => {
+    const held = async () => (await client.query('select 1 from pg_replication_slots where slot_name like $1 and active', [`${prefix}%`])).rowCount;
+    await waitFor(`the ${prefix} replication slots to be released`, async () => (await held()) === 0);
+    await client.query('select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name like $1 and not active', [`${prefix}%`]);
+    const { rows } = await client.query<{ pubname: string }>('select pubname from pg_publication where pubname like $1', [`${prefix}%`]);
+    for (const { pubname } of rows) await client.query(`drop publication if exists ${client.escapeIdentifier(pubname)}`);
+  });
 }
