@@ -180,7 +180,7 @@ describe('the Postgres logical-replication watcher', () => {
     expect((await fixture.jobs()).map((job) => job.id)).toEqual([valid]);
   });
 
-  it('watches a table shaped like Supabase’s auth.users the same way (Supabase Auth itself cannot run here)', async () => {
+  it('watches a table shaped like Supabase’s auth.users the same way (the real one, under its auth server, is watched in test/e2e/supabase-*.test.ts)', async () => {
     await connection.pool.query('create schema auth; create table auth.users (id uuid primary key, email text)');
     const lease = fixture.lease('supabase.auth.users');
     const work = postgresWatcher({
