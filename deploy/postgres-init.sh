@@ -1,5 +1,5 @@
 #!/bin/sh
-# First-start setup of the compose Postgres: the three databases of SPEC §8, and what the Supabase
+# First-start setup of the compose Postgres: the three databases, and what the Supabase
 # Auth server expects before it runs its own migrations (its admin role and the auth schema).
 set -eu
 psql -v ON_ERROR_STOP=1 --username postgres <<'SQL'

@@ -10,7 +10,7 @@ import { errorCode } from './job-errors.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { Pool } from 'pg';
 
-/** Payloads of the maintenance queue's jobs (SPEC §5). The run id is the job's id. */
+/** Payloads of the maintenance queue's jobs. The run id is the job's id. */
 export const auditJobSchema = z.object({
   trigger: triggerSchema,
   /** Record the run, statuses and findings, but enqueue no reconcile. Default: false. */

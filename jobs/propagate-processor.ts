@@ -6,7 +6,7 @@ import type { PropagateDependencies, PropagateOptions, PropagateOutcome } from '
 import { invalidPayload } from './job-errors.ts';
 
 /**
- * The propagate queue's processor (SPEC §5): one CRM user's name and email per 'profile' job,
+ * The propagate queue's processor: one CRM user's name and email per 'profile' job,
  * to every linked system that has a profile target. A bad payload, or a job name the queue does
  * not know, fails at once: a retry would fail the same way.
  */

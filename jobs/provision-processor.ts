@@ -34,7 +34,7 @@ export interface ProvisionReport {
 }
 
 /**
- * `create-staff-member` (SPEC §5): an account in each synced system of Supabase → OmniStack → CRM,
+ * `create-staff-member`: an account in each synced system of Supabase → OmniStack → CRM,
  * each created claiming the ones before it, then a reconcile of the person that links them all
  * both ways (and finds a same-email Bookmaster user). Each step's result is saved on the job as its
  * progress before the next step starts, so a retried job resumes at the step that failed; and each

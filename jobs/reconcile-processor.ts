@@ -26,8 +26,8 @@ export interface ReconcileProcessorDependencies extends ReconcileDependencies {
 }
 
 /**
- * The reconcile queue's processor: one person per 'user' job, one client per 'client' job
- * (SPEC §4, §5). Clients go through the same engine with their own adapters; only the CRM and
+ * The reconcile queue's processor: one person per 'user' job, one client per 'client' job.
+ * Clients go through the same engine with their own adapters; only the CRM and
  * OmniStack hold clients, so only those platforms are decided for them.
  */
 export function createReconcileProcessor(deps: ReconcileProcessorDependencies, config: Pick<Config, 'platforms' | 'policy'>, options: ReconcileProcessorOptions = {}) {

@@ -11,7 +11,7 @@ import type { ScanAllOptions } from './scan.ts';
 export interface AuditPassOptions extends ScanAllOptions {
   /** The platforms idsync syncs; those with an adapter are scanned. */
   platforms: readonly Platform[];
-  /** SPEC §4 step 3. Default: 'newest'. */
+  /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   conflictPolicy?: 'newest' | 'manual';
   /** gather's bound on one person's records. Default: 32. */
   maxRecords?: number;

@@ -11,7 +11,7 @@ export interface EvaluateOptions {
   readonly platforms: readonly Platform[];
   /** The platforms whose records were scanned (those with an adapter). */
   readonly scanned: readonly Platform[];
-  /** SPEC §4 step 3. Default: 'newest'. */
+  /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   readonly conflictPolicy?: PlanInput['conflictPolicy'];
 }
 

@@ -6,8 +6,8 @@ import type { PersonGroup } from './audit-model.ts';
 import { RecordIndex } from './record-index.ts';
 
 /*
- * Groups scanned records into people in memory by running gather's own algorithm (SPEC §4 step 1,
- * src/reconcile/gather.ts) against indexes of the scan instead of the databases: no round trip per
+ * Groups scanned records into people in memory by running gather's own algorithm
+ * (src/reconcile/gather.ts) against indexes of the scan instead of the databases: no round trip per
  * person, and for the origin the audit enqueues, a reconcile gathers exactly the same records.
  * Origins are taken in PLATFORMS-then-id order (CRM records first); a record another person's
  * gather already reached does not start a person of its own. gather is not symmetric (an email

@@ -1,4 +1,4 @@
-/** Exit codes of every idsync command (SPEC §7). */
+/** Exit codes of every idsync command. */
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;

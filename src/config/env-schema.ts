@@ -50,7 +50,7 @@ const platformList = z
 
 /**
  * Every variable idsync reads. Outside production, `withLocalDefaults` fills the ones that name a
- * service or a credential with the local development services (SPEC §7, §8); in production those
+ * service or a credential with the local development services; in production those
  * stay required so that a forgotten variable fails at start instead of pointing at localhost.
  */
 export const ENV_SCHEMA = {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Defaults outside production: the services that `scripts/services up` starts on loopback (SPEC §8)
+ * Defaults outside production: the services that `scripts/services up` starts on loopback
  * and development-only credentials. None of these is ever used when NODE_ENV=production.
  */
 const LOCAL_PG = 'postgres://postgres:postgres@127.0.0.1:5432';

@@ -7,11 +7,11 @@ import type { QueueName } from '../queues/queue-names.ts';
 import { requireBasicAuth } from './auth.ts';
 import type { HttpCredentials } from './auth.ts';
 
-/** Where Bull Board is served (SPEC §7). */
+/** Where Bull Board is served. */
 export const DASHBOARD_PATH = '/admin/queues';
 
 const DESCRIPTIONS: Record<QueueName, string> = {
-  reconcile: 'one person per job, deduplicated per record (SPEC §4)',
+  reconcile: 'one person per job, deduplicated per record',
   provision: 'create-staff-member across every system',
   propagate: 'CRM name and email to the other systems',
   maintenance: 'audit, cleanup-orphans and backfill runs',

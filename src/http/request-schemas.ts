@@ -3,7 +3,7 @@ import { PLATFORMS } from '../ids/index.ts';
 import { staffMemberSchema } from '../queues/job-payloads.ts';
 
 /**
- * The bodies and parameters of the API (SPEC §7). Objects are strict: an unknown field is an error,
+ * The bodies and parameters of the API. Objects are strict: an unknown field is an error,
  * not something silently dropped. Every string is typed and bounded, so an operator object such as
  * {"$gt": ""} or a 10 kB value is rejected here, long before any store sees it.
  */

@@ -29,7 +29,7 @@ export interface HttpServer {
 const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
- * One HTTP server (SPEC §7): /healthz and /readyz for anyone; with `operator`, Bull Board at
+ * One HTTP server: /healthz and /readyz for anyone; with `operator`, Bull Board at
  * /admin/queues (basic auth), the API under /api and /metrics (bearer token). Refuses, before
  * binding anything, to listen beyond loopback without credentials of its own.
  */

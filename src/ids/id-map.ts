@@ -5,7 +5,7 @@ import { parseTolerantId, requireRawId } from './raw-id.ts';
 import type { EntryMalformedReason } from './raw-id.ts';
 
 /**
- * The object maps of SPEC §3: CRM `User.externalIds`, Supabase `app_metadata.external_ids`,
+ * The ID maps: CRM `User.externalIds`, Supabase `app_metadata.external_ids`,
  * Bookmaster `external_ids`. Each holds raw IDs keyed by platform key, never its owner's key.
  */
 

@@ -5,7 +5,7 @@ import { parseRawId, requireRawId } from './raw-id.ts';
 import type { EntryMalformedReason, IdParse } from './raw-id.ts';
 
 /**
- * OmniStack's flat `users.external_ids` string array (SPEC §3): `crm_<objectid>`,
+ * OmniStack's flat `users.external_ids` string array: `crm_<objectid>`,
  * `supabase_<uuid>`, and the Bookmaster id as it is (it starts with `bm_`). Entries of any other
  * shape belong to someone else and are kept untouched, in order.
  */

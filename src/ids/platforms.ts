@@ -14,7 +14,7 @@ export type Links = Partial<Record<Platform, string>>;
 /** Keeps an error message readable when the offending value is a 10 kB string or an object. */
 const MAX_ECHOED_CHARS = 40;
 
-/** Platform keys are exact: `CRM` or ` crm` is not a platform (SPEC §3). */
+/** Platform keys are exact: `CRM` or ` crm` is not a platform. */
 export function isPlatform(value: unknown): value is Platform {
   return typeof value === 'string' && (PLATFORMS as readonly string[]).includes(value);
 }

@@ -28,7 +28,7 @@ export const RAW_ID_MAX_LENGTH: Readonly<Record<Platform, number>> = Object.free
 });
 
 /**
- * Prefixes a stored map value may carry in front of its raw ID (SPEC §3: reading is tolerant).
+ * Prefixes a stored map value may carry in front of its raw ID (reading is tolerant).
  * `omni_` is the legacy form the original guide wrote. Bookmaster ids carry their own `bm_`.
  */
 export const TOLERATED_PREFIXES: Readonly<Record<Platform, readonly string[]>> = Object.freeze({
@@ -102,7 +102,7 @@ export function parseRecordKey(value: unknown): RecordKey {
   return { platform, id: requireRawId(platform, value.slice(separatorAt + RECORD_KEY_SEPARATOR.length)) };
 }
 
-/** The inverse of parseRecordKey; also the dedupe key of reconcile jobs (SPEC §5). */
+/** The inverse of parseRecordKey; also the dedupe key of reconcile jobs. */
 export function formatRecordKey(key: RecordKey): string {
   return `${key.platform}${RECORD_KEY_SEPARATOR}${requireRawId(key.platform, key.id)}`;
 }

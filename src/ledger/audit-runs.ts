@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Trigger } from './provenance.ts';
 
-/** The maintenance jobs that keep a row in audit_runs (SPEC §5, §6). */
+/** The maintenance jobs that keep a row in audit_runs. */
 export type RunKind = 'audit' | 'cleanup-orphans' | 'backfill';
 export type RunStatus = 'running' | 'completed' | 'failed' | 'awaiting-confirmation';
 

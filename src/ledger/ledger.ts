@@ -33,7 +33,7 @@ export interface SyncErrorRow {
   readonly attempt: number;
 }
 
-/** The ledger (SPEC §6): idsync's own record of what it wrote, found and failed at. */
+/** The ledger: idsync's own record of what it wrote, found and failed at. */
 export interface Ledger {
   recordOutcome(writes: readonly WriteRow[], findings: readonly FindingRow[]): Promise<void>;
   recordSyncError(row: SyncErrorRow): Promise<void>;

@@ -1,4 +1,4 @@
-/** What set a job going (SPEC §4.6): recorded with every write and finding it leads to. */
+/** What set a job going: recorded with every write and finding it leads to. */
 export type Trigger =
   /** A change event: `position` is the MongoDB resume token (as JSON) or the Postgres LSN. */
   | { readonly type: 'change-event'; readonly source: string; readonly position: string }

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Platform } from '../ids/index.ts';
 
-/** One person's sync status (SPEC §6): keyed by their CRM user id. Ids and reasons only, never emails. */
+/** One person's sync status: keyed by their CRM user id. Ids and reasons only, never emails. */
 export interface SyncStatus {
   readonly userId: string;
   readonly platformsInSync: readonly Platform[];

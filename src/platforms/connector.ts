@@ -24,7 +24,7 @@ export interface OpenPlatform {
   readonly platform: Platform;
   /** Its connections: /healthz checks them, closing idsync closes them. */
   readonly dependencies: readonly Dependency[];
-  /** Its people: reads and compare-and-set link writes (SPEC §4). */
+  /** Its people: reads and compare-and-set link writes. */
   readonly adapter: PlatformAdapter;
   /** Its clients, where it holds clients. Default: none. */
   readonly clientAdapter?: PlatformAdapter;

@@ -11,7 +11,7 @@ export interface UnreadableLink {
 
 /**
  * One system's record of a person as reconcile sees it: its identity, what matching needs, and its
- * link fields read tolerantly into one shape whatever the system's own format (SPEC §3). Adapters
+ * link fields read tolerantly into one shape whatever the system's own format. Adapters
  * produce it; the planner decides on it; nothing else about a system's schema leaks past the adapter.
  */
 export interface PersonRecord {

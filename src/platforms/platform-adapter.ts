@@ -10,7 +10,7 @@ export interface ScanOptions {
 }
 
 /**
- * One system behind one interface (SPEC §4). Every id argument has been validated by the caller
+ * One system behind one interface. Every id argument has been validated by the caller
  * (src/ids); adapters still pass ids to their database only as bound parameters or typed values,
  * never as query operators.
  */

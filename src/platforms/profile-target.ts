@@ -5,7 +5,7 @@ import type { PersonRecord } from './person-record.ts';
 import type { WriteOutcome } from './platform-adapter.ts';
 
 /*
- * The `propagate profile` job (SPEC §5) copies a CRM user's name and email to the records it links
+ * The `propagate profile` job copies a CRM user's name and email to the records it links
  * to. Each system that receives a profile is a ProfileTarget: it reads its record, decides (purely)
  * what differs, and writes that with compare-and-set. OmniStack and Supabase Auth have one each; a
  * link to a system that is not synced (so has no target here) is skipped.

@@ -25,7 +25,7 @@ interface SingleLinkSnapshot {
 }
 
 /**
- * Clients (SPEC §2) as PlatformAdapters, so the one reconcile engine links them too: a CRM
+ * Clients as PlatformAdapters, so the one reconcile engine links them too: a CRM
  * `Client` points at its OmniStack client with `omniGatewayId`, which points back with `externalId`.
  * Clients have no email: they are linked by id claims only. The projection fetches only `_id` and
  * the link field, so a client's `omniGatewayApiKey` (a secret) is never read.

@@ -4,13 +4,13 @@ import { isDuplicateKeyError } from './mongo-errors.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 
 /*
- * The `create-staff-member` job (SPEC §5) opens one account per system, in the order Supabase →
+ * The `create-staff-member` job opens one account per system, in the order Supabase →
  * OmniStack → CRM. Each system that can open one is an AccountOpener. Opening is idempotent by
  * email: an account that already has the email is the person's, so running the job again, or
  * retrying it after a crash between two steps, creates nothing twice.
  */
 
-/** The systems a staff member gets an account in, in the order the job opens them (SPEC §5). */
+/** The systems a staff member gets an account in, in the order the job opens them. */
 export const ACCOUNT_PLATFORMS = Object.freeze(['supabase', 'omnistack', 'crm'] as const);
 export type AccountPlatform = (typeof ACCOUNT_PLATFORMS)[number];
 

@@ -54,7 +54,7 @@ interface Run {
 }
 
 /**
- * SPEC §5 `propagate profile`: reads the CRM user's email, name and links once, then for each
+ * `propagate profile`: reads the CRM user's email, name and links once, then for each
  * linked system with a target writes what differs, with compare-and-set; a lost race re-reads the
  * target and tries again (bounded), then fails retryable `IDSYNC_ERR_PROPAGATE_CONTENDED`.
  */

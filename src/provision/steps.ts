@@ -9,7 +9,7 @@ export interface ProvisionProgress {
   readonly accounts: Partial<Record<AccountPlatform, OpenedAccount>>;
 }
 
-/** The systems this deployment opens accounts in, in SPEC §5's order (Supabase → OmniStack → CRM). */
+/** The systems this deployment opens accounts in, in the guide's order (Supabase → OmniStack → CRM). */
 export function accountSteps(platforms: readonly Platform[]): AccountPlatform[] {
   return ACCOUNT_PLATFORMS.filter((platform) => platforms.includes(platform));
 }

@@ -31,7 +31,7 @@ export const reconcileJobSchema = z
 export type ReconcileJobData = z.input<typeof reconcileJobSchema>;
 
 /**
- * A `propagate profile` job names one CRM user (SPEC §5); the job reads the profile itself, so no
+ * A `propagate profile` job names one CRM user; the job reads the profile itself, so no
  * email or name ever sits in Redis. The id goes through the ID codec like a reconcile job's.
  */
 export const propagateProfileJobSchema = z
@@ -45,7 +45,7 @@ export const propagateProfileJobSchema = z
 
 export type PropagateProfileJobData = z.input<typeof propagateProfileJobSchema>;
 
-/** A new staff member (SPEC §5, `create-staff-member`): what the API and `idsync staff create` take. */
+/** A new staff member (`create-staff-member`): what the API and `idsync staff create` take. */
 export const staffMemberSchema = z.strictObject({
   email: z.email().max(MAX_EMAIL_CHARS),
   name: z.string().trim().min(1).max(MAX_NAME_CHARS),
@@ -56,7 +56,7 @@ export const staffMemberSchema = z.strictObject({
 
 export type StaffMember = z.output<typeof staffMemberSchema>;
 
-/** A `create-staff-member` job: the new member and what asked for them (SPEC §5). */
+/** A `create-staff-member` job: the new member and what asked for them. */
 export const provisionJobSchema = staffMemberSchema.extend({ trigger: triggerSchema });
 
 export type ProvisionJobData = z.input<typeof provisionJobSchema>;

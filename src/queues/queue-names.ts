@@ -1,4 +1,4 @@
-/** The BullMQ queues and their job names (SPEC §5). */
+/** The BullMQ queues and their job names. */
 export const QUEUE_NAMES = ['reconcile', 'provision', 'propagate', 'maintenance'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 

@@ -39,7 +39,7 @@ export interface Queues {
    */
   enqueueProvision(member: StaffMember, trigger: Trigger): Promise<string | undefined>;
   /**
-   * A job on `maintenance` whose id is a fresh run id (SPEC §5: maintenance jobs are keyed by run
+   * A job on `maintenance` whose id is a fresh run id (maintenance jobs are keyed by run
    * id); `runKind` names the run in that id. Default: the job's name.
    */
   enqueueMaintenance(name: MaintenanceJobName, data: object, runKind?: string): Promise<Job>;
@@ -84,7 +84,7 @@ export function createQueues(options: QueueOptions): Queues {
     },
     enqueueProvision: async (member, trigger) => {
       const data: ProvisionJobData = { ...member, trigger };
-      // Keyed by email (SPEC §5), hashed: a deduplication key is a Redis key, and keys are no place for an address.
+      // Keyed by email, hashed: a deduplication key is a Redis key, and keys are no place for an address.
       const job = await byName.provision.add('create-staff-member', data, { deduplication: { id: `staff:${emailDigest(member.email)}` } });
       return job.id;
     },

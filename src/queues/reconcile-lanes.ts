@@ -15,7 +15,7 @@ export type ReconcileKind = 'user' | 'client';
 const BULK_PRIORITY = 10;
 
 /**
- * Options for one reconcile job. Deduplicated per record and lane (SPEC §5): a burst for one record
+ * Options for one reconcile job. Deduplicated per record and lane: a burst for one record
  * within `delayMs` becomes one job carrying the latest trigger, and an add that arrives while that
  * record's job runs is kept as one follow-up job, because the running job may have read the old
  * state. The lanes deduplicate apart, so a live change is never folded into a waiting bulk job (it

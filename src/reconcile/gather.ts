@@ -19,7 +19,7 @@ export interface Gathered {
 const DEFAULT_MAX_RECORDS = 32;
 
 /**
- * SPEC §4 step 1: from `origin`, loads every record it claims and every record that claims it,
+ * Gather: from `origin`, loads every record it claims and every record that claims it,
  * until closed; then, for each synced platform still without a record, links one by email when the
  * email is unique there and the match claims nothing that contradicts what was gathered.
  */

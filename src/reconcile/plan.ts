@@ -7,7 +7,7 @@ import type { Member } from './plan/members.ts';
 import { planPatches } from './plan/patches.ts';
 
 /**
- * SPEC §4 steps 2-4 as a pure function: the gathered records in, the person's members, the link
+ * Reconcile's decision as a pure function: the gathered records in, the person's members, the link
  * patches that make them reference one another, and the findings out. No I/O, clock or randomness,
  * and the output does not depend on the order of the input, so it can be tested exhaustively.
  *

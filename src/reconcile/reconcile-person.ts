@@ -14,7 +14,7 @@ import type { Finding, Plan } from './plan-model.ts';
 export interface ReconcileOptions {
   /** The platforms idsync syncs. */
   platforms: readonly Platform[];
-  /** SPEC §4 step 3. Default: 'newest'. */
+  /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   conflictPolicy?: 'newest' | 'manual';
   /** Plans made after losing a compare-and-set race, before giving up to the job's retry. Default: 5. */
   maxAttempts?: number;
@@ -54,7 +54,7 @@ const FINDING_RULE = {
 const CONFLICT_RULE = { newest: 'newest-wins', manual: 'manual' } as const;
 
 /**
- * SPEC §4: gather, plan, apply with compare-and-set, and on a lost race plan again from fresh
+ * Reconcile: gather, plan, apply with compare-and-set, and on a lost race plan again from fresh
  * reads. The writes that did land are recorded in the ledger even when the run gives up, so the
  * ledger never misses a change idsync made.
  */
@@ -82,7 +82,7 @@ export async function reconcilePerson(deps: ReconcileDependencies, origin: Recor
   throw new IdsyncError('IDSYNC_ERR_RECONCILE_CONTENDED', `${personKey} kept changing under reconcile for ${maxAttempts} attempts`, { retryable: true });
 }
 
-/** The ledger keys a person by their CRM id when they have one (SPEC §6), else by the origin. */
+/** The ledger keys a person by their CRM id when they have one, else by the origin. */
 function personKeyOf(plan: Plan, origin: RecordKey): string {
   return plan.members.crm ? formatRecordKey({ platform: 'crm', id: plan.members.crm }) : formatRecordKey(origin);
 }

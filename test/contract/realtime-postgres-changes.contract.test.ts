@@ -16,7 +16,7 @@ import type { WatcherFixture } from '../support/watcher-fixture.ts';
 
 /*
  * CONTRACT TEST against a recorded protocol exchange, not against a Realtime server: none can run
- * on these machines (SPEC §8). The far end replays test/contract/fixtures/realtime-auth-users
+ * on these machines. The far end replays test/contract/fixtures/realtime-auth-users
  * .exchange.json (its provenance is in the file) and reports every frame in which supabase-js,
  * driven by idsync's Realtime watcher, departs from the recording. Redis, BullMQ and MongoDB are
  * the real local services.

@@ -20,7 +20,7 @@ interface StaffFlags {
 }
 
 /**
- * `idsync staff create`: enqueues `create-staff-member` (SPEC §5) and, unless `--no-wait`, waits
+ * `idsync staff create`: enqueues `create-staff-member` and, unless `--no-wait`, waits
  * for a worker to open the accounts and prints them. The options are validated as the job takes
  * them: bad input exits 2 and enqueues nothing.
  */

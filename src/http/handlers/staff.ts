@@ -3,7 +3,7 @@ import type { StaffBody } from '../request-schemas.ts';
 import type { Enqueued } from './enqueue.ts';
 
 /**
- * POST /api/staff: a `create-staff-member` job on the provision queue (SPEC §5), deduplicated by
+ * POST /api/staff: a `create-staff-member` job on the provision queue, deduplicated by
  * email while one waits or runs. The accounts are opened by a worker; the job's result in Bull
  * Board (or `idsync staff create`, which waits) names them.
  */

@@ -43,7 +43,7 @@ update users
  where id = $1 and external_ids is not distinct from $2::jsonb`;
 
 /**
- * The Bookmaster ERP's `users` table (SPEC §2) as a PlatformAdapter. Everything idsync knows about
+ * The Bookmaster ERP's `users` table as a PlatformAdapter. Everything idsync knows about
  * the ERP's schema is in this folder.
  */
 export function createBookmasterAdapter(pool: Pool): PlatformAdapter {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 
 /**
- * The Bookmaster ERP's users table as idsync knows it (SPEC §2). The real ERP owns its schema; this
+ * The Bookmaster ERP's users table as idsync knows it. The real ERP owns its schema; this
  * definition exists for development and tests only and is never applied in production.
  */
 export const BOOKMASTER_DEV_SCHEMA = `

@@ -6,11 +6,11 @@ import type { AccountOpener, NewStaffMember } from '../staff-account.ts';
 import { createCrmAdapter } from './crm-adapter.ts';
 import { CRM_USERS_COLLECTION } from './crm-record.ts';
 
-/** Prisma's default for `User.role` (SPEC §2). */
+/** Prisma's default for `User.role`. */
 const DEFAULT_ROLE = 'SALES';
 
 /**
- * Opens CRM `User` accounts as Prisma would store them (SPEC §2): the full name in `name`, the
+ * Opens CRM `User` accounts as Prisma would store them: the full name in `name`, the
  * role, the other ids in `externalIds` and, when the person has a Supabase account, `supabaseId`
  * equal to `externalIds.supabase`. No password: staff sign in through Supabase Auth.
  */

@@ -15,7 +15,7 @@ import { CRM_PROJECTION, CRM_USERS_COLLECTION, isCrmSnapshot, toCrmRecord } from
 import type { CrmSnapshot } from './crm-record.ts';
 
 /**
- * The Trackmaster CRM's `User` collection (SPEC §2) as a PlatformAdapter. The CRM is the hub: its
+ * The Trackmaster CRM's `User` collection as a PlatformAdapter. The CRM is the hub: its
  * `externalIds` map holds the other three ids, and `supabaseId` mirrors `externalIds.supabase`.
  */
 export function createCrmAdapter(db: Db): PlatformAdapter {
@@ -50,7 +50,7 @@ async function writeCrmLinks(users: Collection, record: PersonRecord, change: Li
 
 /**
  * The map changes as for every id map; `supabaseId` follows the Supabase link whenever the change
- * names Supabase (set: the same id; unset: removed), so that the two stay equal (SPEC §3).
+ * names Supabase (set: the same id; unset: removed), so that the two stay equal.
  */
 function crmUpdate(snapshot: CrmSnapshot, targets: LinkTargets): FieldUpdate {
   const supabase = targets.get('supabase');

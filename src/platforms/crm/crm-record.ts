@@ -7,9 +7,9 @@ import { fieldState, isFieldState } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
 import type { PersonRecord, UnreadableLink } from '../person-record.ts';
 
-/** Prisma names a collection after its model (SPEC §2). */
+/** Prisma names a collection after its model. */
 export const CRM_USERS_COLLECTION = 'User';
-/** Prisma's collection name for the `Client` model (SPEC §2). */
+/** Prisma's collection name for the `Client` model. */
 export const CRM_CLIENTS_COLLECTION = 'Client';
 
 /**
@@ -56,7 +56,7 @@ type CrmLinks = Pick<PersonRecord, 'links' | 'extraLinks' | 'unreadable'>;
 
 /**
  * `externalIds` is read with the id-map codec. `supabaseId` is the older home of the Supabase link
- * and must equal `externalIds.supabase` (SPEC §3): when the map has no valid Supabase link it is
+ * and must equal `externalIds.supabase`: when the map has no valid Supabase link it is
  * the link; when both hold valid, different ids, it is an extra candidate for the planner.
  */
 export function readCrmLinks(externalIds: unknown, supabaseId: unknown): CrmLinks {

@@ -10,7 +10,7 @@ import { OMNISTACK_USERS_COLLECTION } from './omnistack-record.ts';
 const MONGOOSE_VERSION_KEY = '__v';
 
 /**
- * Opens OmniStack `users` accounts as the gateway's Mongoose model would store them (SPEC §2):
+ * Opens OmniStack `users` accounts as the gateway's Mongoose model would store them:
  * name, surname, email, the person's other ids in `external_ids` (prefixed), empty `metadata`,
  * and the timestamps.
  */

@@ -10,7 +10,7 @@ import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
 import { editExternalIds, isOmnistackSnapshot, OMNISTACK_PROJECTION, OMNISTACK_USERS_COLLECTION, toOmnistackRecord } from './omnistack-record.ts';
 
 /**
- * The OmniStack Gateway's `users` collection (SPEC §2) as a PlatformAdapter. Its links live in the
+ * The OmniStack Gateway's `users` collection as a PlatformAdapter. Its links live in the
  * flat `external_ids` string array, shared with other systems' entries that idsync never touches.
  */
 export function createOmnistackAdapter(db: Db): PlatformAdapter {

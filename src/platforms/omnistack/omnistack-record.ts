@@ -8,9 +8,9 @@ import { fieldState, isFieldState } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
 import type { PersonRecord, UnreadableLink } from '../person-record.ts';
 
-/** Mongoose's collection name for the `User` model (SPEC §2). */
+/** Mongoose's collection name for the `User` model. */
 export const OMNISTACK_USERS_COLLECTION = 'users';
-/** Mongoose's collection name for the `Client` model (SPEC §2). */
+/** Mongoose's collection name for the `Client` model. */
 export const OMNISTACK_CLIENTS_COLLECTION = 'clients';
 
 /** What a record needs: `metadata`, names and timestamps are never read, so never rewritten. */

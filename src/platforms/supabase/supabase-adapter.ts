@@ -28,7 +28,7 @@ const LINKS_UNCHANGED = `select 1 from auth.users
  where id = $1::uuid and ${LIVE_USER} and (raw_app_meta_data -> 'external_ids') is not distinct from $2::jsonb`;
 
 /**
- * Supabase Auth's users (SPEC §2) as a PlatformAdapter: reads are SQL on `auth.users` over the
+ * Supabase Auth's users as a PlatformAdapter: reads are SQL on `auth.users` over the
  * Supabase database (`pool`, SUPABASE_DB_URL), writes go through the auth server's admin API
  * (`admin`), each under the user's advisory lock (supabase-lock.ts).
  */

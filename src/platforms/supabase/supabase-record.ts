@@ -3,7 +3,7 @@ import { normalizeStoredEmail } from '../adapter-support.ts';
 import type { PersonRecord, UnreadableLink } from '../person-record.ts';
 
 /*
- * Supabase Auth's `auth.users` as idsync reads it (SPEC §2). Links live in
+ * Supabase Auth's `auth.users` as idsync reads it. Links live in
  * `raw_app_meta_data -> 'external_ids'` only: `raw_user_meta_data` is the user's own to write, so
  * nothing in it is ever read as a link.
  */

@@ -20,7 +20,7 @@ export function absentKeys(absent: readonly RecordKey[], origin: RecordKey, reco
   return keys;
 }
 
-/** SPEC §4 step 2: each claim on a record that does not exist, per record in the given order. */
+/** Validate: each claim on a record that does not exist, per record in the given order. */
 export function orphanFindings(records: readonly PersonRecord[], absent: ReadonlySet<string>): OrphanFinding[] {
   // Nearly every person has no absent key; the audit plans a million of them.
   if (absent.size === 0) return [];

@@ -39,7 +39,7 @@ export function uniqueRecords(records: readonly GatheredRecord[]): GatheredRecor
   return [...byKey.values()].sort((left, right) => compareRecords(left.record, right.record));
 }
 
-/** SPEC §4 step 3: one record per synced platform; two or more existing candidates are a conflict. */
+/** Decide: one record per synced platform; two or more existing candidates are a conflict. */
 export function decideMembers(
   gathered: readonly GatheredRecord[],
   synced: readonly Platform[],

@@ -15,7 +15,7 @@ const LINK_RULE_PRECEDENCE: readonly DecisionRule[] = ['newest-wins', 'email-mat
 type Members = ReadonlyMap<Platform, Member>;
 
 /**
- * SPEC §4 step 4: each member references every other member, and each loser of a 'newest' conflict
+ * Plan: each member references every other member, and each loser of a 'newest' conflict
  * stops referencing the members. Only real differences are returned, in PLATFORMS-then-id order.
  */
 export function planPatches(members: Members, losers: readonly PersonRecord[]): LinkPatch[] {

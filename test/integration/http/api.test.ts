@@ -11,7 +11,7 @@ interface ErrorAnswer {
 }
 
 /**
- * Every endpoint of SPEC §7 with a good body and with bad ones, against a server on the real
+ * Every endpoint of the API with a good body and with bad ones, against a server on the real
  * Redis and a ledger database of this file's own. Each bad body answers 400 naming the field.
  */
 describe('the HTTP API', () => {

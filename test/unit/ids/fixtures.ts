@@ -3,7 +3,7 @@ import type { Links, Platform } from '../../../src/ids/index.ts';
 
 /*
  * Generators and helpers for the ID tests. The shapes are written out here independently of src/ids, so a
- * property compares the codec with a second description of SPEC §3 rather than with itself.
+ * property compares the codec with a second description of the ID conventions rather than with itself.
  */
 
 export const PLATFORM_KEYS = ['crm', 'omnistack', 'supabase', 'bookmaster'] as const;

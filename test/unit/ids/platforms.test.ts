@@ -5,7 +5,7 @@ import { describeValue, isPlatform, otherPlatforms, parsePlatform, PLATFORMS } f
 import { PLATFORM_KEYS, platformArb, thrownBy } from './fixtures.ts';
 
 describe('PLATFORMS', () => {
-  it('lists exactly the four SPEC §3 keys in the canonical order', () => {
+  it('lists exactly four platform keys in the canonical order', () => {
     expect([...PLATFORMS]).toEqual(['crm', 'omnistack', 'supabase', 'bookmaster']);
   });
 

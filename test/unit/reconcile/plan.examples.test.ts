@@ -4,7 +4,7 @@ import { planReconcile } from '../../../src/reconcile/plan.ts';
 import type { Finding, LinkPatch } from '../../../src/reconcile/plan-model.ts';
 import { gathered, idOf, keyOf, linksExcept, minutesIn, personRecord, planInput } from './builders.ts';
 
-/* SPEC §4 steps 2-4, one case at a time. */
+/* The planner (validate, decide, plan), one case at a time. */
 
 const CRM = idOf('crm', 1);
 const OMNI = idOf('omnistack', 1);

@@ -9,7 +9,7 @@ import { consistentInputArb, LEAK_MARKER, planInputArb } from './arbitraries.ts'
 import { applyPlan } from './builders.ts';
 
 /*
- * Properties of the planner over generated people. The oracles here are written from SPEC §4
+ * Properties of the planner over generated people. The oracles here are written from the reconciliation rules
  * directly (which records are candidates, who should win, what a write may touch), not from the
  * planner's code.
  */
