@@ -1,28 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Pool } from 'pg';
-import { parsePlatform, requireRawId, TOLERATED_PREFIXES } from '../../ids/index.ts';
-import { invalidSnapshot, requireBatchSize, requireEmailQuery, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
-import { claims } from '../person-record.ts';
 import type { LinkChange, PersonRecord } from '../person-record.ts';
-import type { PlatformAdapter, ScanOptions, WriteOutcome } from '../platform-adapter.ts';
+import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
+import { parseJsonb, userTableReads } from '../sql-user-table.ts';
 import type { SupabaseAdmin } from './supabase-admin.ts';
 import { isUserNotFound, toSupabaseError } from './supabase-errors.ts';
 import { withUserLock } from './supabase-lock.ts';
-import { isSupabaseSnapshot, LIVE_USER, parseJsonb, SUPABASE_COLUMNS, toSupabaseRecord, TRIMMED_CHARACTERS } from './supabase-record.ts';
-import type { SupabaseRow } from './supabase-record.ts';
+import { isSupabaseSnapshot, LIVE_USER, SUPABASE_USERS, toSupabaseRecord } from './supabase-record.ts';
 
-const SELECT_BY_ID = `select ${SUPABASE_COLUMNS} from auth.users where id = $1::uuid and ${LIVE_USER}`;
-const SELECT_BY_EMAIL = `select ${SUPABASE_COLUMNS} from auth.users where lower(btrim(email, $2)) = $1 and ${LIVE_USER}`;
-/**
- * Both sides lower-cased: src/ids reads hex ids in any case, and a Bookmaster id, whose case does
- * matter, is then told apart in JavaScript. `->>` on a map that is not an object gives NULL.
- */
-const SELECT_CLAIMING = `select ${SUPABASE_COLUMNS} from auth.users
- where lower(raw_app_meta_data -> 'external_ids' ->> $1::text) = any($2::text[]) and ${LIVE_USER}`;
-/** Keyset pages on the primary key; the bound is the previous page's last id. */
-const SELECT_FIRST_PAGE = `select ${SUPABASE_COLUMNS} from auth.users where ${LIVE_USER} order by id limit $1`;
-const SELECT_NEXT_PAGE = `select ${SUPABASE_COLUMNS} from auth.users where id > $2::uuid and ${LIVE_USER} order by id limit $1`;
 /** The guard of the compare-and-set: the user is there and its map is still as read (jsonb equality). */
 const LINKS_UNCHANGED = `select 1 from auth.users
  where id = $1::uuid and ${LIVE_USER} and (raw_app_meta_data -> 'external_ids') is not distinct from $2::jsonb`;
@@ -33,28 +20,9 @@ const LINKS_UNCHANGED = `select 1 from auth.users
  * (`admin`), each under the user's advisory lock (supabase-lock.ts).
  */
 export function createSupabaseAdapter(pool: Pool, admin: SupabaseAdmin): PlatformAdapter {
-  const select = async (text: string, values: unknown[]): Promise<PersonRecord[]> => {
-    const { rows } = await pool.query<SupabaseRow>(text, values);
-    return rows.map(toSupabaseRecord);
-  };
   return {
-    platform: 'supabase',
-    get: async (id) => (await select(SELECT_BY_ID, [requireRawId('supabase', id)]))[0] ?? null,
-    findByEmail: async (email) => {
-      const normalized = requireEmailQuery(email);
-      // Postgres' lower() may fold differently from JavaScript's: the decision is JavaScript's.
-      return (await select(SELECT_BY_EMAIL, [normalized, TRIMMED_CHARACTERS])).filter((record) => record.email === normalized);
-    },
-    findClaiming: async (platform, id) => {
-      const claimed = parsePlatform(platform);
-      const canonical = requireRawId(claimed, id);
-      if (claimed === 'supabase') return [];
-      const forms = [canonical, ...TOLERATED_PREFIXES[claimed].map((prefix) => `${prefix}${canonical}`)].map((form) => form.toLowerCase());
-      const records = await select(SELECT_CLAIMING, [claimed, forms]);
-      return records.filter((record) => claims(record, claimed, canonical));
-    },
+    ...userTableReads(pool, SUPABASE_USERS, toSupabaseRecord),
     writeLinks: (record, change) => writeSupabaseLinks(pool, admin, record, change),
-    scan: (options) => scanUsers(pool, options),
   };
 }
 
@@ -79,30 +47,4 @@ async function writeSupabaseLinks(pool: Pool, admin: SupabaseAdmin, record: Pers
     if (isUserNotFound(error)) return 'stale';
     throw toSupabaseError(error, 'update links');
   });
-}
-
-/**
- * Pages of `batchSize` rows, each fetched with one extra row that only says whether another page
- * exists: a scan makes exactly ceil(N / batchSize) round trips (one when there are no users) and
- * never asks for a final empty page.
- */
-async function* scanUsers(pool: Pool, options: ScanOptions = {}): AsyncGenerator<PersonRecord[]> {
-  const batchSize = requireBatchSize(options.batchSize);
-  let after: string | null = null;
-  for (;;) {
-    const rows = await fetchPage(pool, batchSize + 1, after);
-    const page = rows.slice(0, batchSize);
-    if (page.length > 0) yield page.map(toSupabaseRecord);
-    const last = page.at(-1);
-    if (rows.length <= batchSize || last === undefined) return;
-    after = last.id;
-  }
-}
-
-async function fetchPage(pool: Pool, limit: number, after: string | null): Promise<SupabaseRow[]> {
-  const { rows } =
-    after === null
-      ? await pool.query<SupabaseRow>(SELECT_FIRST_PAGE, [limit])
-      : await pool.query<SupabaseRow>(SELECT_NEXT_PAGE, [limit, after]);
-  return rows;
 }

@@ -9,7 +9,8 @@ import type { ProfileChange, ProfileSource, ProfileTarget, TargetProfile } from 
 import type { SupabaseAdmin } from './supabase-admin.ts';
 import { isUserNotFound, toSupabaseError } from './supabase-errors.ts';
 import { withUserLock } from './supabase-lock.ts';
-import { LIVE_USER, parseJsonb, TRIMMED_CHARACTERS } from './supabase-record.ts';
+import { parseJsonb, TRIMMED_CHARACTERS } from '../sql-user-table.ts';
+import { LIVE_USER } from './supabase-record.ts';
 
 /** The name's place in `user_metadata`, as a ProfileChange names the field it sets. */
 const NAME_FIELD = 'user_metadata.name';
