@@ -62,6 +62,7 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
   const batchSize = config.maintenance.batchSize;
   const pass = await runAuditPass(deps.adapters, {
     platforms: config.platforms,
+    required: config.requiredPlatforms,
     conflictPolicy: config.policy.conflict,
     batchSize,
     // The audit writes no record itself (its repairs are reconcile jobs, which read afresh).

@@ -90,7 +90,7 @@ interface CleanupRequest {
 }
 
 async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConfig, request: CleanupRequest): Promise<CleanupReport> {
-  const pass = await runAuditPass(deps.adapters, { platforms: config.platforms, conflictPolicy: config.policy.conflict, batchSize: config.maintenance.batchSize });
+  const pass = await runAuditPass(deps.adapters, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict, batchSize: config.maintenance.batchSize });
   const plan = planOrphanCleanup(pass.people());
   const breaker = breakerDecision(plan.references.length, pass.links, config.policy.cleanupMaxFraction);
   const mode = request.confirmedReferences === null ? config.policy.cleanupMode : 'apply';

@@ -50,7 +50,7 @@ export function runErrorCode(deps: MaintenanceDependencies, error: unknown): str
   return errorCode(error, deps.isRetryable ?? (() => false));
 }
 
-export type MaintenanceConfig = Pick<Config, 'platforms' | 'policy' | 'maintenance'>;
+export type MaintenanceConfig = Pick<Config, 'platforms' | 'requiredPlatforms' | 'policy' | 'maintenance'>;
 
 /** The run id of a maintenance job: its BullMQ id (`repeat:<scheduler>:<millis>` when scheduled). */
 export function runIdOf(job: Job): string {

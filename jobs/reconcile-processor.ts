@@ -30,7 +30,7 @@ export interface ReconcileProcessorDependencies extends ReconcileDependencies {
  * Clients go through the same engine with their own adapters; only the CRM and
  * OmniStack hold clients, so only those platforms are decided for them.
  */
-export function createReconcileProcessor(deps: ReconcileProcessorDependencies, config: Pick<Config, 'platforms' | 'policy'>, options: ReconcileProcessorOptions = {}) {
+export function createReconcileProcessor(deps: ReconcileProcessorDependencies, config: Pick<Config, 'platforms' | 'requiredPlatforms' | 'policy'>, options: ReconcileProcessorOptions = {}) {
   const { metrics } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
   const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
@@ -46,6 +46,7 @@ export function createReconcileProcessor(deps: ReconcileProcessorDependencies, c
     const reconcileDeps = { ...base, logger: base.logger.child({ lane: laneOf(job.opts) }) };
     const outcome = await reconcilePerson(reconcileDeps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
       platforms: isClient ? clientPlatforms : config.platforms,
+      required: isClient ? clientPlatforms : config.requiredPlatforms,
       conflictPolicy: config.policy.conflict,
     });
     if (metrics) recordReconciled(job, metrics);

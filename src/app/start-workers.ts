@@ -67,7 +67,7 @@ function personProcessors(config: Config, dependencies: Dependencies, deps: Reco
   const provision = createProvisionProcessor(
     {
       openers: partsOf(platforms, 'accountOpener'),
-      reconcile: (origin, context) => reconcilePerson(deps, origin, context, { platforms: config.platforms, conflictPolicy: config.policy.conflict }),
+      reconcile: (origin, context) => reconcilePerson(deps, origin, context, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict }),
       ledger,
       logger,
     },

@@ -72,7 +72,7 @@ function withSyncedPlatforms(config: Config, logger: Logger): Config {
   const platforms = syncedPlatforms(config);
   const unconnected = config.platforms.filter((platform) => !platforms.includes(platform));
   if (unconnected.length > 0) logger.warn({ platforms: unconnected }, 'PLATFORMS names systems without a connector; they are not synced');
-  return { ...config, platforms };
+  return { ...config, platforms, requiredPlatforms: config.requiredPlatforms.filter((platform) => platforms.includes(platform)) };
 }
 
 function startWatcherRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): WatcherRunner {

@@ -11,6 +11,8 @@ import type { ScanAllOptions } from './scan.ts';
 export interface AuditPassOptions extends ScanAllOptions {
   /** The platforms idsync syncs; those with an adapter are scanned. */
   platforms: readonly Platform[];
+  /** The platforms every person must have a record on. Default: all of `platforms`. */
+  required?: readonly Platform[];
   /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   conflictPolicy?: 'newest' | 'manual';
   /** gather's bound on one person's records. Default: 32. */
@@ -40,7 +42,7 @@ export interface AuditPass {
 export async function runAuditPass(adapters: Adapters, options: AuditPassOptions): Promise<AuditPass> {
   const scan = await scanAll(adapters, options.platforms, options);
   const groupOptions = { maxRecords: options.maxRecords };
-  const evaluate = { platforms: options.platforms, scanned: scan.scanned, conflictPolicy: options.conflictPolicy };
+  const evaluate = { platforms: options.platforms, required: options.required, scanned: scan.scanned, conflictPolicy: options.conflictPolicy };
   return {
     scanned: scan.scanned,
     records: countByPlatform(scan.records),

@@ -9,6 +9,8 @@ import type { AuditIssue, MissingLinkIssue, PersonEvaluation, PersonGroup, Supab
 export interface EvaluateOptions {
   /** The platforms idsync syncs (reconcile plans with the same list, so findings agree). */
   readonly platforms: readonly Platform[];
+  /** The platforms every person must have a record on. Default: all of `platforms`. */
+  readonly required?: readonly Platform[];
   /** The platforms whose records were scanned (those with an adapter). */
   readonly scanned: readonly Platform[];
   /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
@@ -27,6 +29,7 @@ export function evaluatePerson(group: PersonGroup | OversizedGroup, options: Eva
     records: group.records,
     absent: group.absent,
     platforms: options.platforms,
+    required: options.required,
     conflictPolicy: options.conflictPolicy ?? 'newest',
   });
   const records = group.records.map((entry) => entry.record).filter((record) => options.platforms.includes(record.platform));

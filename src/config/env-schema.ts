@@ -76,6 +76,8 @@ export const ENV_SCHEMA = {
   CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(5_000),
   CONFLICT_POLICY: z.enum(['newest', 'manual']).default('newest'),
   AUTO_PROVISION: platformList.default([]),
+  // Every person must have a record on these; a person without one on another synced system is consistent.
+  REQUIRED_PLATFORMS: platformList.default(['crm', 'supabase', 'omnistack']),
   AUDIT_CRON: cron.default('0 0 * * *'),
   CLEANUP_CRON: cron.default('0 0 1 * *'),
   CLEANUP_MODE: z.enum(['report', 'apply']).default('report'),

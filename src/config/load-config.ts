@@ -23,6 +23,11 @@ export interface Config {
    * (src/platforms/registry.ts `syncedPlatforms`); `idsync start` narrows this list to them.
    */
   platforms: readonly Platform[];
+  /**
+   * The synced systems every person must have a record on (REQUIRED_PLATFORMS within PLATFORMS): a
+   * person without one on another synced system is consistent.
+   */
+  requiredPlatforms: readonly Platform[];
   http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
   connectTimeoutMs: number;
   watch: {
@@ -65,8 +70,12 @@ export function loadConfig(env: Env = process.env, local: ReturnType<typeof loca
   const schema = production ? productionSchema() : withLocalDefaults(local.values);
   const result = schema.safeParse(present);
   if (!result.success) throw new ConfigError(describeIssues(result.error.issues));
+  const parsed = result.data as ParsedEnv;
+  // The default names Supabase, which a local set-up may not sync; a value the operator set must fit.
+  const unsynced = present.REQUIRED_PLATFORMS === undefined ? [] : parsed.REQUIRED_PLATFORMS.filter((platform) => !parsed.PLATFORMS.includes(platform));
+  if (unsynced.length > 0) throw new ConfigError([`REQUIRED_PLATFORMS: names ${unsynced.join(', ')}, which PLATFORMS does not sync`]);
   const warnings = !production && local.supabaseAbsent && present.PLATFORMS === undefined ? [SUPABASE_ABSENT] : [];
-  return { ...toConfig(result.data as ParsedEnv), warnings };
+  return { ...toConfig(parsed), warnings };
 }
 
 const SUPABASE_ABSENT =
@@ -104,6 +113,7 @@ function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
     bookmaster: { dbUrl: env.BOOKMASTER_DB_URL },
     ledger: { dbUrl: env.LEDGER_DB_URL },
     platforms: [...new Set(env.PLATFORMS)],
+    requiredPlatforms: [...new Set(env.REQUIRED_PLATFORMS)].filter((platform) => env.PLATFORMS.includes(platform)),
     http: {
       host: env.HTTP_HOST,
       port: env.HTTP_PORT,

@@ -19,6 +19,8 @@ export interface PlanInput {
   readonly absent: readonly RecordKey[];
   /** The platforms idsync syncs; links to any other platform are never touched. */
   readonly platforms: readonly Platform[];
+  /** The platforms a person must have a record on: a missing one is a finding. Default: all of `platforms`. */
+  readonly required?: readonly Platform[];
   readonly conflictPolicy: 'newest' | 'manual';
 }
 

@@ -23,7 +23,7 @@ export function planReconcile(input: PlanInput): Plan {
     ...decision.conflicts,
     ...orphanFindings(records, absentKeys(input.absent, input.origin, records)),
     ...malformedFindings(records),
-    ...missingFindings(input.platforms, decision.contested),
+    ...missingFindings((input.required ?? input.platforms).filter((platform) => input.platforms.includes(platform)), decision.contested),
   ];
   // Under 'manual' an operator decides the conflict; writing the rest now would act on a person
   // whose shape is still in question, so nothing at all is written for them.

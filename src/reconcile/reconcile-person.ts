@@ -14,6 +14,8 @@ import type { Finding, Plan } from './plan-model.ts';
 export interface ReconcileOptions {
   /** The platforms idsync syncs. */
   platforms: readonly Platform[];
+  /** The platforms every person must have a record on. Default: all of `platforms`. */
+  required?: readonly Platform[];
   /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   conflictPolicy?: 'newest' | 'manual';
   /** Plans made after losing a compare-and-set race, before giving up to the job's retry. Default: 5. */
@@ -65,7 +67,7 @@ export async function reconcilePerson(deps: ReconcileDependencies, origin: Recor
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const gathered = await gatherPerson(deps.adapters, origin, { maxRecords: options.maxRecords });
-      const plan = planReconcile({ origin, ...gathered, platforms: options.platforms, conflictPolicy: options.conflictPolicy ?? 'newest' });
+      const plan = planReconcile({ origin, ...gathered, platforms: options.platforms, required: options.required, conflictPolicy: options.conflictPolicy ?? 'newest' });
       personKey = personKeyOf(plan, origin);
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));

@@ -86,7 +86,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const logger = createLogger({ level: 'silent' });
   const processor = createReconcileProcessor(
     { adapters, ledger: ledger.ledger, logger },
-    { platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
+    { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
     { metrics: options.metrics, queues: options.propagateAfterWrites ? queues : undefined },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {

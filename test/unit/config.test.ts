@@ -69,6 +69,19 @@ describe('local defaults and the local auth server', () => {
   });
 });
 
+describe('REQUIRED_PLATFORMS', () => {
+  it('defaults to crm, supabase and omnistack, within what PLATFORMS syncs', () => {
+    expect(loadConfig({ PLATFORMS: 'crm,omnistack,supabase,bookmaster' }).requiredPlatforms).toEqual(['crm', 'supabase', 'omnistack']);
+    expect(loadConfig({ PLATFORMS: 'crm,omnistack,bookmaster' }).requiredPlatforms).toEqual(['crm', 'omnistack']);
+  });
+
+  it('takes a list of platform keys, and refuses one that PLATFORMS does not sync or that is no platform', () => {
+    expect(loadConfig({ PLATFORMS: 'crm,bookmaster', REQUIRED_PLATFORMS: 'bookmaster' }).requiredPlatforms).toEqual(['bookmaster']);
+    expect(configError({ PLATFORMS: 'crm,omnistack', REQUIRED_PLATFORMS: 'crm,bookmaster' }).problems).toEqual(['REQUIRED_PLATFORMS: names bookmaster, which PLATFORMS does not sync']);
+    expect(configError({ REQUIRED_PLATFORMS: 'crm,erp' }).problems.map((problem) => problem.split(':')[0])).toEqual(['REQUIRED_PLATFORMS.1']);
+  });
+});
+
 describe('loadConfig', () => {
   it('runs with no variables at all outside production, on the local services', () => {
     const config = loadConfig({});

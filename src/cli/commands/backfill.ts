@@ -57,6 +57,7 @@ async function dryRun(config: Config, platforms: readonly Platform[], json: bool
   try {
     const pass = await runAuditPass(adapters, {
       platforms: synced,
+      required: config.requiredPlatforms.filter((platform) => synced.includes(platform)),
       conflictPolicy: config.policy.conflict,
       batchSize: config.maintenance.batchSize,
       onBatch: (progress) => progressLine(`dry run: ${progress.platform} ${progress.records} records read`),

@@ -55,9 +55,9 @@ export function malformedFindings(records: readonly PersonRecord[]): MalformedFi
   );
 }
 
-/** Synced platforms where the person has no record at all (an undecided conflict is not missing). */
-export function missingFindings(synced: readonly Platform[], contested: ReadonlySet<Platform>): MissingFinding[] {
-  return PLATFORMS.filter((platform) => synced.includes(platform) && !contested.has(platform)).map(
+/** Required platforms where the person has no record at all (an undecided conflict is not missing). */
+export function missingFindings(required: readonly Platform[], contested: ReadonlySet<Platform>): MissingFinding[] {
+  return PLATFORMS.filter((platform) => required.includes(platform) && !contested.has(platform)).map(
     (platform): MissingFinding => ({ kind: 'missing', platform }),
   );
 }

@@ -97,11 +97,13 @@ function mongoUrl(base: string, database: string): string {
 }
 
 export async function createAuditFixture(options: AuditFixtureOptions = {}): Promise<AuditFixture> {
-  const base = testConfig({ PLATFORMS: 'crm,omnistack,bookmaster', ...options.env });
+  // Every synced system required, so that a person without a Bookmaster record is a planted 'missing'.
+  const synced = { PLATFORMS: 'crm,omnistack,bookmaster', REQUIRED_PLATFORMS: 'crm,omnistack,bookmaster' };
+  const base = testConfig({ ...synced, ...options.env });
   const stores = await openStores(base);
   const prefix = uniqueName('audit');
   const env = {
-    PLATFORMS: 'crm,omnistack,bookmaster',
+    ...synced,
     ...options.env,
     CRM_MONGO_URL: mongoUrl(base.crm.url, stores.crm.db.databaseName),
     OMNISTACK_MONGO_URL: mongoUrl(base.omnistack.url, stores.omnistack.db.databaseName),

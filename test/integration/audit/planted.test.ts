@@ -38,6 +38,21 @@ describe('audit on a planted data set', () => {
     await fixture.dispose();
   });
 
+  it('counts a person with no record on an optional system as consistent (REQUIRED_PLATFORMS)', async () => {
+    await fixture.dispose();
+    fixture = await createAuditFixture({ env: { REQUIRED_PLATFORMS: 'crm,omnistack' } });
+    planted = await seedPlanted(fixture);
+    const report = await fixture.runJob<AuditReport>('audit', { trigger: { type: 'command', via: 'cli' }, reportOnly: true });
+    const optionalMissing = planted.before.filter((issue) => issue.kind === 'missing' && issue.platform === 'bookmaster');
+    expect(optionalMissing).toHaveLength(2);
+    const expected = planted.before.filter((issue) => !optionalMissing.includes(issue));
+    expect(await findingsOf(fixture, report.runId)).toEqual(signatures(expected));
+    // The person planted as missing only from Bookmaster has nothing else: now consistent.
+    expect(report).toMatchObject({ inconsistent: 6, issues: { missing: 0 } });
+    const { rows } = await fixture.ledger.connection.pool.query<{ issues: unknown[] }>('select issues from sync_status where user_id = $1', [planted.crm.missing]);
+    expect(rows).toEqual([{ issues: [] }]);
+  });
+
   it('reports exactly the planted inconsistencies, and only report-only enqueues nothing', async () => {
     const report = await fixture.runJob<AuditReport>('audit', { trigger: { type: 'command', via: 'cli' }, reportOnly: true });
     expect(await findingsOf(fixture, report.runId)).toEqual(signatures(planted.before));

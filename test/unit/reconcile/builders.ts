@@ -68,6 +68,7 @@ export interface InputSpec {
   origin?: RecordKey;
   absent?: readonly RecordKey[];
   platforms?: readonly Platform[];
+  required?: readonly Platform[];
   conflictPolicy?: PlanInput['conflictPolicy'];
 }
 
@@ -79,6 +80,7 @@ export function planInput(records: readonly GatheredRecord[], spec: InputSpec = 
     records,
     absent: spec.absent ?? [],
     platforms: spec.platforms ?? PLATFORMS,
+    ...(spec.required === undefined ? {} : { required: spec.required }),
     conflictPolicy: spec.conflictPolicy ?? 'newest',
   };
 }

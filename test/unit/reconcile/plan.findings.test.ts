@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../../src/ids/index.ts';
-import type { Links } from '../../../src/ids/index.ts';
+import type { Links, Platform } from '../../../src/ids/index.ts';
 import type { UnreadableLink } from '../../../src/platforms/person-record.ts';
 import { planReconcile } from '../../../src/reconcile/plan.ts';
 import type { LinkPatch, PlanInput } from '../../../src/reconcile/plan-model.ts';
@@ -66,6 +66,19 @@ describe('planReconcile: references to deleted records', () => {
       { record: BM, set: { omnistack: OMNI }, unset: [] },
     ]);
     expect(plan.findings.filter((finding) => finding.kind === 'orphan')).toHaveLength(2);
+  });
+
+  it('reports a platform missing only when it is required, for every subset of required platforms, and plans the same writes', () => {
+    const records = [gathered(personRecord('crm', 1)), gathered(personRecord('omnistack', 1), 'email-match')];
+    const everyRequired = PLATFORMS.reduce<Platform[][]>((subsets, platform) => [...subsets, ...subsets.map((subset) => [...subset, platform])], [[]]);
+    const unrequired = planReconcile(planInput(records));
+    for (const required of everyRequired) {
+      const plan = planReconcile(planInput(records, { required }));
+      const missing = plan.findings.filter((finding) => finding.kind === 'missing').map((finding) => finding.platform);
+      expect(missing).toEqual(PLATFORMS.filter((platform) => required.includes(platform) && platform !== 'crm' && platform !== 'omnistack'));
+      expect(plan.patches).toEqual(unrequired.patches);
+    }
+    expect(everyRequired).toHaveLength(2 ** PLATFORMS.length);
   });
 
   it('reports nothing for an empty gather but the missing platforms', () => {
