@@ -86,17 +86,23 @@ describeWithAuthServer('idsync commands against `idsync start --role workers` wi
       ]),
     });
 
-    await waitFor('the repairs to link both people', async () => (await e2e.linkedIn(missing)).length === 4 && (await e2e.linkedIn(broken)).length === 4, {
-      timeoutMs: REPAIR_BOUND_MS,
-    });
+    const supabaseWrites = async () =>
+      (
+        await e2e.stores.ledger.query<{ record_id: string; trigger: unknown }>(
+          "select distinct record_id, provenance -> 'trigger' as trigger from sync_writes where platform = 'supabase'",
+        )
+      ).rows.sort((a, b) => a.record_id.localeCompare(b.record_id));
+    // The ledger rows follow the store writes: the repairs are done once both are there.
+    await waitFor(
+      'the repairs to link both people, in the stores and the ledger',
+      async () => (await e2e.linkedIn(missing)).length === 4 && (await e2e.linkedIn(broken)).length === 4 && (await supabaseWrites()).length >= 2,
+      { timeoutMs: REPAIR_BOUND_MS },
+    );
     console.info(`[measure] audit and its repairs linked both people in ${Date.now() - auditedAt} ms`);
-    const { rows } = await e2e.stores.ledger.query<{ record_id: string; trigger: unknown }>(
-      "select distinct record_id, provenance -> 'trigger' as trigger from sync_writes where platform = 'supabase'",
+    // Written by the audit's repairs, which carry its trigger.
+    expect(await supabaseWrites()).toEqual(
+      [missing.supabase, broken.supabase].sort((a, b) => a.localeCompare(b)).map((record) => ({ record_id: record, trigger: { type: 'command', via: 'cli' } })),
     );
-    expect(rows).toEqual(
-      expect.arrayContaining([missing.supabase, broken.supabase].map((record) => ({ record_id: record, trigger: { type: 'command', via: 'cli' } }))),
-    );
-    expect(rows).toHaveLength(2);
 
     await audit(e2e);
     const after = await syncStatus(e2e);

@@ -114,7 +114,11 @@ describeWithAuthServer('idsync start with all four systems: the watchers keep on
       { timeoutMs: LINK_BOUND_MS },
     );
     expect(finding).toEqual({ platform: 'supabase', record_id: person.supabase, detail: { recordId: person.supabase, field: 'email', reason: 'duplicate-key' } });
-    const { rows: errors } = await e2e.stores.ledger.query<{ error_code: string; platform: string }>("select error_code, platform from sync_errors where queue = 'propagate'");
+    // The failure is recorded once the job has failed, after the finding.
+    const errors = await waitFor('the failed profile job in the sync error log', async () => {
+      const { rows } = await e2e.stores.ledger.query<{ error_code: string; platform: string }>("select error_code, platform from sync_errors where queue = 'propagate'");
+      return rows.length > 0 ? rows : undefined;
+    });
     expect(errors).toEqual([{ error_code: 'IDSYNC_ERR_EMAIL_TAKEN', platform: 'supabase' }]);
     expect((await e2e.supabase.rawUser(person.supabase))?.email).toBe(addresses[1]?.toLowerCase());
     expect((await e2e.supabase.rawUser(holder))?.email).toBe(taken);
