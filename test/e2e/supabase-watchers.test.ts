@@ -13,13 +13,25 @@ import { waitFor } from '../support/wait-for.ts';
 const LINK_BOUND_MS = 60_000;
 /** As in watchers.test.ts: long enough for several rounds of the echo of idsync's own writes. */
 const QUIET_WINDOW_MS = 4_000;
+/** What the sign-ups used and got back: none of it may reach a log or the ledger. */
+const secrets: string[] = [];
+
+/** Signs `email` up as an app's user does; keeps what it used and got back, for the leak check. */
+async function signUp(email: string): Promise<string> {
+  const password = randomBytes(18).toString('base64url');
+  const { data, error } = await userAuthClient().signUp({ email, password });
+  if (error !== null) throw error;
+  if (data.user === null || data.session === null) throw new Error('the sign-up made no user or session');
+  secrets.push(password, data.session.access_token, data.session.refresh_token);
+  return data.user.id;
+}
 
 describeWithAuthServer('idsync start with all four systems: the watchers keep one person linked on their own', () => {
   let e2e: SupabaseE2e;
   let idsync: IdsyncProcess;
   let person: FourPerson;
-  /** What the sign-up used and got back: none of it may reach a log or the ledger. */
-  const secrets: string[] = [];
+  /** The CRM address the email change test sets. */
+  let moved: string;
   const addresses: string[] = [];
 
   beforeAll(async () => {
@@ -34,18 +46,13 @@ describeWithAuthServer('idsync start with all four systems: the watchers keep on
 
   it('links a CRM insert, an OmniStack insert, a Supabase sign-up and a Bookmaster insert in every store, then writes nothing more', async () => {
     const base = e2e.newPerson();
-    const password = randomBytes(18).toString('base64url');
     addresses.push(base.email);
     const writtenAt = Date.now();
     await e2e.stores.writePeople([base], ['crm']);
     await e2e.stores.writePeople([base], ['omnistack']);
-    const { data, error } = await userAuthClient().signUp({ email: base.email, password });
-    expect(error).toBeNull();
-    const user = data.user;
-    if (user === null || data.session === null) throw new Error('the sign-up made no user or session');
-    secrets.push(password, data.session.access_token, data.session.refresh_token);
+    const supabase = await signUp(base.email);
     await e2e.stores.writePeople([base], ['bookmaster']);
-    person = { ...base, supabase: user.id };
+    person = { ...base, supabase };
 
     await waitFor('all four records to be linked', async () => (await e2e.linkedIn(person)).length === 4, { timeoutMs: LINK_BOUND_MS });
     console.info(`[measure] four records linked in every store ${Date.now() - writtenAt} ms after the first was written`);
@@ -59,10 +66,33 @@ describeWithAuthServer('idsync start with all four systems: the watchers keep on
     expect(Object.fromEntries(rows.map((row) => [row.platform, row.links]))).toEqual({ bookmaster: 3, crm: 3, omnistack: 3, supabase: 3 });
   }, LINK_BOUND_MS + 30_000);
 
+  it('links a sign-up to three records already linked, from the Supabase watcher\'s event', async () => {
+    const base = e2e.newPerson();
+    addresses.push(base.email);
+    await e2e.stores.writePeople([base]);
+    await waitFor('the three records to be linked', async () => (await e2e.stores.countLinked([base])) === 1, { timeoutMs: LINK_BOUND_MS });
+    // Every reconcile the three inserts and their echoes cause has run: only the sign-up is left to see.
+    expect((await observeQuiet(e2e, QUIET_WINDOW_MS)).writes).toBe(0);
+    const signedUpAt = Date.now();
+    const later: FourPerson = { ...base, supabase: await signUp(base.email) };
+    await waitFor('the Supabase user to be linked', async () => (await e2e.linkedIn(later)).length === 4, { timeoutMs: LINK_BOUND_MS });
+    console.info(`[measure] a sign-up linked to three linked records in every store ${Date.now() - signedUpAt} ms after it`);
+    // The ledger rows follow the store writes. Six: three links of the Supabase user, one on each other record.
+    const rows = await waitFor('the six link writes in the ledger', async () => {
+      const { rows: written } = await e2e.stores.ledger.query<{ source: string }>(
+        `select provenance -> 'trigger' ->> 'source' as source from sync_writes
+          where (platform = 'supabase' and record_id = $1) or (field = 'links.supabase' and record_id = any($2::text[]))`,
+        [later.supabase, [later.crm, later.omnistack, later.bookmaster]],
+      );
+      return written.length >= 6 ? written : undefined;
+    });
+    expect(rows).toEqual(Array.from({ length: 6 }, () => ({ source: 'supabase.auth.users' })));
+  }, LINK_BOUND_MS * 2);
+
   it('carries a CRM email (and name) change to the Supabase user and the OmniStack user, then goes quiet', async () => {
     // Mixed case and padding: OmniStack gets the CRM address trimmed in its own case, the auth
     // server keeps addresses lower-cased.
-    const moved = `  Moved-${person.crm.slice(-6)}@${e2e.supabase.domain.toUpperCase()} `;
+    moved = `  Moved-${person.crm.slice(-6)}@${e2e.supabase.domain.toUpperCase()} `;
     addresses.push(moved.trim());
     const changedAt = Date.now();
     await e2e.stores.crm.collection('User').updateOne({ _id: new ObjectId(person.crm) }, { $set: { email: moved, name: 'Augusta Ada King' } });
@@ -120,7 +150,7 @@ describeWithAuthServer('idsync start with all four systems: the watchers keep on
       return rows.length > 0 ? rows : undefined;
     });
     expect(errors).toEqual([{ error_code: 'IDSYNC_ERR_EMAIL_TAKEN', platform: 'supabase' }]);
-    expect((await e2e.supabase.rawUser(person.supabase))?.email).toBe(addresses[1]?.toLowerCase());
+    expect((await e2e.supabase.rawUser(person.supabase))?.email).toBe(moved.trim().toLowerCase());
     expect((await e2e.supabase.rawUser(holder))?.email).toBe(taken);
     expect(await e2e.linkedIn(person)).toEqual(FOUR_SYSTEMS);
   }, LINK_BOUND_MS + 30_000);
