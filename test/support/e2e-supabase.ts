@@ -71,6 +71,9 @@ export async function createSupabaseE2e(overrides: Record<string, string> = {}):
     await supabase.dispose();
     throw error;
   }
+  const slotPrefix = stores.env.REPLICATION_SLOT_PREFIX;
+  // Never an empty prefix: it would name every slot and publication of the shared database.
+  if (!slotPrefix) throw new Error('the stores have no replication slot prefix');
   const processes: IdsyncProcess[] = [];
   return {
     stores,
@@ -98,7 +101,7 @@ export async function createSupabaseE2e(overrides: Record<string, string> = {}):
     },
     dispose: async () => {
       await stopAll(processes);
-      await dropReplication(dbUrl, stores.env.REPLICATION_SLOT_PREFIX ?? '');
+      await dropReplication(dbUrl, slotPrefix);
       await supabase.dispose();
       await stores.dispose();
     },
