@@ -2,20 +2,17 @@ import { setTimeout as sleepUntil } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { JobType } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Pool } from 'pg';
 import { afterEach, expect, it } from 'vitest';
 import { QUEUE_NAMES } from '../../src/queues/queue-names.ts';
-import { createE2eStores, logsOf } from '../support/e2e-stores.ts';
+import { logsOf, waitForWatching } from '../support/e2e-stores.ts';
 import type { E2eStores } from '../support/e2e-stores.ts';
-import { countLinkedWithSupabase, seedSupabasePeople, waitForWatchingWithSupabase } from '../support/e2e-supabase.ts';
-import type { SupabasePerson } from '../support/e2e-supabase.ts';
-import { runIdsync } from '../support/idsync-process.ts';
+import { createSupabaseE2e, WATCHED_SOURCES_WITH_SUPABASE } from '../support/e2e-supabase.ts';
+import type { FourPerson, SupabaseE2e } from '../support/e2e-supabase.ts';
 import type { IdsyncProcess } from '../support/idsync-process.ts';
 import { createPrivateAuthServer } from '../support/private-auth-server.ts';
 import type { PrivateAuthServer } from '../support/private-auth-server.ts';
-import { dropReplication, testConfig } from '../support/services.ts';
-import { describeWithAuthServer, openTestSupabase } from '../support/supabase.ts';
-import type { TestSupabase } from '../support/supabase.ts';
+import { testConfig } from '../support/services.ts';
+import { describeWithAuthServer } from '../support/supabase.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const PEOPLE = 15;
@@ -27,44 +24,37 @@ const OUTAGE_MS = 30_000;
 /** Every person linked this long after the server is back, at most (retries back off up to 64 s). */
 const RECOVERY_BOUND_MS = 90_000;
 const UNAVAILABLE = 'IDSYNC_ERR_STORE_UNAVAILABLE';
-const { dbUrl: SUPABASE_DB_URL } = testConfig().supabase;
 
 describeWithAuthServer('idsync through a Supabase Auth outage (supabase)', () => {
   let auth: PrivateAuthServer | undefined;
-  let supabase: TestSupabase | undefined;
-  let stores: E2eStores | undefined;
-  let idsync: IdsyncProcess | undefined;
+  let e2e: SupabaseE2e | undefined;
   let queues: QueueCounts | undefined;
 
   afterEach(async () => {
     await queues?.close();
-    await idsync?.stop('SIGTERM');
+    await e2e?.dispose();
     await auth?.dispose();
-    if (stores) await dropReplication(SUPABASE_DB_URL, stores.env.REPLICATION_SLOT_PREFIX ?? '');
-    await supabase?.dispose();
-    await stores?.dispose();
     auth = undefined;
-    supabase = undefined;
-    stores = undefined;
-    idsync = undefined;
+    e2e = undefined;
     queues = undefined;
   });
 
   it(`links ${PEOPLE} people written while the auth server was down for ${OUTAGE_MS / 1000} s, every job completing after it returns`, async () => {
     auth = await createPrivateAuthServer();
     await auth.start();
-    supabase = await openTestSupabase('outage');
     // idsync writes through the private server; the SQL side and the watcher stay on the shared database.
-    stores = await createE2eStores({ PLATFORMS: 'crm,omnistack,supabase,bookmaster', SUPABASE_AUTH_URL: auth.url, SUPABASE_URL: auth.url });
+    const run = await createSupabaseE2e({ SUPABASE_AUTH_URL: auth.url, SUPABASE_URL: auth.url, LOG_LEVEL: 'info' });
+    e2e = run;
+    const { stores } = run;
     queues = queueCounts(stores.env.QUEUE_PREFIX ?? '');
-    idsync = runIdsync(['start'], stores.env);
-    await waitForWatchingWithSupabase(idsync);
-    const people = await seedSupabasePeople(supabase, PEOPLE);
+    const idsync: IdsyncProcess = run.run(['start']);
+    await waitForWatching(idsync, undefined, WATCHED_SOURCES_WITH_SUPABASE);
+    const people = await seedPeople(run, PEOPLE);
 
-    const scene: OutageScene = { stores, pool: supabase.pool, people, queues };
+    const scene: OutageScene = { e2e: run, people, queues };
     const outage = await outageOf(auth, scene);
     const linked = await waitFor(`all ${PEOPLE} people to be linked in the four systems`, async () => {
-      const count = await countLinkedWithSupabase(scene.stores, scene.pool, people);
+      const count = await linkedInFour(run, people);
       return count === PEOPLE ? count : undefined;
     }, { timeoutMs: RECOVERY_BOUND_MS, intervalMs: 250 });
     const recoveryMs = Date.now() - outage.backAt;
@@ -89,11 +79,28 @@ describeWithAuthServer('idsync through a Supabase Auth outage (supabase)', () =>
 });
 
 interface OutageScene {
-  readonly stores: E2eStores;
-  /** The Supabase database. */
-  readonly pool: Pool;
-  readonly people: readonly SupabasePerson[];
+  readonly e2e: SupabaseE2e;
+  readonly people: readonly FourPerson[];
   readonly queues: QueueCounts;
+}
+
+/**
+ * `count` people, each a confirmed Supabase user created now (through the shared server's admin
+ * API, so the namespace removes it), with the ids their other records get when written later.
+ */
+async function seedPeople(e2e: SupabaseE2e, count: number): Promise<FourPerson[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const person = e2e.newPerson();
+      return { ...person, supabase: await e2e.supabase.seedUser({ email: person.email }) };
+    }),
+  );
+}
+
+/** How many of `people` have all four records referencing one another. */
+async function linkedInFour(e2e: SupabaseE2e, people: readonly FourPerson[]): Promise<number> {
+  const linked = await Promise.all(people.map((person) => e2e.linkedIn(person)));
+  return linked.filter((systems) => systems.length === 4).length;
 }
 
 interface Outage {
@@ -111,7 +118,8 @@ interface Outage {
  * The fault: stops `auth`, writes the people's three other records in batches, and starts it
  * again OUTAGE_MS after it exited. Asserts on the way that a sync error says Supabase is unavailable.
  */
-async function outageOf(auth: PrivateAuthServer, { stores, pool, people, queues }: OutageScene): Promise<Outage> {
+async function outageOf(auth: PrivateAuthServer, { e2e, people, queues }: OutageScene): Promise<Outage> {
+  const { stores } = e2e;
   await auth.stop();
   const downAt = Date.now();
   const endsIn = () => Math.max(0, downAt + OUTAGE_MS - Date.now());
@@ -121,14 +129,14 @@ async function outageOf(auth: PrivateAuthServer, { stores, pool, people, queues 
   await waitFor('a sync error for the unavailable auth server', async () => unavailable(await syncErrors(stores.ledger)), { timeoutMs: endsIn() });
   // The outage lasts OUTAGE_MS by definition: a deadline on the clock, not a condition to wait for.
   await sleepUntil(endsIn());
-  const seen = { linkedInFour: await countLinkedWithSupabase(stores, pool, people), linkedInThree: await stores.countLinked(people), failed: await queues.failed() };
+  const seen = { linkedInFour: await linkedInFour(e2e, people), linkedInThree: await stores.countLinked(people), failed: await queues.failed() };
   await auth.start();
   const backAt = Date.now();
   return { ...seen, downMs: backAt - downAt, backAt };
 }
 
 /** Each person's CRM, OmniStack and Bookmaster records, in BATCHES batches BATCH_EVERY_MS apart from `from`. */
-async function writeInBatches(stores: E2eStores, people: readonly SupabasePerson[], from: number): Promise<void> {
+async function writeInBatches(stores: E2eStores, people: readonly FourPerson[], from: number): Promise<void> {
   const size = Math.ceil(people.length / BATCHES);
   for (let batch = 0; batch < BATCHES; batch += 1) {
     // A timetable, as the fault is: the writes fall at set times into the outage.

@@ -182,11 +182,11 @@ async function countWrites(crm: Db, omnistack: Db, bookmaster: pg.Pool): Promise
   };
 }
 
-/** Waits until `process` has logged 'watching' for every source. */
-export async function waitForWatching(process: IdsyncProcess, timeoutMs = 20_000): Promise<void> {
+/** Waits until `process` has logged 'watching' for every one of `sources` (default: the three systems' WATCHED_SOURCES). */
+export async function waitForWatching(process: IdsyncProcess, timeoutMs = 20_000, sources: readonly string[] = WATCHED_SOURCES): Promise<void> {
   await waitFor(
     'every source to be watched',
-    () => WATCHED_SOURCES.every((source) => process.logs.some((entry) => entry.msg === 'watching' && entry.source === source)),
+    () => sources.every((source) => process.logs.some((entry) => entry.msg === 'watching' && entry.source === source)),
     { timeoutMs },
   );
 }
@@ -197,11 +197,11 @@ export function logsOf(process: IdsyncProcess, msg: string): Array<Record<string
 }
 
 /**
- * Counts the writes to the three stores over `windowMs` (stopping early at the first one). The
- * window is the assertion itself, not a wait for an event: a settled pipeline must write nothing at
- * all in it.
+ * Counts the writes to the stores `stores` counts (the three systems', or four: e2e-supabase.ts)
+ * over `windowMs` (stopping early at the first one). The window is the assertion itself, not a
+ * wait for an event: a settled pipeline must write nothing at all in it.
  */
-export async function observeQuiet(stores: E2eStores, windowMs: number): Promise<{ writes: number }> {
+export async function observeQuiet(stores: Pick<E2eStores, 'countWrites'>, windowMs: number): Promise<{ writes: number }> {
   const counter = await stores.countWrites();
   const endsAt = Date.now() + windowMs;
   let writes = 0;

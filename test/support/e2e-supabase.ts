@@ -1,78 +1,153 @@
 import { ObjectId } from 'mongodb';
-import type { Pool } from 'pg';
-import { logsOf, newPerson, WATCHED_SOURCES } from './e2e-stores.ts';
-import type { E2eStores, Person } from './e2e-stores.ts';
+import { createE2eStores, newPerson as newThreePerson, WATCHED_SOURCES } from './e2e-stores.ts';
+import type { E2eStores, Person, WriteCounter } from './e2e-stores.ts';
+import { runIdsync } from './idsync-process.ts';
 import type { IdsyncProcess } from './idsync-process.ts';
-import { seedUsers } from './supabase.ts';
+import { findLeaks, ledgerTexts, processTexts } from './leak-check.ts';
+import type { Leak, Secrets } from './leak-check.ts';
+import { dropReplication, testConfig } from './services.ts';
+import { localServiceRoleKey, openTestSupabase } from './supabase.ts';
 import type { TestSupabase } from './supabase.ts';
-import { waitFor } from './wait-for.ts';
 
 /*
- * Beside e2e-stores.ts, for an `idsync start` that syncs Supabase too: people with a Supabase user
- * in a test's namespace (test/support/supabase.ts), and whether all four of their records link.
+ * The stores of e2e-stores.ts plus a Supabase namespace (an email domain of the shared auth
+ * server, test/support/supabase.ts), for `idsync` child processes that sync all four systems.
+ * Only for tests under `describeWithAuthServer`.
  */
 
-/** What `idsync start` watches with PLATFORMS naming all four systems. */
+export const ALL_PLATFORMS = 'crm,omnistack,supabase,bookmaster';
+/** Every source an `idsync start` of all four systems watches. */
 export const WATCHED_SOURCES_WITH_SUPABASE: readonly string[] = [...WATCHED_SOURCES, 'supabase.auth.users'];
 
-export interface SupabasePerson extends Person {
-  /** The Supabase user's id. */
+export type FourSystem = 'crm' | 'omnistack' | 'supabase' | 'bookmaster';
+export const FOUR_SYSTEMS: readonly FourSystem[] = ['crm', 'omnistack', 'supabase', 'bookmaster'];
+
+/** A person with a record in each of the four systems. */
+export interface FourPerson extends Person {
   readonly supabase: string;
 }
 
-/**
- * `count` people, each a confirmed Supabase user (created now, through the shared server's admin
- * API) with an address in the namespace, and the ids their CRM, OmniStack and Bookmaster records
- * will get (written later, by `stores.writePeople`).
- */
-export async function seedSupabasePeople(supabase: TestSupabase, count: number): Promise<SupabasePerson[]> {
-  const ids = await seedUsers(supabase, count);
-  // seedUsers gives user `index` the address `n<index>@<domain>`.
-  return ids.map((id, index) => ({ ...newPerson(), email: supabase.email(`n${index}`), supabase: id }));
+export interface SupabaseE2e {
+  readonly stores: E2eStores;
+  readonly supabase: TestSupabase;
+  /** What an `idsync` child process needs: every variable set (Supabase's too), LOG_LEVEL=debug. */
+  readonly env: Record<string, string>;
+  /** Every process `run` started, in order: the logs a test reads for secrets. */
+  readonly processes: readonly IdsyncProcess[];
+  /** Runs `idsync <args>` on these stores. */
+  run(args: string[]): IdsyncProcess;
+  /** Ids for the CRM, OmniStack and Bookmaster, and an email in the Supabase namespace (so dispose removes its user). */
+  newPerson(): Person;
+  /** The systems whose record references the person's three other records, in that system's own format. */
+  linkedIn(person: FourPerson): Promise<FourSystem[]>;
+  /** Counts every write to the three stores and to the namespace's Supabase users from now on. */
+  countWrites(): Promise<WriteCounter>;
+  /**
+   * Stops every process (so their output is complete), then looks through all they wrote and every
+   * text column of the ledger for the service-role key, any JWT-shaped string, any address in the
+   * namespace (`@<domain>`, any case) and `more`.
+   */
+  leaks(more?: Partial<Secrets>): Promise<Leak[]>;
+  /** Stops every process still running, then removes the replication slots, the Supabase users and the stores. */
+  dispose(): Promise<void>;
 }
 
-/** How many of `people` have all four records linked to one another (Supabase read through `pool`). */
-export async function countLinkedWithSupabase(stores: E2eStores, pool: Pool, people: readonly SupabasePerson[]): Promise<number> {
-  const supabaseLinked = await linkedToSupabase(stores, pool, people);
-  // The other three systems' links to one another, for those whose Supabase links all hold.
-  return stores.countLinked(people.filter((person) => supabaseLinked.has(person.supabase)));
-}
-
-/** The Supabase ids of the people whose Supabase user and three other records link each other. */
-async function linkedToSupabase(stores: E2eStores, pool: Pool, people: readonly SupabasePerson[]): Promise<Set<string>> {
-  const objectIds = (key: 'crm' | 'omnistack') => people.map((person) => new ObjectId(person[key]));
-  const crm = await stores.crm.collection('User').find({ _id: { $in: objectIds('crm') } }, { projection: { externalIds: 1 } }).toArray();
-  const omni = await stores.omnistack.collection('users').find({ _id: { $in: objectIds('omnistack') } }, { projection: { external_ids: 1 } }).toArray();
-  const bookmaster = await stores.bookmaster.query<{ id: string; external_ids: Record<string, unknown> | null }>('select id, external_ids from users where id = any($1::text[])', [
-    people.map((person) => person.bookmaster),
-  ]);
-  const users = await pool.query<{ id: string; links: Record<string, unknown> | null }>(
-    "select id::text as id, raw_app_meta_data -> 'external_ids' as links from auth.users where id = any($1::uuid[])",
-    [people.map((person) => person.supabase)],
-  );
-  const crmLinks = new Map(crm.map((doc) => [String(doc._id), (doc.externalIds ?? {}) as Record<string, unknown>]));
-  const omniLinks = new Map(omni.map((doc) => [String(doc._id), (doc.external_ids ?? []) as unknown[]]));
-  const bmLinks = new Map(bookmaster.rows.map((row) => [row.id, row.external_ids ?? {}]));
-  const userLinks = new Map(users.rows.map((row) => [row.id, row.links ?? {}]));
-  const holds = (person: SupabasePerson) => {
-    const user = userLinks.get(person.supabase);
-    return (
-      user?.crm === person.crm &&
-      user.omnistack === person.omnistack &&
-      user.bookmaster === person.bookmaster &&
-      crmLinks.get(person.crm)?.supabase === person.supabase &&
-      omniLinks.get(person.omnistack)?.includes(`supabase_${person.supabase}`) === true &&
-      bmLinks.get(person.bookmaster)?.supabase === person.supabase
-    );
+export async function createSupabaseE2e(overrides: Record<string, string> = {}): Promise<SupabaseE2e> {
+  const supabase = await openTestSupabase('sb-e2e');
+  const { authUrl, dbUrl } = testConfig().supabase;
+  let stores: E2eStores;
+  try {
+    stores = await createE2eStores({
+      PLATFORMS: ALL_PLATFORMS,
+      // Debug, so that the secrets test reads everything idsync can log.
+      LOG_LEVEL: 'debug',
+      SUPABASE_AUTH_URL: authUrl,
+      SUPABASE_DB_URL: dbUrl,
+      SUPABASE_SERVICE_ROLE_KEY: localServiceRoleKey(),
+      SUPABASE_WATCH: 'replication',
+      ...overrides,
+    });
+  } catch (error) {
+    await supabase.dispose();
+    throw error;
+  }
+  const slotPrefix = stores.env.REPLICATION_SLOT_PREFIX;
+  // Never an empty prefix: it would name every slot and publication of the shared database.
+  if (!slotPrefix) throw new Error('the stores have no replication slot prefix');
+  const processes: IdsyncProcess[] = [];
+  return {
+    stores,
+    supabase,
+    env: stores.env,
+    processes,
+    run: (args) => {
+      const started = runIdsync(args, stores.env);
+      processes.push(started);
+      return started;
+    },
+    newPerson: () => {
+      const person = newThreePerson();
+      return { ...person, email: supabase.email(person.email.split('@')[0]) };
+    },
+    linkedIn: (person) => linkedIn(stores, supabase, person),
+    countWrites: () => countWrites(stores, supabase),
+    leaks: async (more = {}) => {
+      await stopAll(processes);
+      const texts = [...processTexts(processes), ...(await ledgerTexts(stores.ledger))];
+      return findLeaks(texts, {
+        exact: [localServiceRoleKey(), ...(more.exact ?? [])],
+        anyCase: [`@${supabase.domain}`, ...(more.anyCase ?? [])],
+      });
+    },
+    dispose: async () => {
+      await stopAll(processes);
+      await dropReplication(dbUrl, slotPrefix);
+      await supabase.dispose();
+      await stores.dispose();
+    },
   };
-  return new Set(people.filter(holds).map((person) => person.supabase));
 }
 
-/** Waits until `process` has logged 'watching' for every source, Supabase's included. */
-export async function waitForWatchingWithSupabase(process: IdsyncProcess, timeoutMs = 20_000): Promise<void> {
-  await waitFor(
-    'every source, Supabase included, to be watched',
-    () => WATCHED_SOURCES_WITH_SUPABASE.every((source) => logsOf(process, 'watching').some((entry) => entry.source === source)),
-    { timeoutMs },
-  );
+async function stopAll(processes: readonly IdsyncProcess[]): Promise<void> {
+  for (const running of processes) await running.stop('SIGTERM');
+}
+
+async function linkedIn(stores: E2eStores, supabase: TestSupabase, person: FourPerson): Promise<FourSystem[]> {
+  const crm = await stores.crm.collection('User').findOne({ _id: new ObjectId(person.crm) });
+  const omni = await stores.omnistack.collection('users').findOne({ _id: new ObjectId(person.omnistack) });
+  const { rows } = await stores.bookmaster.query<{ external_ids: unknown }>('select external_ids from users where id = $1', [person.bookmaster]);
+  const user = await supabase.rawUser(person.supabase);
+  const entries = (omni?.external_ids ?? []) as unknown[];
+  const holds: Record<FourSystem, boolean> = {
+    crm: sameMap(crm?.externalIds, { omnistack: person.omnistack, supabase: person.supabase, bookmaster: person.bookmaster }) && crm?.supabaseId === person.supabase,
+    omnistack: [`crm_${person.crm}`, `supabase_${person.supabase}`, person.bookmaster].every((entry) => entries.includes(entry)),
+    supabase: sameMap(user?.raw_app_meta_data?.external_ids, { crm: person.crm, omnistack: person.omnistack, bookmaster: person.bookmaster }),
+    bookmaster: sameMap(rows[0]?.external_ids, { crm: person.crm, omnistack: person.omnistack, supabase: person.supabase }),
+  };
+  return FOUR_SYSTEMS.filter((system) => holds[system]);
+}
+
+function sameMap(stored: unknown, expected: Record<string, string>): boolean {
+  if (typeof stored !== 'object' || stored === null) return false;
+  return Object.entries(expected).every(([key, value]) => (stored as Record<string, unknown>)[key] === value);
+}
+
+/**
+ * The three stores' counter plus the namespace's Supabase users by row version: any write to one
+ * of them (idsync's admin calls, the auth server's own updates) changes its xmin.
+ */
+async function countWrites(stores: E2eStores, supabase: TestSupabase): Promise<WriteCounter> {
+  const three = await stores.countWrites();
+  const versions = async () =>
+    (
+      await supabase.pool.query<{ v: string }>(
+        "select coalesce(string_agg(id::text || ':' || xmin::text, ',' order by id), '') as v from auth.users where lower(btrim(email)) like $1",
+        [`%@${supabase.domain}`],
+      )
+    ).rows[0]?.v;
+  const before = await versions();
+  return {
+    writes: async () => (await three.writes()) + ((await versions()) === before ? 0 : 1),
+    close: () => three.close(),
+  };
 }

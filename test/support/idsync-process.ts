@@ -11,6 +11,8 @@ export interface IdsyncProcess {
   readonly child: ChildProcess;
   /** Every line written to stdout so far, parsed as JSON where it is JSON. */
   readonly logs: Array<Record<string, unknown>>;
+  /** Everything written to stdout so far, as written. */
+  stdout(): string;
   stderr(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
@@ -28,8 +30,10 @@ export function runIdsync(args: string[], env: Record<string, string>): IdsyncPr
   });
   const logs: Array<Record<string, unknown>> = [];
   let stdoutRest = '';
+  let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
     const lines = (stdoutRest + chunk.toString()).split('\n');
     stdoutRest = lines.pop() ?? '';
     for (const line of lines) logs.push(parseLine(line));
@@ -41,6 +45,7 @@ export function runIdsync(args: string[], env: Record<string, string>): IdsyncPr
   return {
     child,
     logs,
+    stdout: () => stdout,
     stderr: () => stderr,
     exited,
     waitForLog: (msg, timeoutMs = 20_000) =>

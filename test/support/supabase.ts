@@ -208,11 +208,6 @@ async function seedUser(admin: GoTrueAdminApi, seed: UserSeed): Promise<string> 
   return data.user.id;
 }
 
-/** Creates `count` users in the namespace, ADMIN_CONCURRENCY at a time; returns their ids. */
-export async function seedUsers(supabase: TestSupabase, count: number): Promise<string[]> {
-  return inParallel(Array.from({ length: count }, (_, index) => index), (index) => supabase.seedUser({ email: supabase.email(`n${index}`) }));
-}
-
 async function rawUsers(connection: PostgresConnection, where: string, values: unknown[]): Promise<RawUser[]> {
   const { rows } = await connection.pool.query<RawUser>(
     `select id::text as id, email, raw_app_meta_data, raw_user_meta_data, email_confirmed_at, email_change, deleted_at
