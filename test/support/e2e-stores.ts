@@ -62,6 +62,9 @@ export async function createE2eStores(overrides: Record<string, string> = {}): P
   const bookmaster = new pg.Pool({ connectionString: bookmasterDb.url, max: 4 });
   await ensureBookmasterDevSchema(bookmaster);
   const ledger = new pg.Pool({ connectionString: ledgerDb.url, max: 2 });
+  // dispose() drops the databases with force: an idle client of these pools may then lose its
+  // server (57P01), which a pool reports as an 'error' event; unheard, it fails the whole run.
+  for (const pool of [bookmaster, ledger]) pool.on('error', () => undefined);
   const mongo = new MongoClient(config.crm.url);
   await mongo.connect();
   const names = { crm: uniqueName('trackmaster'), omnistack: uniqueName('omnistack') };
