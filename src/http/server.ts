@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
 import { assertSafeToListen, requireBearerToken } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
-import { errorHandler, httpError } from './http-errors.ts';
+import { clientErrorHandler, errorHandler, httpError } from './http-errors.ts';
 import { routes } from './routes.ts';
 import type { OperatorContext, Route, RouteContext } from './routes.ts';
 
@@ -40,6 +40,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // pino's Logger satisfies Fastify's logger interface; the cast only narrows Fastify's generics.
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The failures Fastify answers before any route or error handler runs (a path parameter over
+    // 100 characters, bad percent-encoding, a request Node cannot parse) get the same shape too.
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
   });
   let closing = false;
   app.setErrorHandler(errorHandler);
@@ -61,6 +65,8 @@ async function registerOperatorSurface(app: FastifyInstance, operator: OperatorC
   addAuditGauges(operator.metrics, operator.ledgerPool, logger);
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireBearerToken(operator.credentials));
+    // Bodies are JSON only: without this, Fastify parses text/plain into a string.
+    scope.removeContentTypeParser('text/plain');
     for (const route of table.filter((entry) => entry.access === 'api')) scope.route(route);
   });
   await registerDashboard(app, operator.queues, operator.credentials);
