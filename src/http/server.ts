@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { IdsyncError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
 import { assertSafeToListen, requireBearerToken } from './auth.ts';
@@ -51,13 +52,29 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const table = routes(options, { closing: () => closing });
   for (const route of table.filter((entry) => entry.access === 'public')) app.route(route);
   if (options.operator) await registerOperatorSurface(app, options.operator, table, options.logger);
-  const address = await app.listen({ host, port: options.port ?? 3000 });
+  const address = await listen(app, host, options.port ?? 3000);
   let closed: Promise<void> | undefined;
   const close = () => {
     closing = true;
     return (closed ??= app.close());
   };
   return { app, address, close };
+}
+
+/**
+ * Binds the port. A port that is taken or refused is an IdsyncError (one line from the CLI, exit 1)
+ * instead of Node's error with its stack; the server is closed again first.
+ */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new IdsyncError('IDSYNC_ERR_PORT_IN_USE', `cannot listen on ${host}:${port}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
+    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError('IDSYNC_ERR_CANNOT_LISTEN', `cannot listen on ${host}:${port}: ${code}`, { cause: error });
+    throw error;
+  }
 }
 
 async function registerOperatorSurface(app: FastifyInstance, operator: OperatorContext, table: readonly Route[], logger: Logger): Promise<void> {
