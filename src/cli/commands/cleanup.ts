@@ -7,14 +7,15 @@ import { IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
 
-const DEFAULT_WAIT_SECONDS = '600';
+const DEFAULT_WAIT_SECONDS = 600;
 const RUN_ID_MAX_LENGTH = 200;
 
 interface CleanupFlags {
   wait?: boolean;
-  timeout: string;
+  /** In ms (timeoutOption). */
+  timeout: number;
   json?: boolean;
 }
 
@@ -39,7 +40,7 @@ export function cleanupCommand(): Command {
 function withFlags(command: Command): Command {
   return command
     .option('--wait', 'wait for the run to finish and print its outcome')
-    .option('--timeout <seconds>', 'how long --wait waits', DEFAULT_WAIT_SECONDS)
+    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output');
 }
 
@@ -68,13 +69,12 @@ async function requireAwaiting(config: Config, runId: string): Promise<void> {
 }
 
 async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags): Promise<void> {
-  const wait = timeoutMs(flags.timeout);
   const client = await openQueueClient(config, flags.wait ?? false);
   try {
     const job = await client.queues.enqueueMaintenance('cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
     const runId = data.confirmRunId ?? job.id;
     if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id }, `enqueued cleanup run ${runId} (job ${job.id})`);
-    const report = (await waitForJob(client, job, wait)) as CleanupReport;
+    const report = (await waitForJob(client, job, flags.timeout, `cleanup run ${runId}`)) as CleanupReport;
     printResult(flags.json ?? false, report, describeCleanup(report));
   } finally {
     await client.close();
