@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { ProvisionReport } from '../../../jobs/provision-processor.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { CRM_ROLES } from '../../platforms/crm/crm-roles.ts';
 import { staffMemberSchema } from '../../queues/job-payloads.ts';
 import type { StaffMember } from '../../queues/job-payloads.ts';
 import { printResult } from '../output.ts';
@@ -31,11 +32,11 @@ export function staffCommand(): Command {
     .requiredOption('--email <email>', 'their email address')
     .requiredOption('--name <name>', 'first name')
     .requiredOption('--surname <surname>', 'last name')
-    .option('--role <role>', 'CRM role, e.g. SALES (the CRM default)')
+    .option('--role <role>', `CRM role, one of ${CRM_ROLES.join(', ')} (default: SALES, the CRM's)`)
     .option('--no-wait', 'only enqueue the job')
     .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role ADMIN --json')
+    .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role SALES --json')
     .action(async (flags: StaffFlags) => {
       const member = parseMember(flags);
       await createStaff(member, flags.wait ? flags.timeout : undefined, flags.json ?? false);

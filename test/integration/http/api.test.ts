@@ -160,7 +160,8 @@ describe('the HTTP API', () => {
       ['an operator object for the email', { ...good, email: { $ne: null } }, 'email'],
       ['a blank name', { ...good, name: '   ' }, 'name'],
       ['a missing surname', { email: good.email, name: good.name }, 'surname'],
-      ['a lower-case role', { ...good, role: 'admin' }, 'role'],
+      ['a lower-case role', { ...good, role: 'sales' }, 'role'],
+      ['a role the CRM does not have', { ...good, role: 'ADMIN' }, 'role'],
       ['an unknown field', { ...good, password: 'hunter2' }, 'password'],
     ])('answers 400 for %s', async (_case, body, field) => {
       const queued = await fixture.queues.byName.provision.count();
