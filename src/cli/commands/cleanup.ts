@@ -22,7 +22,7 @@ interface CleanupFlags {
 export function cleanupCommand(): Command {
   const command = new Command('cleanup')
     .description('references to records that no longer exist: list them (CLEANUP_MODE=report) or remove them (apply)')
-    .addCommand(withFlags(new Command('run').description('run the orphan cleanup now, in CLEANUP_MODE').action(runNow)))
+    .addCommand(withFlags(new Command('run').description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker").action(runNow)))
     .addCommand(
       withFlags(
         new Command('confirm')
@@ -44,8 +44,10 @@ function withFlags(command: Command): Command {
     .option('--json', 'machine-readable output');
 }
 
+/** The run carries this command's CLEANUP_MODE: the worker's own setting is for its scheduled runs. */
 async function runNow(flags: CleanupFlags): Promise<void> {
-  await enqueue(loadConfig(), { trigger: { type: 'command', via: 'cli' } }, flags);
+  const config = loadConfig();
+  await enqueue(config, { trigger: { type: 'command', via: 'cli' }, mode: config.policy.cleanupMode }, flags);
 }
 
 async function confirm(runId: string, flags: CleanupFlags): Promise<void> {
@@ -73,7 +75,8 @@ async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags
   try {
     const job = await client.queues.enqueueMaintenance('cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
     const runId = data.confirmRunId ?? job.id;
-    if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id }, `enqueued cleanup run ${runId} (job ${job.id})`);
+    const mode = data.mode ?? 'apply';
+    if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id, mode }, `enqueued cleanup run ${runId} (job ${job.id}) in ${mode} mode`);
     const report = (await waitForJob(client, job, flags.timeout, `cleanup run ${runId}`)) as CleanupReport;
     printResult(flags.json ?? false, report, describeCleanup(report));
   } finally {
