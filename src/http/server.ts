@@ -6,6 +6,7 @@ import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
 import { assertSafeToListen, requireBearerToken } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
 import { clientErrorHandler, errorHandler, httpError } from './http-errors.ts';
+import { registerOpenApi, routeOptions } from './openapi.ts';
 import { routes } from './routes.ts';
 import type { OperatorContext, Route, RouteContext } from './routes.ts';
 
@@ -31,7 +32,7 @@ const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
  * One HTTP server: /healthz and /readyz for anyone; with `operator`, Bull Board at
- * /admin/queues (basic auth), the API under /api and /metrics (bearer token). Refuses, before
+ * /admin/queues (basic auth), the API under /api, /metrics and /openapi.json (bearer token). Refuses, before
  * binding anything, to listen beyond loopback without credentials of its own.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
@@ -50,7 +51,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(httpError('IDSYNC_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   const table = routes(options, { closing: () => closing });
-  for (const route of table.filter((entry) => entry.access === 'public')) app.route(route);
+  if (options.operator) await registerOpenApi(app);
+  for (const route of table.filter((entry) => entry.access === 'public')) app.route(routeOptions(route));
   if (options.operator) await registerOperatorSurface(app, options.operator, table, options.logger);
   const address = await listen(app, host, options.port ?? 3000);
   let closed: Promise<void> | undefined;
@@ -84,7 +86,7 @@ async function registerOperatorSurface(app: FastifyInstance, operator: OperatorC
     scope.addHook('onRequest', requireBearerToken(operator.credentials));
     // Bodies are JSON only: without this, Fastify parses text/plain into a string.
     scope.removeContentTypeParser('text/plain');
-    for (const route of table.filter((entry) => entry.access === 'api')) scope.route(route);
+    for (const route of table.filter((entry) => entry.access === 'api')) scope.route(routeOptions(route));
   });
   await registerDashboard(app, operator.queues, operator.credentials);
 }

@@ -46,6 +46,8 @@ export interface RequestOptions {
  */
 export interface HttpFixture {
   readonly server: HttpServer;
+  /** What the server was started with (its route table can be built from them). */
+  readonly options: HttpServerOptions;
   readonly url: string;
   readonly credentials: HttpCredentials;
   readonly queues: Queues;
@@ -99,6 +101,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const server = await startHttpServer(serverOptions);
   return {
     server,
+    options: serverOptions,
     url: server.address,
     credentials,
     queues,
