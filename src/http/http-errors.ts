@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { IdsyncError, InvalidInputError } from '../errors.ts';
@@ -53,8 +55,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   IDSYNC_ERR_INVALID_REQUEST: 400,
   IDSYNC_ERR_INVALID_JSON: 400,
   IDSYNC_ERR_UNAUTHORIZED: 401,
+  IDSYNC_ERR_INVALID_URL: 400,
   IDSYNC_ERR_NOT_FOUND: 404,
   IDSYNC_ERR_BODY_TOO_LARGE: 413,
+  IDSYNC_ERR_URI_TOO_LONG: 414,
   IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
   IDSYNC_ERR_NOT_AVAILABLE: 501,
   IDSYNC_ERR_SERVICE_UNREACHABLE: 503,
@@ -66,6 +70,14 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
+  FST_ERR_MAX_PARAM_LENGTH: 'IDSYNC_ERR_URI_TOO_LONG',
+  FST_ERR_BAD_URL: 'IDSYNC_ERR_INVALID_URL',
+};
+
+/** Messages of our own where Fastify's would echo the request's path back (up to the whole URL). */
+const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  IDSYNC_ERR_URI_TOO_LONG: 'a path parameter is longer than 100 characters',
+  IDSYNC_ERR_INVALID_URL: 'the path is not valid percent-encoding',
 };
 
 const HTTP_BAD_REQUEST = 400;
@@ -82,7 +94,7 @@ export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody
   const status = fastify.statusCode ?? HTTP_SERVER_ERROR;
   if (status >= HTTP_BAD_REQUEST && status < HTTP_SERVER_ERROR) {
     const code = FASTIFY_CODES[fastify.code ?? ''] ?? 'IDSYNC_ERR_BAD_REQUEST';
-    return { status: STATUS_BY_CODE[code] ?? status, body: { code, message: fastify.message ?? 'bad request' } };
+    return { status: STATUS_BY_CODE[code] ?? status, body: { code, message: FASTIFY_MESSAGES[code] ?? fastify.message ?? 'bad request' } };
   }
   return { status: HTTP_SERVER_ERROR, body: { code: 'IDSYNC_ERR_INTERNAL', message: 'internal error' } };
 }
@@ -92,6 +104,28 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   const { status, body } = toErrorAnswer(error);
   if (status >= HTTP_SERVER_ERROR) request.log.error({ err: error, code: body.code }, 'request failed');
   return reply.code(status).send(body);
+}
+
+/** What Node's HTTP parser refuses before Fastify sees a request: the status and the body in idsync's shape. */
+const CLIENT_ERRORS: Record<string, { status: number; body: ErrorBody }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, body: { code: 'IDSYNC_ERR_HEADERS_TOO_LARGE', message: 'the request headers are larger than 16 KiB' } },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, body: { code: 'IDSYNC_ERR_REQUEST_TIMEOUT', message: 'the request did not arrive in time' } },
+};
+const MALFORMED_REQUEST = { status: HTTP_BAD_REQUEST, body: { code: 'IDSYNC_ERR_BAD_REQUEST', message: 'not a valid HTTP request' } } as const;
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's parser refuses (headers too large, a timeout,
+ * malformed HTTP) is answered in the same `{code, message}` shape, then the connection is closed.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  // A reset connection has nobody to answer (as Fastify's own handler does).
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const json = JSON.stringify(body);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+  }
+  socket.destroy(error);
 }
 
 /** An IdsyncError that answers with `code` (and the status STATUS_BY_CODE gives it). */

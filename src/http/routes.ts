@@ -1,10 +1,11 @@
-import type { RouteHandlerMethod } from 'fastify';
+import type { FastifySchema, RouteHandlerMethod } from 'fastify';
 import type { Pool } from 'pg';
 import type { Dependency } from '../config/dependency.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Queues } from '../queues/queues.ts';
+import type { z } from 'zod';
 import type { HttpCredentials } from './auth.ts';
 import { enqueueAudit, enqueueBackfill, enqueueReconcile } from './handlers/enqueue.ts';
 import { checkHealth } from './handlers/health.ts';
@@ -12,7 +13,9 @@ import { checkReady } from './handlers/ready.ts';
 import { enqueueStaff } from './handlers/staff.ts';
 import { readStatus } from './handlers/status.ts';
 import { validate } from './http-errors.ts';
+import { documented, OPENAPI_PATH } from './openapi.ts';
 import { auditBody, backfillBody, reconcileBody, staffBody, statusParams } from './request-schemas.ts';
+import { enqueuedAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
 
 const HTTP_OK = 200;
 const HTTP_ACCEPTED = 202;
@@ -49,6 +52,8 @@ export interface Route {
   readonly method: 'GET' | 'POST';
   readonly url: string;
   readonly access: Access;
+  /** What GET /openapi.json says of the route (src/http/openapi.ts `documented`): every route has one. */
+  readonly schema: FastifySchema;
   readonly handler: RouteHandlerMethod;
 }
 
@@ -61,7 +66,8 @@ const DEFAULT_READINESS = ['redis', 'ledger'];
 
 /** The route table: each entry is a method, a path, who may call it and a thin handler. */
 export function routes(context: RouteContext, state: ServerState): Route[] {
-  return [...healthRoutes(context, state), ...(context.operator ? apiRoutes(context.operator) : [])];
+  const operator = context.operator;
+  return [...healthRoutes(context, state), ...(operator ? [...enqueueRoutes(operator), ...readRoutes(operator)] : [])];
 }
 
 function healthRoutes(context: RouteContext, state: ServerState): Route[] {
@@ -72,6 +78,7 @@ function healthRoutes(context: RouteContext, state: ServerState): Route[] {
       method: 'GET',
       url: '/healthz',
       access: 'public',
+      schema: documented({ summary: "each dependency's state and latency; 503 when one is down", answers: { 200: healthAnswer, 503: healthAnswer } }),
       handler: async (_request, reply) => {
         const report = await checkHealth(context.dependencies, context.logger, context.healthTimeoutMs);
         return reply.code(report.status === 'ok' ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE).send(report);
@@ -81,6 +88,7 @@ function healthRoutes(context: RouteContext, state: ServerState): Route[] {
       method: 'GET',
       url: '/readyz',
       access: 'public',
+      schema: documented({ summary: 'whether this process can take work: Redis and the ledger answer and it is not shutting down', answers: { 200: readinessAnswer, 503: readinessAnswer } }),
       handler: async (_request, reply) => {
         const report = await checkReady(readiness, state.closing(), context.logger, context.healthTimeoutMs);
         return reply.code(report.status === 'ready' ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE).send(report);
@@ -89,24 +97,64 @@ function healthRoutes(context: RouteContext, state: ServerState): Route[] {
   ];
 }
 
-function apiRoutes(operator: OperatorContext): Route[] {
+/** The API's enqueueing endpoints: each validates its body, enqueues, and answers 202. */
+function enqueueRoutes(operator: OperatorContext): Route[] {
   const accepted = (work: (body: unknown) => Promise<unknown>): RouteHandlerMethod => async (request, reply) => reply.code(HTTP_ACCEPTED).send(await work(request.body));
+  const enqueues = (summary: string, body: z.ZodType) => documented({ summary, body, answers: { 202: enqueuedAnswer } });
   return [
-    { method: 'POST', url: '/api/reconcile', access: 'api', handler: accepted((body) => enqueueReconcile(operator, validate(reconcileBody, body))) },
-    { method: 'POST', url: '/api/backfill', access: 'api', handler: accepted((body) => enqueueBackfill(operator, validate(backfillBody, body))) },
-    { method: 'POST', url: '/api/audit', access: 'api', handler: accepted((body) => enqueueAudit(operator, validate(auditBody, body))) },
-    { method: 'POST', url: '/api/staff', access: 'api', handler: accepted((body) => enqueueStaff(operator, validate(staffBody, body))) },
+    {
+      method: 'POST',
+      url: '/api/reconcile',
+      access: 'api',
+      schema: enqueues('one reconcile job for the person a record belongs to, deduplicated per record', reconcileBody),
+      handler: accepted((body) => enqueueReconcile(operator, validate(reconcileBody, body))),
+    },
+    {
+      method: 'POST',
+      url: '/api/backfill',
+      access: 'api',
+      schema: enqueues('a backfill run: a reconcile for every record of the named platforms (default: every synced one)', backfillBody),
+      handler: accepted((body) => enqueueBackfill(operator, validate(backfillBody, body))),
+    },
+    {
+      method: 'POST',
+      url: '/api/audit',
+      access: 'api',
+      schema: enqueues('an audit run now (the body may be absent)', auditBody),
+      handler: accepted((body) => enqueueAudit(operator, validate(auditBody, body))),
+    },
+    {
+      method: 'POST',
+      url: '/api/staff',
+      access: 'api',
+      schema: enqueues('a create-staff-member job (the same job while one for the email waits or runs)', staffBody),
+      handler: accepted((body) => enqueueStaff(operator, validate(staffBody, body))),
+    },
+  ];
+}
+
+function readRoutes(operator: OperatorContext): Route[] {
+  return [
     {
       method: 'GET',
       url: '/api/status/:crmUserId',
       access: 'api',
+      schema: documented({ summary: "the person's sync status as the last audit recorded it; 404 when none has", params: statusParams, answers: { 200: syncStatusAnswer } }),
       handler: async (request) => readStatus(operator.ledgerPool, validate(statusParams, request.params).crmUserId),
     },
     {
       method: 'GET',
       url: '/metrics',
       access: 'api',
+      schema: documented({ summary: 'Prometheus metrics', answers: {}, text: { 200: 'text/plain' } }),
       handler: async (_request, reply) => reply.type(operator.metrics.registry.contentType).send(await operator.metrics.registry.metrics()),
+    },
+    {
+      method: 'GET',
+      url: OPENAPI_PATH,
+      access: 'api',
+      schema: documented({ summary: 'this document: OpenAPI 3.1, generated from the route schemas', answers: { 200: openApiAnswer } }),
+      handler: async (request) => request.server.swagger(),
     },
   ];
 }

@@ -1,10 +1,12 @@
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { IdsyncError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
 import { assertSafeToListen, requireBearerToken } from './auth.ts';
 import { registerDashboard } from './dashboard.ts';
-import { errorHandler, httpError } from './http-errors.ts';
+import { clientErrorHandler, errorHandler, httpError } from './http-errors.ts';
+import { registerOpenApi, routeOptions } from './openapi.ts';
 import { routes } from './routes.ts';
 import type { OperatorContext, Route, RouteContext } from './routes.ts';
 
@@ -30,7 +32,7 @@ const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 
 /**
  * One HTTP server: /healthz and /readyz for anyone; with `operator`, Bull Board at
- * /admin/queues (basic auth), the API under /api and /metrics (bearer token). Refuses, before
+ * /admin/queues (basic auth), the API under /api, /metrics and /openapi.json (bearer token). Refuses, before
  * binding anything, to listen beyond loopback without credentials of its own.
  */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
@@ -40,14 +42,19 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // pino's Logger satisfies Fastify's logger interface; the cast only narrows Fastify's generics.
     loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    // The failures Fastify answers before any route or error handler runs (a path parameter over
+    // 100 characters, bad percent-encoding, a request Node cannot parse) get the same shape too.
+    frameworkErrors: errorHandler,
+    clientErrorHandler,
   });
   let closing = false;
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(httpError('IDSYNC_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   const table = routes(options, { closing: () => closing });
-  for (const route of table.filter((entry) => entry.access === 'public')) app.route(route);
+  if (options.operator) await registerOpenApi(app);
+  for (const route of table.filter((entry) => entry.access === 'public')) app.route(routeOptions(route));
   if (options.operator) await registerOperatorSurface(app, options.operator, table, options.logger);
-  const address = await app.listen({ host, port: options.port ?? 3000 });
+  const address = await listen(app, host, options.port ?? 3000);
   let closed: Promise<void> | undefined;
   const close = () => {
     closing = true;
@@ -56,12 +63,30 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   return { app, address, close };
 }
 
+/**
+ * Binds the port. A port that is taken or refused is an IdsyncError (one line from the CLI, exit 1)
+ * instead of Node's error with its stack; the server is closed again first.
+ */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<string> {
+  try {
+    return await app.listen({ host, port });
+  } catch (error) {
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new IdsyncError('IDSYNC_ERR_PORT_IN_USE', `cannot listen on ${host}:${port}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
+    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError('IDSYNC_ERR_CANNOT_LISTEN', `cannot listen on ${host}:${port}: ${code}`, { cause: error });
+    throw error;
+  }
+}
+
 async function registerOperatorSurface(app: FastifyInstance, operator: OperatorContext, table: readonly Route[], logger: Logger): Promise<void> {
   addQueueGauges(operator.metrics, operator.queues, logger);
   addAuditGauges(operator.metrics, operator.ledgerPool, logger);
   await app.register(async (scope) => {
     scope.addHook('onRequest', requireBearerToken(operator.credentials));
-    for (const route of table.filter((entry) => entry.access === 'api')) scope.route(route);
+    // Bodies are JSON only: without this, Fastify parses text/plain into a string.
+    scope.removeContentTypeParser('text/plain');
+    for (const route of table.filter((entry) => entry.access === 'api')) scope.route(routeOptions(route));
   });
   await registerDashboard(app, operator.queues, operator.credentials);
 }

@@ -19,7 +19,7 @@ export interface NewStaffMember {
   readonly email: string;
   readonly name: string;
   readonly surname: string;
-  /** The CRM role; the CRM's own default (SALES) when absent. */
+  /** The CRM role (one of CRM_ROLES, src/platforms/crm/crm-roles.ts); the CRM's own default (SALES) when absent. */
   readonly role?: string;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRawId, parseRecordKey, PLATFORMS } from '../ids/index.ts';
+import { CRM_ROLES } from '../platforms/crm/crm-roles.ts';
 
 /** Bounds what one event or command may carry: a payload is never the place for bulk data. */
 export const MAX_POSITION_CHARS = 4_096;
@@ -50,8 +51,8 @@ export const staffMemberSchema = z.strictObject({
   email: z.email().max(MAX_EMAIL_CHARS),
   name: z.string().trim().min(1).max(MAX_NAME_CHARS),
   surname: z.string().trim().min(1).max(MAX_NAME_CHARS),
-  /** The CRM role. Default (in the CRM): SALES. */
-  role: z.string().regex(/^[A-Z][A-Z_]{0,31}$/, { error: 'must be an upper-case role name such as SALES' }).optional(),
+  /** The CRM role, one of CRM_ROLES (src/platforms/crm/crm-roles.ts). Default (in the CRM): SALES. */
+  role: z.enum(CRM_ROLES, { error: `must be one of the CRM's roles: ${CRM_ROLES.join(', ')}` }).optional(),
 });
 
 export type StaffMember = z.output<typeof staffMemberSchema>;

@@ -34,6 +34,18 @@ describe('idsync cleanup', () => {
     expect(rows).toEqual([{ status: 'completed' }]);
   });
 
+  it("`cleanup run` carries its own CLEANUP_MODE to the worker: report from the command removes nothing on a worker set to apply", async () => {
+    await fixture.bookmaster.query('delete from users');
+    const linked = () => fixture.crm.collection('User').countDocuments({ 'externalIds.bookmaster': { $exists: true } });
+    const before = await linked();
+    const run = runIdsync(['cleanup', 'run', '--wait', '--json'], { ...fixture.env, CLEANUP_MODE: 'report' });
+    expect(await run.exited).toBe(0);
+    const report = run.logs.at(-1) as unknown as CleanupReport;
+    expect(report).toMatchObject({ mode: 'report', status: 'completed', removed: 0 });
+    expect(report.orphanReferences).toBeGreaterThan(0);
+    expect(await linked()).toBe(before);
+  });
+
   it('confirm of an unknown run exits 1 with IDSYNC_ERR_RUN_NOT_FOUND', async () => {
     const cli = runIdsync(['cleanup', 'confirm', 'cleanup-orphans-nope'], fixture.env);
     expect(await cli.exited).toBe(1);

@@ -37,6 +37,27 @@ describe('idsync reconcile', () => {
     expect(await each.stores().countLinked([person])).toBe(1);
   });
 
+  it('with --wait and no worker running, says what it waits for, then gives up after --timeout with IDSYNC_ERR_WAIT_TIMEOUT; the job stays queued', async () => {
+    const person = newPerson();
+    const { env } = each.stores();
+    const cli = runIdsync(['reconcile', `crm:${person.crm}`, '--wait', '--timeout', '1'], env);
+    expect(await cli.exited).toBe(1);
+    const [waiting, gaveUp, ...rest] = cli.stderr().trim().split('\n');
+    expect(rest).toEqual([]);
+    expect(waiting).toContain(`crm:${person.crm}`);
+    expect(gaveUp).toContain('[IDSYNC_ERR_WAIT_TIMEOUT]');
+    expect(gaveUp).toContain(`crm:${person.crm}`);
+    expect(cli.logs).toEqual([]);
+    expect(await reconcileJobs(env.QUEUE_PREFIX ?? '')).toBe(1);
+  });
+
+  it('exits 2 on a --timeout that is no number, before connecting to anything', async () => {
+    const cli = runIdsync(['reconcile', 'crm:65f0c0ffee0000000000beef', '--wait', '--timeout', 'soon'], each.stores().env);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain('[IDSYNC_ERR_USAGE]');
+    expect(await reconcileJobs(each.stores().env.QUEUE_PREFIX ?? '')).toBe(0);
+  });
+
   it.each([
     ['a malformed id', 'crm:{"$ne":null}', 'IDSYNC_ERR_INVALID_ID'],
     ['an unknown platform', 'salesforce:65f0c0ffee0000000000beef', 'IDSYNC_ERR_UNKNOWN_PLATFORM'],

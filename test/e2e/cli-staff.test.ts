@@ -29,6 +29,7 @@ describe('idsync staff create', () => {
     ['an invalid email', ['--email', 'not-an-email', '--name', 'Ana', '--surname', 'Lopez'], 'IDSYNC_ERR_INVALID_ARGUMENT'],
     ['an operator object as email', ['--email', '{"$gt":""}', '--name', 'Ana', '--surname', 'Lopez'], 'IDSYNC_ERR_INVALID_ARGUMENT'],
     ['a lower-case role', ['--email', 'ana@example.com', '--name', 'Ana', '--surname', 'Lopez', '--role', 'sales'], 'IDSYNC_ERR_INVALID_ARGUMENT'],
+    ['a role the CRM does not have', ['--email', 'ana@example.com', '--name', 'Ana', '--surname', 'Lopez', '--role', 'ADMIN'], 'IDSYNC_ERR_INVALID_ARGUMENT'],
     ['a missing surname', ['--email', 'ana@example.com', '--name', 'Ana'], "required option '--surname <surname>'"],
     ['a timeout that is no number', ['--email', 'ana@example.com', '--name', 'Ana', '--surname', 'Lopez', '--timeout', 'soon'], 'IDSYNC_ERR_USAGE'],
   ])('exits 2 on %s, and enqueues nothing', async (_case, args, expected) => {

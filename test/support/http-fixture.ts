@@ -9,8 +9,8 @@ import type { Platform } from '../../src/ids/index.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import type { Metrics } from '../../src/metrics/metrics.ts';
-import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
+import { openRequestQueues } from '../../src/queues/request-queues.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
 import { uniqueName } from './names.ts';
@@ -46,6 +46,8 @@ export interface RequestOptions {
  */
 export interface HttpFixture {
   readonly server: HttpServer;
+  /** What the server was started with (its route table can be built from them). */
+  readonly options: HttpServerOptions;
   readonly url: string;
   readonly credentials: HttpCredentials;
   readonly queues: Queues;
@@ -64,31 +66,42 @@ export interface HttpFixtureOptions {
   bodyLimitBytes?: number;
   /** Replaces the dependencies /healthz and /readyz check. Default: this fixture's Redis and ledger. */
   dependencies?: readonly Dependency[];
+  /** The Redis the queues live in. Default: the local service. */
+  redisUrl?: string;
+  /** How long a request waits for Redis (CONNECT_TIMEOUT_MS), in ms. Default: 2000. */
+  timeoutMs?: number;
 }
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
   const config = testConfig();
   const prefix = uniqueName('http');
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-  const queues = createQueues({ connection: redis, prefix, reconcileDebounceMs: 0 });
+  const redisUrl = options.redisUrl ?? config.redis.url;
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // A fault test stops this Redis: the client reconnects, and its errors are expected.
+  redis.on('error', () => undefined);
+  const logs: string[] = [];
+  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(chunk.toString()), done()) });
+  const logger = createLogger({ level: 'info', destination });
+  const requestQueues = openRequestQueues({ client: redis, url: redisUrl }, { prefix, timeoutMs, logger, reconcileDebounceMs: 0 });
+  const queues = requestQueues.queues;
   const ledger = await createLedgerFixture();
   const metrics = createMetrics({ defaultMetrics: false });
   const credentials = testCredentials();
-  const logs: string[] = [];
-  const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (logs.push(chunk.toString()), done()) });
-  const redisDependency: Dependency = { name: 'redis', url: config.redis.url, check: async () => void (await redis.ping()), close: async () => undefined };
+  const redisDependency: Dependency = { name: 'redis', url: redisUrl, check: async () => void (await redis.ping()), close: async () => undefined };
   const serverOptions: HttpServerOptions = {
     host: '127.0.0.1',
     port: 0,
-    logger: createLogger({ level: 'info', destination }),
+    logger,
     dependencies: options.dependencies ?? [redisDependency, ledger.connection],
-    healthTimeoutMs: 2_000,
+    healthTimeoutMs: timeoutMs,
     bodyLimitBytes: options.bodyLimitBytes,
     operator: { credentials, queues, ledgerPool: ledger.connection.pool, metrics, platforms: options.platforms ?? config.platforms },
   };
   const server = await startHttpServer(serverOptions);
   return {
     server,
+    options: serverOptions,
     url: server.address,
     credentials,
     queues,
@@ -101,7 +114,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
     dispose: async () => {
       await server.close();
       for (const queue of Object.values(queues.byName)) await queue.obliterate({ force: true });
-      await queues.close();
+      await requestQueues.close();
       await redis.quit();
       await ledger.dispose();
     },

@@ -22,9 +22,16 @@ export interface IdsyncProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real `idsync` command (on this Node, which is the project's Node 24) as a child process. */
-export function runIdsync(args: string[], env: Record<string, string>): IdsyncProcess {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export interface RunOptions {
+  /** The Node binary that runs bin/idsync.js. Default: this one, which is the project's Node 24. */
+  node?: string;
+  /** The launcher to run. Default: this checkout's bin/idsync.js. */
+  bin?: string;
+}
+
+/** Runs the real `idsync` command as a child process. */
+export function runIdsync(args: string[], env: Record<string, string>, options: RunOptions = {}): IdsyncProcess {
+  const child = spawn(options.node ?? process.execPath, [options.bin ?? BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

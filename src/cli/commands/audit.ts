@@ -4,14 +4,15 @@ import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
 import { ISSUE_KINDS } from '../../audit/audit-model.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
 
-const DEFAULT_WAIT_SECONDS = '600';
+const DEFAULT_WAIT_SECONDS = 600;
 
 interface AuditFlags {
   wait?: boolean;
   reportOnly?: boolean;
-  timeout: string;
+  /** In ms (timeoutOption). */
+  timeout: number;
   json?: boolean;
 }
 
@@ -20,18 +21,17 @@ export function auditCommand(): Command {
     .description('run an audit now: scan every system, record each person\'s sync status and findings, enqueue repairs')
     .option('--wait', 'wait for the run to finish and print its counts')
     .option('--report-only', 'record statuses and findings, but enqueue no repair')
-    .option('--timeout <seconds>', 'how long --wait waits', DEFAULT_WAIT_SECONDS)
+    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output')
     .addHelpText('after', '\nExamples:\n  idsync audit\n  idsync audit --wait --report-only --json')
     .action(async (flags: AuditFlags) => {
-      const wait = timeoutMs(flags.timeout);
       const config = loadConfig();
       const client = await openQueueClient(config, flags.wait ?? false);
       try {
         const data: AuditJobData = { trigger: { type: 'command', via: 'cli' }, reportOnly: flags.reportOnly ?? false };
         const job = await client.queues.enqueueMaintenance('audit', data);
         if (!flags.wait) return printResult(flags.json ?? false, { runId: job.id }, `enqueued audit run ${job.id}`);
-        const report = (await waitForJob(client, job, wait)) as AuditReport;
+        const report = (await waitForJob(client, job, flags.timeout, `audit run ${job.id}`)) as AuditReport;
         printResult(flags.json ?? false, report, describeReport(report));
       } finally {
         await client.close();

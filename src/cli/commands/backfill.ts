@@ -13,14 +13,15 @@ import { createLogger } from '../../logging/logger.ts';
 import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms, requireSynced, syncedPlatforms } from '../../platforms/registry.ts';
 import { printResult } from '../output.ts';
-import { endProgress, openQueueClient, progressLine, timeoutMs, waitForJob } from './queue-client.ts';
+import { endProgress, openQueueClient, progressLine, timeoutOption, waitForJob } from './queue-client.ts';
 
-const DEFAULT_WAIT_SECONDS = '3600';
+const DEFAULT_WAIT_SECONDS = 3600;
 
 interface BackfillFlags {
   platform: string[];
   dryRun?: boolean;
-  timeout: string;
+  /** In ms (timeoutOption). */
+  timeout: number;
   json?: boolean;
 }
 
@@ -29,15 +30,14 @@ export function backfillCommand(): Command {
     .description('enqueue a reconcile for every record of the chosen systems (default: every synced system), with progress')
     .option('--platform <platform>', 'a system to enumerate (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
     .option('--dry-run', 'plan every person and print the writes the repairs would make; write nothing')
-    .option('--timeout <seconds>', 'how long to wait for the backfill job', DEFAULT_WAIT_SECONDS)
+    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output (with --dry-run: every planned patch)')
     .addHelpText('after', '\nExamples:\n  idsync backfill\n  idsync backfill --platform crm --platform bookmaster\n  idsync backfill --dry-run --json')
     .action(async (flags: BackfillFlags) => {
-      const wait = timeoutMs(flags.timeout);
       const config = loadConfig();
       const platforms = chosenPlatforms(config, flags.platform);
       if (flags.dryRun) await dryRun(config, platforms, flags.json ?? false);
-      else await backfill(config, flags.platform.length === 0 ? undefined : platforms, wait, flags.json ?? false);
+      else await backfill(config, flags.platform.length === 0 ? undefined : platforms, flags.timeout, flags.json ?? false);
     });
 }
 
@@ -93,7 +93,7 @@ async function backfill(config: Config, platforms: readonly Platform[] | undefin
     client.events?.on('progress', ({ jobId, data: progress }) => {
       if (jobId === job.id) progressLine(describeProgress(job.id, progress as BackfillProgress));
     });
-    const report = (await waitForJob(client, job, wait)) as BackfillReport;
+    const report = (await waitForJob(client, job, wait, `backfill run ${job.id}`)) as BackfillReport;
     endProgress();
     const perPlatform = PLATFORMS.filter((platform) => report.enqueued[platform] !== undefined).map((platform) => `${platform} ${report.enqueued[platform]}`);
     printResult(json, report, `backfill ${report.runId}: ${report.total} reconciles enqueued (${perPlatform.join(', ') || 'no records'})`);

@@ -7,21 +7,22 @@ import { IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
 
-const DEFAULT_WAIT_SECONDS = '600';
+const DEFAULT_WAIT_SECONDS = 600;
 const RUN_ID_MAX_LENGTH = 200;
 
 interface CleanupFlags {
   wait?: boolean;
-  timeout: string;
+  /** In ms (timeoutOption). */
+  timeout: number;
   json?: boolean;
 }
 
 export function cleanupCommand(): Command {
   const command = new Command('cleanup')
     .description('references to records that no longer exist: list them (CLEANUP_MODE=report) or remove them (apply)')
-    .addCommand(withFlags(new Command('run').description('run the orphan cleanup now, in CLEANUP_MODE').action(runNow)))
+    .addCommand(withFlags(new Command('run').description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker").action(runNow)))
     .addCommand(
       withFlags(
         new Command('confirm')
@@ -39,12 +40,14 @@ export function cleanupCommand(): Command {
 function withFlags(command: Command): Command {
   return command
     .option('--wait', 'wait for the run to finish and print its outcome')
-    .option('--timeout <seconds>', 'how long --wait waits', DEFAULT_WAIT_SECONDS)
+    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output');
 }
 
+/** The run carries this command's CLEANUP_MODE: the worker's own setting is for its scheduled runs. */
 async function runNow(flags: CleanupFlags): Promise<void> {
-  await enqueue(loadConfig(), { trigger: { type: 'command', via: 'cli' } }, flags);
+  const config = loadConfig();
+  await enqueue(config, { trigger: { type: 'command', via: 'cli' }, mode: config.policy.cleanupMode }, flags);
 }
 
 async function confirm(runId: string, flags: CleanupFlags): Promise<void> {
@@ -68,13 +71,13 @@ async function requireAwaiting(config: Config, runId: string): Promise<void> {
 }
 
 async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags): Promise<void> {
-  const wait = timeoutMs(flags.timeout);
   const client = await openQueueClient(config, flags.wait ?? false);
   try {
     const job = await client.queues.enqueueMaintenance('cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');
     const runId = data.confirmRunId ?? job.id;
-    if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id }, `enqueued cleanup run ${runId} (job ${job.id})`);
-    const report = (await waitForJob(client, job, wait)) as CleanupReport;
+    const mode = data.mode ?? 'apply';
+    if (!flags.wait) return printResult(flags.json ?? false, { runId, jobId: job.id, mode }, `enqueued cleanup run ${runId} (job ${job.id}) in ${mode} mode`);
+    const report = (await waitForJob(client, job, flags.timeout, `cleanup run ${runId}`)) as CleanupReport;
     printResult(flags.json ?? false, report, describeCleanup(report));
   } finally {
     await client.close();

@@ -1,4 +1,5 @@
 import { QueueEvents } from 'bullmq';
+import { Option } from 'commander';
 import type { Job } from 'bullmq';
 import { errorCode } from '../../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
@@ -17,6 +18,16 @@ export function timeoutMs(value: string): number {
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError('IDSYNC_ERR_USAGE', `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
   return seconds * MS_PER_SECOND;
+}
+
+/**
+ * The `--timeout <seconds>` of every command that waits for a job: checked as it is parsed (so a
+ * bad value exits 2 before anything connects) and handed to the action in ms.
+ */
+export function timeoutOption(defaultSeconds: number): Option {
+  return new Option('--timeout <seconds>', 'how long to wait for the job before giving up (it stays queued)')
+    .argParser(timeoutMs)
+    .default(defaultSeconds * MS_PER_SECOND, String(defaultSeconds));
 }
 
 export interface QueueClient {
@@ -51,20 +62,25 @@ export async function openQueueClient(config: Config, listen: boolean, queue: Qu
 }
 
 /**
- * Waits for the job's result. A failed job becomes an IdsyncError with the code its error carried
- * (IDSYNC_ERR_JOB_FAILED when none); a wait past `timeout` is IDSYNC_ERR_WAIT_TIMEOUT.
+ * Waits for the job's result, first saying on stderr what it waits for (`what`, e.g. "audit run
+ * audit-…") and how long. A failed job becomes an IdsyncError with the code its error carried
+ * (IDSYNC_ERR_JOB_FAILED when none); a job still unfinished after `timeout` ms is
+ * IDSYNC_ERR_WAIT_TIMEOUT, naming what was waited for and the state the job is left in.
  */
-export async function waitForJob(client: QueueClient, job: Job, timeout: number): Promise<unknown> {
+export async function waitForJob(client: QueueClient, job: Job, timeout: number, what: string): Promise<unknown> {
   if (client.events === undefined) throw new Error('open the client with listen=true to wait');
+  const seconds = timeout / MS_PER_SECOND;
+  process.stderr.write(`waiting up to ${seconds} s for ${what} on the ${job.queueName} queue (a worker runs it: idsync start)\n`);
   try {
     return await job.waitUntilFinished(client.events, timeout);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/timed out/i.test(message)) {
-      throw new IdsyncError('IDSYNC_ERR_WAIT_TIMEOUT', `job ${job.id} did not finish in time (is a worker running?); it stays queued`);
+    const state = await job.getState();
+    if (state !== 'failed') {
+      throw new IdsyncError('IDSYNC_ERR_WAIT_TIMEOUT', `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
     }
+    const message = error instanceof Error ? error.message : String(error);
     const code = errorCode(error, () => false);
-    throw new IdsyncError(code.startsWith('IDSYNC_ERR_UNEXPECTED') ? 'IDSYNC_ERR_JOB_FAILED' : (code as `IDSYNC_ERR_${string}`), `job ${job.id} failed: ${message}`);
+    throw new IdsyncError(code.startsWith('IDSYNC_ERR_UNEXPECTED') ? 'IDSYNC_ERR_JOB_FAILED' : (code as `IDSYNC_ERR_${string}`), `${what} failed: ${message}`);
   }
 }
 

@@ -2,12 +2,13 @@ import { Command } from 'commander';
 import type { ProvisionReport } from '../../../jobs/provision-processor.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { CRM_ROLES } from '../../platforms/crm/crm-roles.ts';
 import { staffMemberSchema } from '../../queues/job-payloads.ts';
 import type { StaffMember } from '../../queues/job-payloads.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutMs, waitForJob } from './queue-client.ts';
+import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
 
-const DEFAULT_WAIT_SECONDS = '60';
+const DEFAULT_WAIT_SECONDS = 60;
 
 interface StaffFlags {
   email: string;
@@ -15,7 +16,8 @@ interface StaffFlags {
   surname: string;
   role?: string;
   wait: boolean;
-  timeout: string;
+  /** In ms (timeoutOption). */
+  timeout: number;
   json?: boolean;
 }
 
@@ -30,15 +32,14 @@ export function staffCommand(): Command {
     .requiredOption('--email <email>', 'their email address')
     .requiredOption('--name <name>', 'first name')
     .requiredOption('--surname <surname>', 'last name')
-    .option('--role <role>', 'CRM role, e.g. SALES (the CRM default)')
+    .option('--role <role>', `CRM role, one of ${CRM_ROLES.join(', ')} (default: SALES, the CRM's)`)
     .option('--no-wait', 'only enqueue the job')
-    .option('--timeout <seconds>', 'how long to wait for the job', DEFAULT_WAIT_SECONDS)
+    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role ADMIN --json')
+    .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role SALES --json')
     .action(async (flags: StaffFlags) => {
       const member = parseMember(flags);
-      const wait = flags.wait ? timeoutMs(flags.timeout) : undefined;
-      await createStaff(member, wait, flags.json ?? false);
+      await createStaff(member, flags.wait ? flags.timeout : undefined, flags.json ?? false);
     });
   return new Command('staff').description('staff members across every system').addCommand(create);
 }
@@ -56,7 +57,7 @@ async function createStaff(member: StaffMember, wait: number | undefined, json: 
     const jobId = await client.queues.enqueueProvision(member, { type: 'command', via: 'cli' });
     const job = jobId === undefined ? undefined : await client.queues.byName.provision.getJob(jobId);
     if (wait === undefined || job === undefined) return printResult(json, { jobId }, `enqueued create-staff-member job ${jobId}`);
-    const report = (await waitForJob(client, job, wait)) as ProvisionReport;
+    const report = (await waitForJob(client, job, wait, `create-staff-member job ${jobId}`)) as ProvisionReport;
     const accounts = Object.entries(report.accounts).map(([platform, account]) => `${platform}:${account.id}${account.created ? ' (created)' : ' (existing)'}`);
     printResult(json, { jobId, ...report }, `staff member ${report.personKey}: ${accounts.join(', ')}; ${report.linkWrites} link writes`);
   } finally {

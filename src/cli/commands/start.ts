@@ -15,12 +15,17 @@ export function startCommand(): Command {
       for (const warning of config.warnings) logger.warn(warning);
       const running = await startIdsync(config, logger, { role: options.role });
       await new Promise<void>((resolve) => {
+        // A signal can arrive twice (a terminal's Ctrl-C reaches the whole process group, and npm
+        // or bin/idsync.js pass it on as well): the second must not kill the shutdown the first began.
+        let stopping = false;
         const stop = (signal: NodeJS.Signals) => {
+          if (stopping) return;
+          stopping = true;
           logger.info({ signal }, 'shutting down');
           void running.close().then(resolve);
         };
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
+        process.on('SIGTERM', stop);
+        process.on('SIGINT', stop);
       });
     });
 }

@@ -5,9 +5,7 @@ import { mongoAccountOpener } from '../mongo-account.ts';
 import type { AccountOpener, NewStaffMember } from '../staff-account.ts';
 import { createCrmAdapter } from './crm-adapter.ts';
 import { CRM_USERS_COLLECTION } from './crm-record.ts';
-
-/** Prisma's default for `User.role`. */
-const DEFAULT_ROLE = 'SALES';
+import { DEFAULT_CRM_ROLE } from './crm-roles.ts';
 
 /**
  * Opens CRM `User` accounts as Prisma would store them: the full name in `name`, the
@@ -23,7 +21,7 @@ function crmUserFields(member: NewStaffMember, links: Readonly<Links>): Document
   return {
     email: member.email,
     name: `${member.name} ${member.surname}`,
-    role: member.role ?? DEFAULT_ROLE,
+    role: member.role ?? DEFAULT_CRM_ROLE,
     ...(externalIds.supabase === undefined ? {} : { supabaseId: externalIds.supabase }),
     externalIds,
   };

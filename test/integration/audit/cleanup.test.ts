@@ -54,6 +54,36 @@ describe('cleanup-orphans', () => {
     expect((await fixture.runJob<CleanupReport>('cleanup-orphans', BY_HAND)).orphanReferences).toBe(0);
   });
 
+  it("runs in the mode the job carries (the enqueuing command's CLEANUP_MODE), not the worker's: apply on a worker set to report", async () => {
+    fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'report' } });
+    await seedPlanted(fixture);
+    const report = await fixture.runJob<CleanupReport>('cleanup-orphans', { ...BY_HAND, mode: 'apply' });
+    expect(report).toMatchObject({ mode: 'apply', status: 'completed', orphanReferences: 2, removed: 2 });
+    expect((await fixture.runJob<CleanupReport>('cleanup-orphans', BY_HAND)).orphanReferences).toBe(0);
+  });
+
+  it("and report on a worker set to apply, changing nothing; a run without a mode (a scheduled one) takes the worker's", async () => {
+    fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'apply' } });
+    await seedPlanted(fixture);
+    const before = await snapshot(fixture);
+    const reported = await fixture.runJob<CleanupReport>('cleanup-orphans', { ...BY_HAND, mode: 'report' });
+    expect(reported).toMatchObject({ mode: 'report', status: 'completed', orphanReferences: 2, removed: 0 });
+    expect(await snapshot(fixture)).toEqual(before);
+    const scheduled = await fixture.runJob<CleanupReport>('cleanup-orphans', { trigger: { type: 'schedule', scheduler: 'cleanup-orphans' } });
+    expect(scheduled).toMatchObject({ mode: 'apply', removed: 2 });
+  });
+
+  it.each([
+    ['a mode that is none', { ...BY_HAND, mode: 'delete' }],
+    ['a mode on a confirmation, which always applies', { ...BY_HAND, confirmRunId: 'cleanup-orphans-20250101T000000Z-1a2b3c4d', mode: 'report' }],
+  ])('a payload with %s fails at once with IDSYNC_ERR_INVALID_PAYLOAD and starts no run', async (_case, data) => {
+    fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'report' } });
+    const failure = await fixture.runJob('cleanup-orphans', data).catch((error: unknown) => error);
+    expect(String((failure as Error).message)).toMatch(/^IDSYNC_ERR_INVALID_PAYLOAD:/);
+    const { rows } = await fixture.ledger.connection.pool.query('select count(*)::int as n from audit_runs');
+    expect(rows[0]).toEqual({ n: 0 });
+  });
+
   it('trips the breaker when a whole system was deleted: nothing is removed until the run is confirmed', async () => {
     fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'apply', CLEANUP_MAX_FRACTION: '0.05' } });
     await seedPlanted(fixture, 10);

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpFixture } from '../../support/http-fixture.ts';
 import type { HttpFixture } from '../../support/http-fixture.ts';
@@ -158,7 +160,8 @@ describe('the HTTP API', () => {
       ['an operator object for the email', { ...good, email: { $ne: null } }, 'email'],
       ['a blank name', { ...good, name: '   ' }, 'name'],
       ['a missing surname', { email: good.email, name: good.name }, 'surname'],
-      ['a lower-case role', { ...good, role: 'admin' }, 'role'],
+      ['a lower-case role', { ...good, role: 'sales' }, 'role'],
+      ['a role the CRM does not have', { ...good, role: 'ADMIN' }, 'role'],
       ['an unknown field', { ...good, password: 'hunter2' }, 'password'],
     ])('answers 400 for %s', async (_case, body, field) => {
       const queued = await fixture.queues.byName.provision.count();
@@ -203,14 +206,57 @@ describe('the HTTP API', () => {
       expect((answer.body as ErrorAnswer).issues?.[0]?.field).toBe('crmUserId');
     });
 
-    it('answers 414 for a path parameter over 100 characters (Fastify refuses it before routing)', async () => {
-      expect((await fixture.request('GET', `/api/status/${'a'.repeat(500)}`)).status).toBe(414);
+    it('answers 414 IDSYNC_ERR_URI_TOO_LONG for a path parameter over 100 characters (Fastify refuses it before routing), without echoing it', async () => {
+      const answer = await fixture.request('GET', `/api/status/${'a'.repeat(500)}`);
+      expect(answer.status).toBe(414);
+      expect(answer.body).toEqual({ code: 'IDSYNC_ERR_URI_TOO_LONG', message: expect.any(String) });
+      expect((answer.body as ErrorAnswer).message).not.toContain('aaaa');
+    });
+
+    it('answers 400 IDSYNC_ERR_INVALID_URL for a path that is not valid percent-encoding', async () => {
+      const answer = await fixture.request('GET', '/api/status/%E0%A4%A');
+      expect(answer.status).toBe(400);
+      expect(answer.body).toEqual({ code: 'IDSYNC_ERR_INVALID_URL', message: expect.any(String) });
     });
   });
 
-  it('answers 404 IDSYNC_ERR_NOT_FOUND in JSON for a route that does not exist', async () => {
-    const answer = await fixture.request('GET', '/api/nothing-here');
+  it.each([
+    ['GET', '/api/nothing-here'],
+    ['GET', '/nothing-here'],
+    ['PUT', '/api/reconcile'],
+  ])('answers 404 IDSYNC_ERR_NOT_FOUND as {code, message} for %s %s, a route that does not exist', async (method, path) => {
+    const answer = await fixture.request(method, path, { token: null });
     expect(answer.status).toBe(404);
-    expect((answer.body as ErrorAnswer).code).toBe('IDSYNC_ERR_NOT_FOUND');
+    expect(answer.body).toEqual({ code: 'IDSYNC_ERR_NOT_FOUND', message: expect.any(String) });
+  });
+
+  it('answers 415 IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE for a text/plain body, which Fastify alone would parse, and enqueues nothing', async () => {
+    const before = await fixture.queues.byName.reconcile.count();
+    const answer = await fixture.request('POST', '/api/reconcile', { raw: `crm:${CRM_ID}`, contentType: 'text/plain' });
+    expect(answer.status).toBe(415);
+    expect(answer.body).toEqual({ code: 'IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE', message: expect.any(String) });
+    expect(await fixture.queues.byName.reconcile.count()).toBe(before);
+  });
+
+  it('answers 431 IDSYNC_ERR_HEADERS_TOO_LARGE as {code, message} for headers Node refuses before Fastify sees the request', async () => {
+    const answer = await rawExchange(fixture.url, `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer.status).toBe(431);
+    expect(JSON.parse(answer.body)).toEqual({ code: 'IDSYNC_ERR_HEADERS_TOO_LARGE', message: expect.any(String) });
+  });
+
+  it('answers 400 IDSYNC_ERR_BAD_REQUEST as {code, message} for a request that is not HTTP', async () => {
+    const answer = await rawExchange(fixture.url, 'HELLO THERE\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({ code: 'IDSYNC_ERR_BAD_REQUEST', message: expect.any(String) });
   });
 });
+
+/** Sends `request` as raw bytes (what fetch refuses to send) and reads the status and body of the answer. */
+async function rawExchange(base: string, request: string): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(base);
+  const socket = connect(Number(port), hostname);
+  socket.end(request);
+  const answer = await text(socket);
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(head.split(' ')[1]), body };
+}

@@ -24,7 +24,7 @@ describe('create-staff-member (the provision queue)', () => {
     await fixture.dispose();
   });
 
-  const member = (email = uniqueEmail('hire')): StaffMember => ({ email, name: 'Ana', surname: 'Lopez', role: 'ADMIN' });
+  const member = (email = uniqueEmail('hire')): StaffMember => ({ email, name: 'Ana', surname: 'Lopez', role: 'SALES' });
   const byEmail = (collection: 'User' | 'users', email: string) => (collection === 'User' ? fixture.crm : fixture.omnistack).collection(collection).find({ email }).toArray();
 
   it('opens the OmniStack and CRM accounts, each claiming the other, and links a same-email Bookmaster user', async () => {
@@ -43,7 +43,7 @@ describe('create-staff-member (the provision queue)', () => {
     expect(report).toEqual({ personKey: `crm:${crmId}`, accounts: { omnistack: { id: omniId, created: true }, crm: { id: crmId, created: true } }, linkWrites: 3 });
     expect(omni).toMatchObject({ name: 'Ana', surname: 'Lopez', email: hire.email, metadata: {} });
     expect([...(omni?.external_ids as string[])].sort()).toEqual([bookmasterId, `crm_${crmId}`].sort());
-    expect(crm).toMatchObject({ name: 'Ana Lopez', role: 'ADMIN', externalIds: { omnistack: omniId, bookmaster: bookmasterId } });
+    expect(crm).toMatchObject({ name: 'Ana Lopez', role: 'SALES', externalIds: { omnistack: omniId, bookmaster: bookmasterId } });
     expect(crm).not.toHaveProperty('password');
     expect(crm).not.toHaveProperty('supabaseId');
     const { rows: [row] } = await fixture.stores.bookmaster.pool.query('select external_ids from users where id = $1', [bookmasterId]);
@@ -143,6 +143,7 @@ describe('create-staff-member (the provision queue)', () => {
     ['no surname', { email: 'a@example.com', name: 'Ana' }],
     ['an unknown field', { email: 'a@example.com', name: 'Ana', surname: 'Lopez', password: PASSWORD_HASH }],
     ['no trigger', { email: 'a@example.com', name: 'Ana', surname: 'Lopez', trigger: undefined }],
+    ['a role the CRM does not have', { email: 'a@example.com', name: 'Ana', surname: 'Lopez', role: 'ADMIN' }],
   ])('a payload with %s fails at once with IDSYNC_ERR_INVALID_PAYLOAD and touches no store', async (_case, data) => {
     fixture = await createProvisionFixture();
     worker = startProvisionWorker(fixture.stores, fixture.namespace);

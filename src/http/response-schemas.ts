@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { PLATFORMS } from '../ids/index.ts';
+
+/**
+ * The answers of the HTTP server, as the OpenAPI document (GET /openapi.json) describes them. They
+ * are not used to shape answers (the handlers' own types do that); the OpenAPI test checks real
+ * answers against them, so the document cannot drift from what the server sends.
+ */
+
+/** Every failure (src/http/http-errors.ts `ErrorBody`). */
+export const errorAnswer = z.object({
+  code: z.string().regex(/^IDSYNC_ERR_[A-Z_]+$/).meta({ description: 'stable: branch on it' }),
+  message: z.string().meta({ description: 'for people; may change' }),
+  issues: z
+    .array(z.object({ field: z.string(), message: z.string(), code: z.string().optional() }))
+    .optional()
+    .meta({ description: 'one per problem with the request (400 IDSYNC_ERR_INVALID_REQUEST)' }),
+});
+
+/** 202 from every enqueueing endpoint (src/http/handlers/enqueue.ts `Enqueued`). */
+export const enqueuedAnswer = z.object({
+  queue: z.string(),
+  name: z.string(),
+  jobId: z.string().optional().meta({ description: 'the BullMQ job id; for maintenance jobs also the run id' }),
+  key: z.string().optional().meta({ description: 'the record key, for a reconcile' }),
+});
+
+/** GET /healthz (src/http/handlers/health.ts `HealthReport`). */
+export const healthAnswer = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  dependencies: z.record(z.string(), z.object({ status: z.enum(['up', 'down']), latencyMs: z.number() })),
+});
+
+/** GET /readyz (src/http/handlers/ready.ts `ReadinessReport`). */
+export const readinessAnswer = z.object({
+  status: z.enum(['ready', 'not-ready']),
+  checks: z.record(z.string(), z.enum(['up', 'down'])),
+  closing: z.boolean(),
+});
+
+/** GET /api/status/:crmUserId: the ledger's sync_status row (src/ledger/sync-status.ts `SyncStatus`). */
+export const syncStatusAnswer = z.object({
+  userId: z.string(),
+  platformsInSync: z.array(z.enum(PLATFORMS)),
+  issues: z.array(z.record(z.string(), z.unknown())).meta({ description: 'ids and reasons only' }),
+  lastCheck: z.iso.datetime(),
+  auditRunId: z.string().nullable(),
+});
+
+/** GET /openapi.json: this document. */
+export const openApiAnswer = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
