@@ -1,6 +1,6 @@
 import { QueueEvents } from 'bullmq';
-import { Option } from 'commander';
 import type { Job } from 'bullmq';
+import { Option } from 'commander';
 import { errorCode } from '../../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
 import { IdsyncError, InvalidInputError } from '../../errors.ts';
@@ -75,6 +75,8 @@ export async function waitForJob(client: QueueClient, job: Job, timeout: number,
     return await job.waitUntilFinished(client.events, timeout);
   } catch (error) {
     const state = await job.getState();
+    // It may have finished between the deadline and this look: then its result is the answer.
+    if (state === 'completed') return (await client.queues.byName[job.queueName as QueueName].getJob(job.id ?? ''))?.returnvalue;
     if (state !== 'failed') {
       throw new IdsyncError('IDSYNC_ERR_WAIT_TIMEOUT', `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
     }
