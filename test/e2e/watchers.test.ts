@@ -55,8 +55,10 @@ describe('idsync start: watchers keep the ID maps in sync on their own', () => {
     await stores.crm.collection('User').updateOne({ _id: new ObjectId(person.crm) }, { $set: { 'externalIds.omnistack': wrong.toHexString() } });
     await waitFor('the link to be put right', async () => (await stores.countLinked([person])) === 1, { timeoutMs: LINK_BOUND_MS });
     console.info(`[measure] hand-broken link put right in ${Date.now() - changedAt} ms`);
-    const { rows } = await stores.ledger.query<{ kind: string }>("select kind from findings where kind = 'orphan' and record_id = $1", [person.crm]);
-    expect(rows).toHaveLength(1);
+    // The reconcile records its findings after its writes: the row follows the link by a moment.
+    const orphanRows = async () => (await stores.ledger.query<{ kind: string }>("select kind from findings where kind = 'orphan' and record_id = $1", [person.crm])).rows;
+    await waitFor('the orphan finding to be recorded', async () => (await orphanRows()).length > 0);
+    expect(await orphanRows()).toHaveLength(1);
     expect((await observeQuiet(stores, QUIET_WINDOW_MS)).writes).toBe(0);
   });
 
