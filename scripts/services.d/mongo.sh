@@ -30,9 +30,10 @@ compile_launcher() {
 }
 
 svc_up() {
+  # The jars first, whoever serves the port: tests start private servers of this checkout's launcher.
+  fetch_jars
   if pid_alive "$SVC_STATE/mongo.pid"; then log "already running on 127.0.0.1:$MONGO_PORT"; return 0; fi
   if mongo_ready; then log "port $MONGO_PORT is served by a process not started here; using it"; return 0; fi
-  fetch_jars
   compile_launcher
   nohup java "-Xmx$MONGO_HEAP" -cp "$SVC_STATE/classes:$SVC_STATE/lib/*" MongoLauncher 127.0.0.1 "$MONGO_PORT" "$MONGO_OPLOG_WINDOW_SECONDS" \
     >"$SVC_STATE/mongo.log" 2>&1 &

@@ -88,11 +88,12 @@ svc_up() {
   apt_install curl openssl
   prepare_database
   write_service_key
+  # Written whoever serves the port: tests start private servers with this environment.
+  auth_env >"$SVC_STATE/auth.env"
   if pid_alive "$SVC_STATE/auth.pid" && health_ok; then log "already running on 127.0.0.1:$AUTH_PORT"; return 0; fi
   # Another checkout's server (the same binary, secret and database) serves as well as ours.
   if health_ok; then log "127.0.0.1:$AUTH_PORT is served by an auth server not started here; using it"; return 0; fi
   if port_open "$AUTH_PORT"; then log "port $AUTH_PORT is taken by a process that is not an auth server"; return 1; fi
-  auth_env >"$SVC_STATE/auth.env"
   (set -a; . "$SVC_STATE/auth.env"; "$bin" migrate) >"$SVC_STATE/migrate.log" 2>&1 || { tail -n 20 "$SVC_STATE/migrate.log" >&2; return 1; }
   (set -a; . "$SVC_STATE/auth.env"; exec setsid "$bin" serve) >>"$SVC_STATE/auth.log" 2>&1 </dev/null &
   echo $! >"$SVC_STATE/auth.pid"
