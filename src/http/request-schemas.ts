@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS } from '../ids/index.ts';
+import { findingsQuerySchema } from '../ledger/findings.ts';
 import { staffMemberSchema } from '../queues/job-payloads.ts';
 
 /**
@@ -36,6 +37,9 @@ export const auditBody = z
 
 /** The create-staff-member job's payload (src/queues/job-payloads.ts), as the API takes it. */
 export const staffBody = staffMemberSchema;
+
+/** GET /api/findings: the ledger's query (src/ledger/findings.ts), shared with `idsync findings`. */
+export const findingsQuery = findingsQuerySchema;
 
 export const statusParams = z.object({ crmUserId: z.string().max(MAX_ID_CHARS) });
 

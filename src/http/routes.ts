@@ -8,14 +8,15 @@ import type { Queues } from '../queues/queues.ts';
 import type { z } from 'zod';
 import type { HttpCredentials } from './auth.ts';
 import { enqueueAudit, enqueueBackfill, enqueueReconcile } from './handlers/enqueue.ts';
+import { readFindings } from './handlers/findings.ts';
 import { checkHealth } from './handlers/health.ts';
 import { checkReady } from './handlers/ready.ts';
 import { enqueueStaff } from './handlers/staff.ts';
 import { readStatus } from './handlers/status.ts';
 import { validate } from './http-errors.ts';
 import { documented, OPENAPI_PATH } from './openapi.ts';
-import { auditBody, backfillBody, reconcileBody, staffBody, statusParams } from './request-schemas.ts';
-import { enqueuedAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
+import { auditBody, backfillBody, findingsQuery, reconcileBody, staffBody, statusParams } from './request-schemas.ts';
+import { enqueuedAnswer, findingsAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
 
 const HTTP_OK = 200;
 const HTTP_ACCEPTED = 202;
@@ -26,7 +27,7 @@ export interface OperatorContext {
   readonly credentials: HttpCredentials;
   /** Bull Board shows every queue; the API enqueues on them. */
   readonly queues: Queues;
-  /** The ledger, for /api/status. */
+  /** The ledger, for /api/status and /api/findings. */
   readonly ledgerPool: Pool;
   /** Served on /metrics, with the queue and audit gauges added. */
   readonly metrics: Metrics;
@@ -141,6 +142,13 @@ function readRoutes(operator: OperatorContext): Route[] {
       access: 'api',
       schema: documented({ summary: "the person's sync status as the last audit recorded it; 404 when none has", params: statusParams, answers: { 200: syncStatusAnswer } }),
       handler: async (request) => readStatus(operator.ledgerPool, validate(statusParams, request.params).crmUserId),
+    },
+    {
+      method: 'GET',
+      url: '/api/findings',
+      access: 'api',
+      schema: documented({ summary: 'the people out of sync and why: a page of the ledger\'s findings, newest first', querystring: findingsQuery, answers: { 200: findingsAnswer } }),
+      handler: async (request) => readFindings(operator.ledgerPool, validate(findingsQuery, request.query)),
     },
     {
       method: 'GET',
