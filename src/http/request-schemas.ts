@@ -43,6 +43,9 @@ export const findingsQuery = findingsQuerySchema;
 
 export const statusParams = z.object({ crmUserId: z.string().max(MAX_ID_CHARS) });
 
+/** GET /api/status/:platform/:id: any record of the person; the id is checked as that platform's raw id by the handler. */
+export const recordStatusParams = z.strictObject({ platform, id: z.string().min(1).max(MAX_ID_CHARS) });
+
 export type ReconcileBody = z.output<typeof reconcileBody>;
 export type AuditBody = z.output<typeof auditBody>;
 export type BackfillBody = z.output<typeof backfillBody>;
