@@ -24,8 +24,8 @@ export interface AuditReport {
   readonly people: number;
   readonly consistent: number;
   readonly inconsistent: number;
-  /** The first inconsistent people (up to 10, in scan order), each with their issue kinds. */
-  readonly firstInconsistent: readonly InconsistentPerson[];
+  /** The first inconsistent people (up to 10, in scan order), each with their issue kinds. Absent from a report by a worker older than this field. */
+  readonly firstInconsistent?: readonly InconsistentPerson[];
   /** Issues by kind (every kind, zero when none). */
   readonly issues: Record<IssueKind, number>;
   /** Field writes the repairs are planned to make. */

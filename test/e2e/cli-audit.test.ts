@@ -36,9 +36,10 @@ describe('idsync audit', () => {
     const report = json.logs.at(-1) as unknown as AuditReport;
     const kindsByPerson = new Map<string, Set<string>>();
     for (const issue of planted.before) kindsByPerson.set(issue.personKey, (kindsByPerson.get(issue.personKey) ?? new Set()).add(issue.kind));
-    const named = report.firstInconsistent.map((person) => [person.personKey, [...person.kinds].sort()]);
+    const named = (report.firstInconsistent ?? []).map((person) => [person.personKey, [...person.kinds].sort()]);
     expect(named.sort()).toEqual([...kindsByPerson].map(([personKey, kinds]) => [personKey, [...kinds].sort()]).sort());
-    expect(report.firstInconsistent.every((person) => person.personKey === `crm:${person.userId}`)).toBe(true);
+    expect(report.firstInconsistent?.length).toBe(kindsByPerson.size);
+    expect((report.firstInconsistent ?? []).every((person) => person.personKey === `crm:${person.userId}`)).toBe(true);
     const text = runIdsync(['audit', '--wait', '--report-only'], fixture.env);
     expect(await text.exited).toBe(0);
     expect(text.stdout()).toContain(`crm:${planted.crm.conflict}: conflict`);

@@ -51,10 +51,11 @@ export function describeReport(report: AuditReport): string {
 
 /** The people the report names, one line each: the id `idsync status` takes, and their issue kinds. */
 function namedPeople(report: AuditReport): string[] {
-  if (report.firstInconsistent.length === 0) return [];
-  const more = report.inconsistent - report.firstInconsistent.length;
+  const named = report.firstInconsistent ?? [];
+  if (named.length === 0) return [];
+  const more = report.inconsistent - named.length;
   return [
     `  first inconsistent people${more > 0 ? ` (${more} more: idsync findings)` : ''}:`,
-    ...report.firstInconsistent.map((person) => `    ${person.userId === null ? person.personKey : `crm:${person.userId}`}: ${person.kinds.join(', ')}`),
+    ...named.map((person) => `    ${person.userId === null ? person.personKey : `crm:${person.userId}`}: ${person.kinds.join(', ')}`),
   ];
 }
