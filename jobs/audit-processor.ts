@@ -3,6 +3,7 @@ import { runAuditPass } from '../src/audit/audit-pass.ts';
 import type { AuditPass } from '../src/audit/audit-pass.ts';
 import type { IssueKind } from '../src/audit/audit-model.ts';
 import { AuditTally } from '../src/audit/audit-tally.ts';
+import type { InconsistentPerson } from '../src/audit/audit-tally.ts';
 import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
 import type { Platform } from '../src/ids/index.ts';
 import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
@@ -23,6 +24,8 @@ export interface AuditReport {
   readonly people: number;
   readonly consistent: number;
   readonly inconsistent: number;
+  /** The first inconsistent people (up to 10, in scan order), each with their issue kinds. Absent from a report by a worker older than this field. */
+  readonly firstInconsistent?: readonly InconsistentPerson[];
   /** Issues by kind (every kind, zero when none). */
   readonly issues: Record<IssueKind, number>;
   /** Field writes the repairs are planned to make. */
@@ -91,6 +94,7 @@ function reportOf(pass: AuditPass, tally: AuditTally, request: AuditRequest): Au
     people: tally.people,
     consistent: tally.people - tally.inconsistent,
     inconsistent: tally.inconsistent,
+    firstInconsistent: tally.firstInconsistent,
     issues: tally.issues,
     plannedWrites: tally.plannedWrites,
     enqueued: request.reportOnly ? 0 : tally.repairs.length,

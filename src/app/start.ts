@@ -101,7 +101,14 @@ function startHttp(config: Config, dependencies: Dependencies, logger: Logger, s
     logger,
     dependencies: dependencies.all,
     healthTimeoutMs: config.connectTimeoutMs,
-    operator: { credentials: config.http, queues: shared.queues, ledgerPool: dependencies.ledger.pool, metrics: shared.metrics, platforms: config.platforms },
+    operator: {
+      credentials: config.http,
+      queues: shared.queues,
+      ledgerPool: dependencies.ledger.pool,
+      metrics: shared.metrics,
+      platforms: config.platforms,
+      adapters: partsOf(dependencies.platforms, 'adapter'),
+    },
   });
 }
 

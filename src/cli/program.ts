@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { auditCommand } from './commands/audit.ts';
 import { backfillCommand } from './commands/backfill.ts';
 import { cleanupCommand } from './commands/cleanup.ts';
+import { findingsCommand } from './commands/findings.ts';
 import { reconcileCommand } from './commands/reconcile.ts';
 import { startCommand } from './commands/start.ts';
 import { staffCommand } from './commands/staff.ts';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .addCommand(reconcileCommand())
     .addCommand(auditCommand())
     .addCommand(statusCommand())
+    .addCommand(findingsCommand())
     .addCommand(backfillCommand())
     .addCommand(cleanupCommand())
     .addCommand(staffCommand());

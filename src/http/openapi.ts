@@ -25,6 +25,8 @@ export interface RouteDoc {
   readonly body?: z.ZodType;
   /** The path parameters the handler validates. */
   readonly params?: z.ZodType;
+  /** The query-string parameters the handler validates. */
+  readonly querystring?: z.ZodType;
   /** The answers on success, by status (src/http/response-schemas.ts); failures are added. */
   readonly answers: Readonly<Record<number, z.ZodType>>;
   /** Answers that are not JSON, by status and content type, e.g. Prometheus text. */
@@ -40,6 +42,7 @@ export function documented(doc: RouteDoc): FastifySchema {
     summary: doc.summary,
     ...(doc.body ? { body: jsonSchema(doc.body), ...(doc.body.safeParse(undefined).success ? { [OPTIONAL_BODY]: true } : {}) } : {}),
     ...(doc.params ? { params: jsonSchema(doc.params) } : {}),
+    ...(doc.querystring ? { querystring: jsonSchema(doc.querystring) } : {}),
     response: { ...Object.fromEntries([...json, ...text]), '4xx': failure, '5xx': failure },
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PLATFORMS } from '../ids/index.ts';
+import { findingsQuerySchema } from '../ledger/findings.ts';
 import { staffMemberSchema } from '../queues/job-payloads.ts';
 
 /**
@@ -37,7 +38,13 @@ export const auditBody = z
 /** The create-staff-member job's payload (src/queues/job-payloads.ts), as the API takes it. */
 export const staffBody = staffMemberSchema;
 
+/** GET /api/findings: the ledger's query (src/ledger/findings.ts), shared with `idsync findings`. */
+export const findingsQuery = findingsQuerySchema;
+
 export const statusParams = z.object({ crmUserId: z.string().max(MAX_ID_CHARS) });
+
+/** GET /api/status/:platform/:id: any record of the person; the id is checked as that platform's raw id by the handler. */
+export const recordStatusParams = z.strictObject({ platform, id: z.string().min(1).max(MAX_ID_CHARS) });
 
 export type ReconcileBody = z.output<typeof reconcileBody>;
 export type AuditBody = z.output<typeof auditBody>;

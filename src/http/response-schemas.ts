@@ -47,5 +47,25 @@ export const syncStatusAnswer = z.object({
   auditRunId: z.string().nullable(),
 });
 
+/** GET /api/findings: one page of the ledger's findings (src/ledger/findings.ts `FindingsPage`). */
+export const findingsAnswer = z.object({
+  findings: z.array(
+    z.object({
+      personKey: z.string().meta({ description: "'<platform>:<id>' of the record the person was reached from" }),
+      crmUserId: z.string().nullable(),
+      platform: z.enum(PLATFORMS),
+      recordId: z.string().nullable(),
+      kind: z.string(),
+      rule: z.string().meta({ description: 'the rule that decided, e.g. newest-wins, id-claim' }),
+      detail: z.record(z.string(), z.unknown()).meta({ description: 'ids and reasons only' }),
+      firstSeenAt: z.iso.datetime(),
+      lastSeenAt: z.iso.datetime(),
+      occurrences: z.number().int(),
+      auditRunId: z.string().nullable(),
+    }),
+  ),
+  nextOffset: z.number().int().nullable().meta({ description: 'the offset of the next page; null on the last one' }),
+});
+
 /** GET /openapi.json: this document. */
 export const openApiAnswer = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });

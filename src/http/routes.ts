@@ -3,19 +3,21 @@ import type { Pool } from 'pg';
 import type { Dependency } from '../config/dependency.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { Adapters } from '../platforms/platform-adapter.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Queues } from '../queues/queues.ts';
 import type { z } from 'zod';
 import type { HttpCredentials } from './auth.ts';
 import { enqueueAudit, enqueueBackfill, enqueueReconcile } from './handlers/enqueue.ts';
+import { readFindings } from './handlers/findings.ts';
 import { checkHealth } from './handlers/health.ts';
 import { checkReady } from './handlers/ready.ts';
 import { enqueueStaff } from './handlers/staff.ts';
-import { readStatus } from './handlers/status.ts';
+import { readRecordStatus, readStatus } from './handlers/status.ts';
 import { validate } from './http-errors.ts';
 import { documented, OPENAPI_PATH } from './openapi.ts';
-import { auditBody, backfillBody, reconcileBody, staffBody, statusParams } from './request-schemas.ts';
-import { enqueuedAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
+import { auditBody, backfillBody, findingsQuery, reconcileBody, recordStatusParams, staffBody, statusParams } from './request-schemas.ts';
+import { enqueuedAnswer, findingsAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
 
 const HTTP_OK = 200;
 const HTTP_ACCEPTED = 202;
@@ -26,10 +28,12 @@ export interface OperatorContext {
   readonly credentials: HttpCredentials;
   /** Bull Board shows every queue; the API enqueues on them. */
   readonly queues: Queues;
-  /** The ledger, for /api/status. */
+  /** The ledger, for /api/status and /api/findings. */
   readonly ledgerPool: Pool;
   /** Served on /metrics, with the queue and audit gauges added. */
   readonly metrics: Metrics;
+  /** The synced platforms' adapters: /api/status/:platform/:id reads a record's links where the ledger cannot tell its person. Default: none (the ledger alone). */
+  readonly adapters?: Adapters;
   /** The platforms this deployment syncs (src/platforms/registry.ts `syncedPlatforms`). */
   readonly platforms: readonly Platform[];
 }
@@ -67,7 +71,7 @@ const DEFAULT_READINESS = ['redis', 'ledger'];
 /** The route table: each entry is a method, a path, who may call it and a thin handler. */
 export function routes(context: RouteContext, state: ServerState): Route[] {
   const operator = context.operator;
-  return [...healthRoutes(context, state), ...(operator ? [...enqueueRoutes(operator), ...readRoutes(operator)] : [])];
+  return [...healthRoutes(context, state), ...(operator ? [...enqueueRoutes(operator), ...statusRoutes(operator), ...readRoutes(operator)] : [])];
 }
 
 function healthRoutes(context: RouteContext, state: ServerState): Route[] {
@@ -133,7 +137,7 @@ function enqueueRoutes(operator: OperatorContext): Route[] {
   ];
 }
 
-function readRoutes(operator: OperatorContext): Route[] {
+function statusRoutes(operator: OperatorContext): Route[] {
   return [
     {
       method: 'GET',
@@ -141,6 +145,28 @@ function readRoutes(operator: OperatorContext): Route[] {
       access: 'api',
       schema: documented({ summary: "the person's sync status as the last audit recorded it; 404 when none has", params: statusParams, answers: { 200: syncStatusAnswer } }),
       handler: async (request) => readStatus(operator.ledgerPool, validate(statusParams, request.params).crmUserId),
+    },
+    {
+      method: 'GET',
+      url: '/api/status/:platform/:id',
+      access: 'api',
+      schema: documented({ summary: "the sync status of the person any record belongs to; 404 when no audit has checked them", params: recordStatusParams, answers: { 200: syncStatusAnswer } }),
+      handler: async (request) => {
+        const { platform, id } = validate(recordStatusParams, request.params);
+        return readRecordStatus(operator, platform, id);
+      },
+    },
+  ];
+}
+
+function readRoutes(operator: OperatorContext): Route[] {
+  return [
+    {
+      method: 'GET',
+      url: '/api/findings',
+      access: 'api',
+      schema: documented({ summary: 'the people out of sync and why: a page of the ledger\'s findings, newest first', querystring: findingsQuery, answers: { 200: findingsAnswer } }),
+      handler: async (request) => readFindings(operator.ledgerPool, validate(findingsQuery, request.query)),
     },
     {
       method: 'GET',

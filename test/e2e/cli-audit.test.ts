@@ -3,15 +3,17 @@ import type { AuditReport } from '../../jobs/audit-processor.ts';
 import { createAuditFixture } from '../integration/audit/audit-fixture.ts';
 import type { AuditFixture } from '../integration/audit/audit-fixture.ts';
 import { seedPlanted } from '../integration/audit/planted.ts';
+import type { PlantedSet } from '../integration/audit/planted.ts';
 import { runIdsync } from '../support/idsync-process.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 describe('idsync audit', () => {
   let fixture: AuditFixture;
+  let planted: PlantedSet;
 
   beforeEach(async () => {
     fixture = await createAuditFixture({ reconcileWorkers: false });
-    await seedPlanted(fixture);
+    planted = await seedPlanted(fixture);
   });
 
   afterEach(async () => {
@@ -26,6 +28,21 @@ describe('idsync audit', () => {
     const { rows } = await fixture.ledger.connection.pool.query('select kind, status, trigger, counts from audit_runs where id = $1', [report.runId]);
     expect(rows).toEqual([{ kind: 'audit', status: 'completed', trigger: { type: 'command', via: 'cli' }, counts: report }]);
     expect(await fixture.queues.byName.reconcile.count()).toBe(0);
+  });
+
+  it('--wait names the inconsistent people, each with the kinds of their issues', async () => {
+    const json = runIdsync(['audit', '--wait', '--report-only', '--json'], fixture.env);
+    expect(await json.exited).toBe(0);
+    const report = json.logs.at(-1) as unknown as AuditReport;
+    const kindsByPerson = new Map<string, Set<string>>();
+    for (const issue of planted.before) kindsByPerson.set(issue.personKey, (kindsByPerson.get(issue.personKey) ?? new Set()).add(issue.kind));
+    const named = (report.firstInconsistent ?? []).map((person) => [person.personKey, [...person.kinds].sort()]);
+    expect(named.sort()).toEqual([...kindsByPerson].map(([personKey, kinds]) => [personKey, [...kinds].sort()]).sort());
+    expect(report.firstInconsistent?.length).toBe(kindsByPerson.size);
+    expect((report.firstInconsistent ?? []).every((person) => person.personKey === `crm:${person.userId}`)).toBe(true);
+    const text = runIdsync(['audit', '--wait', '--report-only'], fixture.env);
+    expect(await text.exited).toBe(0);
+    expect(text.stdout()).toContain(`crm:${planted.crm.conflict}: conflict`);
   });
 
   it('without --wait prints the run id and returns; the run then completes and enqueues the repairs', async () => {

@@ -45,5 +45,17 @@ export function describeReport(report: AuditReport): string {
     `audit ${report.runId}: ${report.people} people, ${report.consistent} consistent, ${report.inconsistent} inconsistent`,
     `  issues: ${issues.length === 0 ? 'none' : issues.join(', ')}`,
     `  planned writes: ${report.plannedWrites}; repairs enqueued: ${report.reportOnly ? 'none (report only)' : report.enqueued}`,
+    ...namedPeople(report),
   ].join('\n');
+}
+
+/** The people the report names, one line each: the id `idsync status` takes, and their issue kinds. */
+function namedPeople(report: AuditReport): string[] {
+  const named = report.firstInconsistent ?? [];
+  if (named.length === 0) return [];
+  const more = report.inconsistent - named.length;
+  return [
+    `  first inconsistent people${more > 0 ? ` (${more} more: idsync findings)` : ''}:`,
+    ...named.map((person) => `    ${person.userId === null ? person.personKey : `crm:${person.userId}`}: ${person.kinds.join(', ')}`),
+  ];
 }

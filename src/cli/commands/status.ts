@@ -1,30 +1,42 @@
 import { Command } from 'commander';
+import { crmIdThroughAdapters, parseStatusTarget, statusOf } from '../../audit/status-lookup.ts';
 import { loadConfig } from '../../config/load-config.ts';
-import { IdsyncError } from '../../errors.ts';
-import { requireRawId } from '../../ids/index.ts';
-import { createSyncStatusStore } from '../../ledger/sync-status.ts';
+import type { Config } from '../../config/load-config.ts';
+import type { RecordKey } from '../../ids/index.ts';
 import type { SyncStatus } from '../../ledger/sync-status.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { partsOf } from '../../platforms/connector.ts';
+import { openSyncedPlatforms } from '../../platforms/registry.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description("show a person's sync status, as the last audit recorded it in the ledger")
-    .argument('<crm-user-id>', 'the CRM user id (24 hex digits)')
+    .description("show a person's sync status, as the last audit recorded it in the ledger, from any of their records")
+    .argument('<record>', 'platform:id of any of their records (crm:, omnistack:, supabase:, bookmaster:), or a bare CRM user id')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync status 65f0c0ffee0000000000beef\n  idsync status 65f0c0ffee0000000000beef --json')
-    .action(async (crmUserId: string, flags: { json?: boolean }) => {
-      const userId = requireRawId('crm', crmUserId);
+    .addHelpText('after', '\nExamples:\n  idsync status 65f0c0ffee0000000000beef\n  idsync status supabase:7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b\n  idsync status bookmaster:bm_1042 --json')
+    .action(async (target: string, flags: { json?: boolean }) => {
+      const key = parseStatusTarget(target);
       const config = loadConfig();
       const ledger = await openPostgres('ledger', config.ledger.dbUrl, { connectTimeoutMs: config.connectTimeoutMs, maxConnections: 1 });
       try {
-        const status = await createSyncStatusStore(ledger.pool).get(userId);
-        if (status === null) throw new IdsyncError('IDSYNC_ERR_NOT_FOUND', `no sync status for crm user ${userId}: no audit has checked this person yet`);
+        const status = await statusOf(key, { ledgerPool: ledger.pool, crmIdFromPlatforms: (record) => crmIdFromSystems(config, record) });
         printResult(flags.json ?? false, statusJson(status), describeStatus(status));
       } finally {
         await ledger.close();
       }
     });
+}
+
+/** Opens the synced systems only for a record the ledger has never filed under a CRM user. */
+async function crmIdFromSystems(config: Config, key: RecordKey): Promise<string | null> {
+  const opened = await openSyncedPlatforms(config, { connectTimeoutMs: config.connectTimeoutMs, logger: createLogger({ level: 'warn' }) });
+  try {
+    return await crmIdThroughAdapters(partsOf(opened.platforms, 'adapter'))(key);
+  } finally {
+    await opened.close();
+  }
 }
 
 /** The ledger row, field for field (the time in ISO 8601). */

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { errorAnswer, enqueuedAnswer, healthAnswer, readinessAnswer, syncStatusAnswer } from '../../../src/http/response-schemas.ts';
+import { errorAnswer, enqueuedAnswer, findingsAnswer, healthAnswer, readinessAnswer, syncStatusAnswer } from '../../../src/http/response-schemas.ts';
 import { routes } from '../../../src/http/routes.ts';
 import { createHttpFixture } from '../../support/http-fixture.ts';
 import type { HttpFixture } from '../../support/http-fixture.ts';
@@ -68,6 +68,9 @@ describe('the OpenAPI document', () => {
     expect(JSON.stringify(reconcile?.requestBody)).toContain('"bookmaster"');
     expect(JSON.stringify(document.paths['/api/staff']?.post?.requestBody)).toContain('"SALES"');
     expect(document.paths['/api/status/{crmUserId}']?.get?.parameters).toEqual([expect.objectContaining({ name: 'crmUserId', in: 'path' })]);
+    expect(document.paths['/api/findings']?.get?.parameters).toEqual(
+      expect.arrayContaining(['kind', 'platform', 'limit', 'offset'].map((name) => expect.objectContaining({ name, in: 'query' }))),
+    );
     expect(reconcile?.requestBody).toMatchObject({ required: true });
     expect(document.paths['/api/audit']?.post?.requestBody).toMatchObject({ required: false });
     expect(JSON.stringify(document)).not.toContain('x-idsync');
@@ -89,5 +92,6 @@ describe('the OpenAPI document', () => {
     const userId = '65f0c0ffee0000000000f00d';
     await fixture.ledger.connection.pool.query(`insert into sync_status (user_id, platforms_in_sync, issues, last_check) values ($1, $2, '[]'::jsonb, now())`, [userId, ['crm']]);
     matches(syncStatusAnswer, (await fixture.request('GET', `/api/status/${userId}`)).body);
+    matches(findingsAnswer, (await fixture.request('GET', '/api/findings')).body);
   });
 });

@@ -85,5 +85,16 @@ describe('evaluatePerson', () => {
     // Reconcile leaves an orphan to cleanup: the one write is the lacking CRM link, the one repair its person.
     expect(tally.plannedWrites).toBe(1);
     expect(tally.repairs).toEqual([{ platform: 'crm', id: idOf('crm', 3) }]);
+    expect(tally.firstInconsistent.map((person) => person.kinds).sort()).toEqual([['missing-link'], ['orphan', 'missing']]);
+    expect(tally.firstInconsistent.map((person) => person.userId).sort()).toEqual([idOf('crm', 2), idOf('crm', 3)].sort());
+  });
+
+  it('names the first 10 inconsistent people only, while counting them all', () => {
+    const tally = new AuditTally();
+    const orphans = Array.from({ length: 12 }, (_, seq) => personRecord('crm', seq, { links: { omnistack: idOf('omnistack', 100 + seq) } }));
+    for (const person of audit(orphans)) tally.add(person);
+    expect(tally.inconsistent).toBe(12);
+    expect(tally.firstInconsistent).toHaveLength(10);
+    expect(new Set(tally.firstInconsistent.map((person) => person.personKey)).size).toBe(10);
   });
 });
