@@ -1,7 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { CONNECTORS } from '../../src/platforms/registry.ts';
 import { newPerson } from '../support/e2e-stores.ts';
 import { e2eWorkersEach } from '../support/e2e-workers.ts';
 import { runIdsync } from '../support/idsync-process.ts';
@@ -39,6 +38,7 @@ describe('idsync reconcile', () => {
 
   it('with --wait and no worker running, says what it waits for, then gives up after --timeout with IDSYNC_ERR_WAIT_TIMEOUT; the job stays queued', async () => {
     const person = newPerson();
+    await each.stores().writePeople([person], ['crm']);
     const { env } = each.stores();
     const cli = runIdsync(['reconcile', `crm:${person.crm}`, '--wait', '--timeout', '1'], env);
     expect(await cli.exited).toBe(1);
@@ -69,13 +69,18 @@ describe('idsync reconcile', () => {
     expect(cli.logs).toEqual([]);
   });
 
-  it.each([
-    ['not in PLATFORMS', 'crm,omnistack,bookmaster'],
-    // Supabase has no connector yet: enabled, it is still not synced (the registry's one definition).
-    ...(CONNECTORS.supabase === undefined ? [['in PLATFORMS but without a connector', 'crm,omnistack,supabase,bookmaster']] : []),
-  ])('exits 2 with IDSYNC_ERR_PLATFORM_NOT_SYNCED for a platform that is %s, as the API and backfill do, enqueuing nothing', async (_case, platforms) => {
+  it('exits 1 with IDSYNC_ERR_NOT_FOUND for a record that exists in no store, enqueuing nothing', async () => {
     const { env } = each.stores();
-    const cli = runIdsync(['reconcile', `supabase:${SUPABASE_ID}`], { ...env, PLATFORMS: platforms });
+    const cli = runIdsync(['reconcile', `crm:${newPerson().crm}`, '--wait'], env);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('IDSYNC_ERR_NOT_FOUND');
+    expect(cli.logs).toEqual([]);
+    expect(await reconcileJobs(env.QUEUE_PREFIX ?? '')).toBe(0);
+  });
+
+  it('exits 2 with IDSYNC_ERR_PLATFORM_NOT_SYNCED for a platform that is not in PLATFORMS, as the API and backfill do, enqueuing nothing', async () => {
+    const { env } = each.stores();
+    const cli = runIdsync(['reconcile', `supabase:${SUPABASE_ID}`], { ...env, PLATFORMS: 'crm,omnistack,bookmaster' });
     expect(await cli.exited).toBe(2);
     expect(cli.stderr()).toContain('IDSYNC_ERR_PLATFORM_NOT_SYNCED');
     expect(cli.logs).toEqual([]);

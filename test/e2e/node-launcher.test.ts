@@ -71,14 +71,15 @@ describe("bin/idsync.js under the machine's older Node", () => {
 
   it('ends by the signal that ended idsync (SIGHUP, which idsync leaves to its default)', async () => {
     const prefix = uniqueName('e2e');
-    running = runIdsync(['reconcile', 'crm:65f0c0ffee0000000000beef', '--wait'], { QUEUE_PREFIX: prefix }, { node: MACHINE_NODE });
+    // An audit with no worker to run it: idsync waits until the signal.
+    running = runIdsync(['audit', '--wait'], { QUEUE_PREFIX: prefix }, { node: MACHINE_NODE });
     try {
       await waitFor('idsync to say what it waits for', () => running?.stderr() !== '', { timeoutMs: 60_000 });
       await running.stop('SIGHUP');
       expect(running.child.signalCode).toBe('SIGHUP');
     } finally {
       const connection = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
-      const queue = new Queue('reconcile', { connection, prefix });
+      const queue = new Queue('maintenance', { connection, prefix });
       await queue.obliterate({ force: true });
       await queue.close();
       connection.disconnect();

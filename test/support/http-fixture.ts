@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
+import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import type { Dependency } from '../../src/config/dependency.ts';
 import type { HttpCredentials } from '../../src/http/auth.ts';
 import { startHttpServer } from '../../src/http/server.ts';
@@ -70,6 +71,8 @@ export interface HttpFixtureOptions {
   redisUrl?: string;
   /** How long a request waits for Redis (CONNECT_TIMEOUT_MS), in ms. Default: 2000. */
   timeoutMs?: number;
+  /** The synced platforms' adapters the server reads records through. Default: none. */
+  adapters?: Adapters;
 }
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
@@ -96,7 +99,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
     dependencies: options.dependencies ?? [redisDependency, ledger.connection],
     healthTimeoutMs: timeoutMs,
     bodyLimitBytes: options.bodyLimitBytes,
-    operator: { credentials, queues, ledgerPool: ledger.connection.pool, metrics, platforms: options.platforms ?? config.platforms },
+    operator: { credentials, queues, ledgerPool: ledger.connection.pool, metrics, platforms: options.platforms ?? config.platforms, ...(options.adapters ? { adapters: options.adapters } : {}) },
   };
   const server = await startHttpServer(serverOptions);
   return {

@@ -1,7 +1,12 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
+import type { Config } from '../../config/load-config.ts';
 import { formatRecordKey, parseRecordKey } from '../../ids/index.ts';
-import { requireSynced } from '../../platforms/registry.ts';
+import type { RecordKey } from '../../ids/index.ts';
+import { createLogger } from '../../logging/logger.ts';
+import { partsOf } from '../../platforms/connector.ts';
+import { openSyncedPlatforms, requireSynced } from '../../platforms/registry.ts';
+import { requireExistingRecord } from '../../reconcile/require-record.ts';
 import { printResult } from '../output.ts';
 import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
 
@@ -26,6 +31,7 @@ export function reconcileCommand(): Command {
       const key = parseRecordKey(recordKey);
       const config = loadConfig();
       requireSynced(config, [key.platform]);
+      await requireRecordInItsStore(config, key);
       const client = await openQueueClient(config, flags.wait ?? false, 'reconcile');
       try {
         const jobId = await client.queues.enqueueReconcile(key, { type: 'command', via: 'cli' });
@@ -37,4 +43,14 @@ export function reconcileCommand(): Command {
         await client.close();
       }
     });
+}
+
+/** Opens the record's own system only, to refuse a record that does not exist before anything is enqueued. */
+async function requireRecordInItsStore(config: Config, key: RecordKey): Promise<void> {
+  const opened = await openSyncedPlatforms({ ...config, platforms: [key.platform] }, { connectTimeoutMs: config.connectTimeoutMs, logger: createLogger({ level: 'warn' }) });
+  try {
+    await requireExistingRecord(partsOf(opened.platforms, 'adapter'), key);
+  } finally {
+    await opened.close();
+  }
 }

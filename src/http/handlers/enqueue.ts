@@ -2,7 +2,9 @@ import { InvalidInputError } from '../../errors.ts';
 import { formatRecordKey, requireRawId } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import type { Trigger } from '../../ledger/provenance.ts';
+import type { Adapters } from '../../platforms/platform-adapter.ts';
 import type { Queues } from '../../queues/queues.ts';
+import { requireExistingRecord } from '../../reconcile/require-record.ts';
 import { RequestValidationError } from '../http-errors.ts';
 import type { AuditBody, BackfillBody, ReconcileBody } from '../request-schemas.ts';
 
@@ -11,6 +13,8 @@ export interface EnqueueContext {
   readonly queues: Queues;
   /** The platforms this deployment syncs (src/platforms/registry.ts): a request naming another is refused. */
   readonly platforms: readonly Platform[];
+  /** The synced platforms' adapters: a reconcile of a record that does not exist is a 404. Default: none (not checked). */
+  readonly adapters?: Adapters;
 }
 
 /** The answer of every enqueueing endpoint (202 Accepted). */
@@ -35,6 +39,7 @@ export async function enqueueReconcile(context: EnqueueContext, body: ReconcileB
     throw new RequestValidationError([{ field: 'id', code: error.code, message: error.message }]);
   }
   const key = { platform: body.platform, id };
+  if (context.adapters) await requireExistingRecord(context.adapters, key);
   const jobId = await context.queues.enqueueReconcile(key, API_TRIGGER);
   return { queue: 'reconcile', name: 'user', jobId, key: formatRecordKey(key) };
 }
