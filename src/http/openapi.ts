@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { DASHBOARD_PATH } from './dashboard.ts';
 import { errorAnswer } from './response-schemas.ts';
-import type { Route } from './routes.ts';
+import type { Route } from './route-types.ts';
 
 /** Where the OpenAPI document is served (behind the API token, as the rest of the API). */
 export const OPENAPI_PATH = '/openapi.json';

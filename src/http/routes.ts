@@ -1,13 +1,6 @@
-import type { FastifySchema, RouteHandlerMethod } from 'fastify';
-import type { Pool } from 'pg';
-import type { Dependency } from '../config/dependency.ts';
-import type { Platform } from '../ids/index.ts';
-import type { Logger } from '../logging/logger.ts';
-import type { Adapters } from '../platforms/platform-adapter.ts';
-import type { Metrics } from '../metrics/metrics.ts';
-import type { Queues } from '../queues/queues.ts';
+import type { RouteHandlerMethod } from 'fastify';
+import type { OperatorContext, Route, RouteContext, ServerState } from './route-types.ts';
 import type { z } from 'zod';
-import type { HttpCredentials } from './auth.ts';
 import { enqueueAudit, enqueueBackfill, enqueueReconcile } from './handlers/enqueue.ts';
 import { readFindings } from './handlers/findings.ts';
 import { checkHealth } from './handlers/health.ts';
@@ -22,49 +15,6 @@ import { enqueuedAnswer, findingsAnswer, healthAnswer, openApiAnswer, readinessA
 const HTTP_OK = 200;
 const HTTP_ACCEPTED = 202;
 const HTTP_SERVICE_UNAVAILABLE = 503;
-
-/** What the operator surface (Bull Board, the API, /metrics) works with. */
-export interface OperatorContext {
-  readonly credentials: HttpCredentials;
-  /** Bull Board shows every queue; the API enqueues on them. */
-  readonly queues: Queues;
-  /** The ledger, for /api/status and /api/findings. */
-  readonly ledgerPool: Pool;
-  /** Served on /metrics, with the queue and audit gauges added. */
-  readonly metrics: Metrics;
-  /** The synced platforms' adapters: /api/status/:platform/:id reads a record's links where the ledger cannot tell its person. Default: none (the ledger alone). */
-  readonly adapters?: Adapters;
-  /** The platforms this deployment syncs (src/platforms/registry.ts `syncedPlatforms`). */
-  readonly platforms: readonly Platform[];
-}
-
-export interface RouteContext {
-  dependencies: readonly Dependency[];
-  logger: Logger;
-  /** Bound on one dependency's health check, in ms. */
-  healthTimeoutMs: number;
-  /** The dependencies /readyz requires to answer. Default: redis and ledger. */
-  readinessDependencies?: readonly string[];
-  /** Bull Board, the API and /metrics. Without it only /healthz and /readyz are served. */
-  operator?: OperatorContext;
-}
-
-/** Who may call a route: anyone (health) or a holder of the API token. */
-export type Access = 'public' | 'api';
-
-export interface Route {
-  readonly method: 'GET' | 'POST';
-  readonly url: string;
-  readonly access: Access;
-  /** What GET /openapi.json says of the route (src/http/openapi.ts `documented`): every route has one. */
-  readonly schema: FastifySchema;
-  readonly handler: RouteHandlerMethod;
-}
-
-export interface ServerState {
-  /** True once the server has begun to shut down. */
-  closing(): boolean;
-}
 
 const DEFAULT_READINESS = ['redis', 'ledger'];
 

@@ -8,7 +8,7 @@ import { registerDashboard } from './dashboard.ts';
 import { clientErrorHandler, errorHandler, httpError } from './http-errors.ts';
 import { registerOpenApi, routeOptions } from './openapi.ts';
 import { routes } from './routes.ts';
-import type { OperatorContext, Route, RouteContext } from './routes.ts';
+import type { OperatorContext, Route, RouteContext } from './route-types.ts';
 
 export interface HttpServerOptions extends RouteContext {
   /** Interface to listen on. Default: 127.0.0.1. Beyond loopback, real credentials are required. */

@@ -6,7 +6,7 @@ import type { Platform } from '../../ids/index.ts';
 import { createSyncStatusStore } from '../../ledger/sync-status.ts';
 import type { SyncStatus } from '../../ledger/sync-status.ts';
 import { httpError, RequestValidationError } from '../http-errors.ts';
-import type { OperatorContext } from '../routes.ts';
+import type { OperatorContext } from '../route-types.ts';
 
 /** GET /api/status/:crmUserId: the person's sync status row from the ledger, or 404. */
 export async function readStatus(ledgerPool: Pool, crmUserId: string): Promise<SyncStatus> {
