@@ -1,4 +1,4 @@
--- The ledger (SPEC §6): what idsync did, found and failed at. Rows carry IDs, never emails or secrets.
+-- The ledger: what idsync did, found and failed at. Rows carry IDs, never emails or secrets.
 
 -- One row per failed job attempt: who, which platform, which job, the error and the attempt.
 create table sync_errors (
