@@ -11,7 +11,7 @@ import { waitFor } from './wait-for.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-/** The services script that finds the binary and runs the shared server (SPEC §8). */
+/** The services script that finds the binary and runs the shared server. */
 const SERVICE_SCRIPT = path.join(ROOT, 'scripts/services.d/supabase-auth.sh');
 /** The environment the shared server was started with, as that script wrote it. */
 const SHARED_ENV_FILE = path.join(ROOT, '.services/supabase-auth/auth.env');
