@@ -1,4 +1,5 @@
 import type { Links, Platform, RecordKey } from '../ids/index.ts';
+import { FINDING_KINDS } from '../ledger/findings.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Finding, GatheredRecord, LinkPatch } from '../reconcile/plan-model.ts';
 
@@ -48,16 +49,11 @@ export interface OversizedIssue {
 export type AuditIssue = Finding | MissingLinkIssue | SupabaseIdMismatchIssue | OversizedIssue;
 export type IssueKind = AuditIssue['kind'];
 
-/** Every issue kind, in the order reports list them. */
-export const ISSUE_KINDS: readonly IssueKind[] = Object.freeze([
-  'conflict',
-  'orphan',
-  'malformed-id',
-  'missing',
-  'missing-link',
-  'supabase-id-mismatch',
-  'oversized',
-]);
+/**
+ * Every issue kind, in the order reports list them: the ledger's finding kinds but the profile
+ * propagation's 'email-taken', which no audit finds.
+ */
+export const ISSUE_KINDS: readonly IssueKind[] = Object.freeze(FINDING_KINDS.filter((kind): kind is IssueKind => kind !== 'email-taken'));
 
 /** One person's audit result. */
 export interface PersonEvaluation {
