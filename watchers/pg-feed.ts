@@ -3,7 +3,7 @@ import { parseRawId } from '../src/ids/index.ts';
 import type { Platform } from '../src/ids/index.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { WatchedTable } from '../src/platforms/watch-spec.ts';
-import type { ChangeSink, RecordChange } from './change-sink.ts';
+import type { ChangeSink } from './change-sink.ts';
 import { changeTrigger } from './change-sink.ts';
 import { formatLsn, parseLsn } from './pg-lsn.ts';
 
@@ -24,13 +24,6 @@ export interface ReplicationFeedOptions {
   onChangeEvent?: (source: string) => void;
 }
 
-/** One committed transaction's changes, waiting to be enqueued. */
-interface Committed {
-  readonly changes: RecordChange[];
-  readonly deletes: RecordChange[];
-  readonly endLsn: bigint;
-}
-
 interface OpenTransaction {
   readonly upserts: Set<string>;
   readonly deletes: Set<string>;
@@ -42,32 +35,43 @@ type RowMessage = Pgoutput.MessageInsert | Pgoutput.MessageUpdate | Pgoutput.Mes
  * pgoutput messages in, reconcile jobs out. Row changes are collected per transaction (ids only,
  * deduplicated); at its commit the transaction is enqueued and only then acknowledged, with the
  * commit's end LSN: acknowledging a row's own LSN would not move the slot past its transaction.
- * Transactions are handled one at a time, in commit order, so acknowledgements only move forward.
- * A keepalive's position is acknowledged only when nothing is open or waiting: then every change
- * before it has been enqueued, and a quiet (or unrelated) stream of WAL does not pile up.
+ *
+ * The caller awaits each `onData` before it hands over the next message, as pg-logical-replication
+ * does with flow control on (it pauses its socket meanwhile). So this holds one transaction at most,
+ * and while Redis is slow the server keeps the WAL, not this process; acknowledgements only move
+ * forward.
+ *
+ * A keepalive is read as soon as it arrives, ahead of the data messages of the same read that the
+ * library still holds in its queue, so its position is not acknowledged then: `tick` does it later,
+ * from a timer, if the feed is idle. The library hands over its queued messages one after the other
+ * without yielding to a timer, unless a commit's enqueue is in flight (then the feed is not idle), so
+ * an idle feed at a timer has been handed every message that came before that keepalive.
  */
 export class ReplicationFeed {
   readonly #options: ReplicationFeedOptions;
   #open: OpenTransaction | null = null;
-  readonly #committed: Committed[] = [];
-  #draining = false;
+  #enqueuing = false;
   #failed = false;
   #acknowledged: bigint;
+  /** The newest position a keepalive reported. */
+  #reported: bigint;
 
   constructor(options: ReplicationFeedOptions) {
     this.#options = options;
     this.#acknowledged = options.confirmed;
+    this.#reported = options.confirmed;
   }
 
-  /** Nothing open, nothing waiting: the position the server reports is safe to acknowledge. */
+  /** Nothing open, nothing being enqueued. */
   get idle(): boolean {
-    return this.#open === null && this.#committed.length === 0 && !this.#draining;
+    return this.#open === null && !this.#enqueuing;
   }
 
-  onData(message: Pgoutput.Message): void {
+  /** Handles one message; for a commit, resolves once its jobs are enqueued and it is acknowledged. */
+  async onData(message: Pgoutput.Message): Promise<void> {
     if (this.#failed) return;
     if (message.tag === 'begin') this.#open = { upserts: new Set(), deletes: new Set() };
-    else if (message.tag === 'commit') this.#commit(message);
+    else if (message.tag === 'commit') await this.#commit(message);
     else if (message.tag === 'insert' || message.tag === 'update' || message.tag === 'delete') this.#row(message);
     else if (message.tag === 'truncate') {
       // The deleted rows are not named; records that claimed them keep their references until an audit.
@@ -75,16 +79,28 @@ export class ReplicationFeed {
     }
   }
 
+  /** Notes the server's position; one that asks for an answer gets the acknowledged position. */
   onHeartbeat(lsn: string, shouldRespond: boolean): void {
     if (this.#failed) return;
     const position = parseLsn(lsn);
-    if (this.idle && position > this.#acknowledged) this.#acknowledge(position);
-    else if (shouldRespond) this.#options.acknowledge(this.#acknowledged, false);
+    if (position > this.#reported) this.#reported = position;
+    if (shouldRespond) this.#options.acknowledge(this.#acknowledged, false);
   }
 
-  /** Asks the server for a keepalive, which `onHeartbeat` then acknowledges if still idle. */
-  ping(): void {
-    if (!this.#failed && this.idle) this.#options.acknowledge(this.#acknowledged, true);
+  /**
+   * Called from a timer. Idle: acknowledges the last keepalive's position and asks for a new one,
+   * so that a quiet (or unrelated) stream of WAL does not pile up. Busy: sends the acknowledged
+   * position again, since the server ends a connection that stays silent for `wal_sender_timeout`
+   * and the feed reads nothing (so answers no keepalive) while an enqueue waits for Redis.
+   */
+  tick(): void {
+    if (this.#failed) return;
+    if (!this.idle) {
+      this.#options.acknowledge(this.#acknowledged, false);
+      return;
+    }
+    if (this.#reported > this.#acknowledged) this.#acknowledged = this.#reported;
+    this.#options.acknowledge(this.#acknowledged, true);
   }
 
   #row(message: RowMessage): void {
@@ -105,32 +121,26 @@ export class ReplicationFeed {
     }
   }
 
-  #commit(message: Pgoutput.MessageCommit): void {
+  async #commit(message: Pgoutput.MessageCommit): Promise<void> {
     const open = this.#open;
     this.#open = null;
     if (open === null || !message.commitEndLsn) return;
     const endLsn = parseLsn(message.commitEndLsn);
     const trigger = changeTrigger(this.#options.source, formatLsn(endLsn));
     const keys = (ids: Set<string>) => [...ids].map((id) => ({ key: { platform: this.#options.platform, id }, trigger }));
-    this.#committed.push({ changes: keys(open.upserts), deletes: keys(open.deletes), endLsn });
-    void this.#drain();
-  }
-
-  async #drain(): Promise<void> {
-    if (this.#draining) return;
-    this.#draining = true;
+    this.#enqueuing = true;
     try {
-      for (let next = this.#committed[0]; next && !this.#failed; next = this.#committed[0]) {
-        await this.#options.sink.reconcile(next.changes);
-        for (const deleted of next.deletes) await this.#options.sink.reconcileClaimers(deleted.key, deleted.trigger);
-        this.#committed.shift();
-        this.#acknowledge(next.endLsn);
-      }
+      await this.#options.sink.reconcile(keys(open.upserts));
+      for (const deleted of keys(open.deletes)) await this.#options.sink.reconcileClaimers(deleted.key, deleted.trigger);
+      // Only now: the slot is the checkpoint, and the server never sends again what it was told is
+      // processed. Acknowledged before the enqueue, a crash or a Redis failure in between would lose
+      // the transaction; after it, a crash replays it (reconcile is idempotent, jobs deduplicated).
+      this.#acknowledge(endLsn);
     } catch (error) {
       this.#failed = true;
       this.#options.onFailure(error);
     } finally {
-      this.#draining = false;
+      this.#enqueuing = false;
     }
   }
 

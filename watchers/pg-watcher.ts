@@ -21,7 +21,10 @@ export interface PostgresWatcherOptions {
   readonly source: PostgresSource;
   readonly sink: ChangeSink;
   readonly logger: Logger;
-  /** How often a quiet feed asks the server for its position, so that the slot advances, in ms. Default: 10000. */
+  /**
+   * How often a quiet feed asks the server for its position, so that the slot advances, and a busy
+   * one tells the server it is still there, in ms. Default: 10000.
+   */
   keepaliveIntervalMs?: number;
   /** How long opening the replication connection may take, in ms. Default: 5000. */
   connectTimeoutMs?: number;
@@ -41,7 +44,10 @@ export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
     if (signal.aborted) return;
     const service = new LogicalReplicationService(
       { connectionString: source.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 },
-      { acknowledge: { auto: false, timeoutSeconds: 0 } },
+      // Flow control: the library awaits the data listener and pauses its socket meanwhile, so the
+      // feed reads on only after a transaction is enqueued (and acknowledged); while Redis is slow,
+      // the unread WAL waits on the server instead of in memory here.
+      { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } },
     );
     let keepalive: NodeJS.Timeout | undefined;
     let onAbort: () => void = () => undefined;
@@ -50,7 +56,7 @@ export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
         onAbort = () => resolve();
         signal.addEventListener('abort', onAbort, { once: true });
         const feed = createFeed(options, service, parseLsn(confirmed), reject);
-        keepalive = setInterval(() => feed.ping(), options.keepaliveIntervalMs ?? 10_000);
+        keepalive = setInterval(() => feed.tick(), options.keepaliveIntervalMs ?? 10_000);
         subscribe(options, service, feed, reject).then(
           () => reject(new ReplicationEndedError(source.name)),
           (error: unknown) => reject(new ReplicationEndedError(source.name, error)),
@@ -86,6 +92,7 @@ function createFeed(options: PostgresWatcherOptions, service: LogicalReplication
 
 function subscribe(options: PostgresWatcherOptions, service: LogicalReplicationService, feed: ReplicationFeed, fail: (error: unknown) => void): Promise<unknown> {
   const { source, logger } = options;
+  // Returning the promise is the contract: the library hands over the next message only once it settles.
   service.on('data', (_lsn: string, message: Pgoutput.Message) => feed.onData(message));
   service.on('heartbeat', (lsn: string, _timestamp: number, shouldRespond: boolean) => feed.onHeartbeat(lsn, shouldRespond));
   service.on('error', (error: Error) => fail(new ReplicationEndedError(source.name, error)));

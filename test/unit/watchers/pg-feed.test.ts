@@ -70,7 +70,7 @@ describe('ReplicationFeed', () => {
   it('acknowledges a transaction at its commit end LSN, and only after its jobs are enqueued', async () => {
     const control = controlledSink();
     const { feed, acknowledged } = feedWith(control);
-    for (const message of [begin(), insert('bm_1'), insert('bm_1'), insert('bm_2'), commit('00000000/0000A0F0')]) feed.onData(message);
+    for (const message of [begin(), insert('bm_1'), insert('bm_1'), insert('bm_2'), commit('00000000/0000A0F0')]) void feed.onData(message);
     await control.settle();
     expect(control.reconciled[0]?.map((change) => change.key.id)).toEqual(['bm_1', 'bm_2']);
     expect(control.reconciled[0]?.[0]?.trigger).toEqual({ type: 'change-event', source: 'bookmaster.users', position: '0/A0F0' });
@@ -79,49 +79,75 @@ describe('ReplicationFeed', () => {
     expect(acknowledged).toEqual([{ lsn: '0/A0F0', ping: false }]);
   });
 
-  it('acknowledges a keepalive only when nothing is open or waiting', async () => {
+  it('settles a commit only once its jobs are enqueued, which is what holds the library back from reading on', async () => {
+    const control = controlledSink();
+    const { feed } = feedWith(control);
+    await feed.onData(begin());
+    await feed.onData(insert('bm_1'));
+    let settled = false;
+    const handled = feed.onData(commit('0/A0F0')).then(() => {
+      settled = true;
+    });
+    await control.settle();
+    expect(settled).toBe(false);
+    await control.release();
+    await handled;
+    expect(settled).toBe(true);
+  });
+
+  it('acknowledges a keepalive’s position at the next tick, and only when nothing is open or being enqueued', async () => {
     const control = controlledSink();
     const { feed, acknowledged } = feedWith(control);
     feed.onHeartbeat('0/200', false);
-    expect(acknowledged).toEqual([{ lsn: '0/200', ping: false }]);
-    feed.onData(begin());
-    feed.onData(insert('bm_3'));
+    expect(acknowledged).toEqual([]);
+    feed.tick();
+    // Idle: the position is acknowledged, and the server asked for a newer one.
+    expect(acknowledged).toEqual([{ lsn: '0/200', ping: true }]);
+    void feed.onData(begin());
+    void feed.onData(insert('bm_3'));
     feed.onHeartbeat('0/300', false);
-    feed.onData(commit('0/400'));
+    feed.tick();
+    void feed.onData(commit('0/400'));
     feed.onHeartbeat('0/500', true);
-    // A keepalive that asks for an answer gets the old position while the commit waits.
-    expect(acknowledged.slice(1)).toEqual([{ lsn: '0/200', ping: false }]);
+    feed.tick();
+    // Busy: the old position, from the tick (so that the server keeps the connection) and as the
+    // answer the keepalive asked for.
+    expect(acknowledged.slice(1)).toEqual([
+      { lsn: '0/200', ping: false },
+      { lsn: '0/200', ping: false },
+      { lsn: '0/200', ping: false },
+    ]);
     await control.release();
-    feed.onHeartbeat('0/500', false);
-    expect(acknowledged.slice(2)).toEqual([
+    feed.tick();
+    expect(acknowledged.slice(4)).toEqual([
       { lsn: '0/400', ping: false },
-      { lsn: '0/500', ping: false },
+      { lsn: '0/500', ping: true },
     ]);
   });
 
   it('never moves the acknowledged position back', () => {
     const { feed, acknowledged } = feedWith(controlledSink());
     feed.onHeartbeat('0/80', false);
-    feed.onHeartbeat('0/100', false);
-    expect(acknowledged).toEqual([]);
+    feed.tick();
+    expect(acknowledged).toEqual([{ lsn: '0/100', ping: true }]);
   });
 
   it('stops acknowledging after an enqueue fails, so that the slot replays the transaction', async () => {
     const control = controlledSink();
     const { feed, acknowledged, failures } = feedWith(control);
-    for (const message of [begin(), insert('bm_4'), commit('0/600')]) feed.onData(message);
+    for (const message of [begin(), insert('bm_4'), commit('0/600')]) void feed.onData(message);
     control.failNextRelease();
     await control.release();
     expect(failures).toHaveLength(1);
     feed.onHeartbeat('0/700', true);
-    feed.ping();
+    feed.tick();
     expect(acknowledged).toEqual([]);
   });
 
   it('reconciles the claimers of a deleted row, and skips a malformed id without enqueueing it', async () => {
     const control = controlledSink();
     const { feed } = feedWith(control);
-    for (const message of [begin(), remove('bm_5'), insert('not an id'), insert({ $ne: null }), commit('0/800')]) feed.onData(message);
+    for (const message of [begin(), remove('bm_5'), insert('not an id'), insert({ $ne: null }), commit('0/800')]) void feed.onData(message);
     await control.release();
     expect(control.reconciled[0]).toEqual([]);
     expect(control.claimed).toEqual(['bm_5']);
@@ -131,7 +157,7 @@ describe('ReplicationFeed', () => {
     const control = controlledSink();
     const { feed } = feedWith(control);
     const other = { ...RELATION, name: 'orders' } as Pgoutput.MessageRelation;
-    for (const message of [begin(), { tag: 'insert', relation: other, new: { id: 'bm_6' } } as Pgoutput.Message, commit('0/900')]) feed.onData(message);
+    for (const message of [begin(), { tag: 'insert', relation: other, new: { id: 'bm_6' } } as Pgoutput.Message, commit('0/900')]) void feed.onData(message);
     await control.release();
     expect(control.reconciled[0]).toEqual([]);
   });
@@ -151,7 +177,7 @@ describe('ReplicationFeed events', () => {
       onFailure: () => undefined,
       onChangeEvent: (source) => counted.push(source),
     });
-    for (const message of [begin(), insert('bm_7'), remove('bm_8'), commit('0/A00')]) feed.onData(message);
+    for (const message of [begin(), insert('bm_7'), remove('bm_8'), commit('0/A00')]) void feed.onData(message);
     expect(counted).toEqual(['bookmaster.users', 'bookmaster.users']);
   });
 });
