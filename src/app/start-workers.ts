@@ -1,3 +1,4 @@
+import type { Worker } from 'bullmq';
 import { startMaintenance } from '../../jobs/maintenance.ts';
 import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
 import { createProvisionProcessor } from '../../jobs/provision-processor.ts';
@@ -17,11 +18,23 @@ import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
 import { countProfileWrites, observeWorkers } from '../metrics/observe.ts';
 import type { Dependencies } from './open-dependencies.ts';
-import { runSteps } from './run-steps.ts';
+import { runSteps, within } from './run-steps.ts';
 
 export interface WorkerRole {
-  /** Lets the jobs in flight finish. Safe to call more than once. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and lets the running ones finish, for at most `SHUTDOWN_TIMEOUT_MS`; then
+   * closes anyway. Never rejects. Safe to call more than once.
+   */
+  close(): Promise<WorkersStopped>;
+}
+
+export interface WorkersStopped {
+  /**
+   * The queues whose jobs were still running at the deadline. Their workers were closed with
+   * force: those jobs' locks are no longer renewed, and once they expire BullMQ's stalled-job check
+   * on another worker puts the jobs back in the queue.
+   */
+  readonly left: readonly string[];
 }
 
 /**
@@ -37,18 +50,38 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
-  observeWorkers([...personWorkers.workers, ...maintenanceWorkers.workers], metrics);
-  let closing: Promise<void> | undefined;
-  return {
-    close: () =>
-      (closing ??= runSteps(
-        [
-          ['reconcile, propagate and provision workers', () => personWorkers.close()],
-          ['maintenance workers', () => maintenanceWorkers.close()],
-        ],
-        logger,
-      )),
-  };
+  const workers = [...personWorkers.workers, ...maintenanceWorkers.workers];
+  observeWorkers(workers, metrics);
+  let closing: Promise<WorkersStopped> | undefined;
+  return { close: () => (closing ??= stopWithin(workers, config.shutdownTimeoutMs, logger)) };
+}
+
+/**
+ * BullMQ's `pause()` stops fetching (it ends the blocking fetch) and resolves once the worker's
+ * running jobs are done. A worker still running jobs at the deadline is closed with `force`, which
+ * does not wait for them. Its pending `pause()` reconnects once they end, and they may hold other
+ * connections: `idsync start` exits after such a shutdown instead of waiting for them.
+ */
+async function stopWithin(workers: readonly Worker[], timeoutMs: number, logger: Logger): Promise<WorkersStopped> {
+  const finished = await Promise.all(
+    workers.map((worker) => {
+      const paused = worker.pause().then(
+        () => true,
+        (error: unknown) => {
+          logger.warn({ queue: worker.name, err: error }, 'pausing a worker failed');
+          return false;
+        },
+      );
+      return within(paused, timeoutMs, false);
+    }),
+  );
+  const left = workers.filter((_, index) => !finished[index]).map((worker) => worker.name);
+  if (left.length > 0) logger.warn({ queues: left, timeoutMs }, 'shutdown deadline passed; jobs left to another worker');
+  await runSteps(
+    workers.map((worker, index) => [`${worker.name} worker`, () => worker.close(!finished[index])] as const),
+    logger,
+  );
+  return { left };
 }
 
 /** Whether a failure may pass on retry: any system's driver's, and the ledger's (Postgres, whichever systems are synced). */

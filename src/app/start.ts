@@ -16,7 +16,7 @@ import { openRequestQueues } from '../queues/request-queues.ts';
 import type { RequestQueues } from '../queues/request-queues.ts';
 import { openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
-import { runSteps } from './run-steps.ts';
+import { runSteps, within } from './run-steps.ts';
 import { startWorkerRole } from './start-workers.ts';
 import type { WorkerRole } from './start-workers.ts';
 
@@ -33,8 +33,19 @@ export interface RunningIdsync {
   readonly http?: HttpServer;
   readonly workers?: WorkerRole;
   readonly watchers?: WatcherRunner;
-  /** Stops serving, lets the jobs in flight finish, then closes every connection. Safe to call more than once. */
-  close(): Promise<void>;
+  /**
+   * Stops serving and taking jobs, lets the running jobs finish (for at most SHUTDOWN_TIMEOUT_MS),
+   * then closes every connection. Safe to call more than once.
+   */
+  close(): Promise<Stopped>;
+}
+
+export interface Stopped {
+  /**
+   * Jobs were still running at the deadline and were left to another worker. They may still hold
+   * a connection or a timer, so the process should exit instead of waiting for its handles to close.
+   */
+  readonly jobsLeftRunning: boolean;
 }
 
 /**
@@ -60,12 +71,12 @@ export async function startIdsync(loaded: Config, logger: Logger, options: Start
       parts.http = await startHttp(config, dependencies, logger, { queues: parts.requestQueues.queues, metrics });
     }
   } catch (error) {
-    await shutdown(parts, logger);
+    await shutdown(parts, config.connectTimeoutMs, logger);
     throw error;
   }
   logger.info({ role, platforms: config.platforms, http: parts.http?.address }, 'idsync started');
-  let closing: Promise<void> | undefined;
-  const close = () => (closing ??= shutdown(parts, logger));
+  let closing: Promise<Stopped> | undefined;
+  const close = () => (closing ??= shutdown(parts, config.connectTimeoutMs, logger));
   return { dependencies, http: parts.http, workers: parts.workers, watchers: parts.watchers, close };
 }
 
@@ -122,19 +133,28 @@ interface Parts {
   dependencies: Dependencies;
 }
 
-// Order matters: stop taking requests, then stop watching (no new jobs), then let the jobs in
-// flight finish, then release the queues and connections they used.
-async function shutdown(parts: Parts, logger: Logger): Promise<void> {
+// Order matters: the workers stop taking jobs at once (SHUTDOWN_TIMEOUT_MS counts from the signal)
+// while the HTTP server stops taking requests and the watchers stop watching; the queues and
+// connections they all use are released last.
+async function shutdown(parts: Parts, closeTimeoutMs: number, logger: Logger): Promise<Stopped> {
+  const workers = parts.workers?.close();
   await runSteps(
     [
       ['http', () => parts.http?.close()],
       ['request queues', () => parts.requestQueues?.close()],
       ['watchers', () => parts.watchers?.close()],
-      ['workers', () => parts.workers?.close()],
-      ['queues', () => parts.queues.close()],
     ],
     logger,
   );
-  await closeAll(parts.dependencies.all, logger);
-  logger.info('idsync stopped');
+  const jobsLeftRunning = ((await workers)?.left.length ?? 0) > 0;
+  const release = (async () => {
+    await runSteps([['queues', () => parts.queues.close()]], logger);
+    await closeAll(parts.dependencies.all, logger);
+    return true;
+  })();
+  // A job left running may hold a pooled connection, and a pool's end waits for it: after a forced
+  // stop, closing waits no longer than a connection may take to open.
+  const released = jobsLeftRunning ? await within(release, closeTimeoutMs, false) : await release;
+  logger.info({ jobsLeftRunning, released }, 'idsync stopped');
+  return { jobsLeftRunning };
 }

@@ -74,6 +74,8 @@ export const ENV_SCHEMA = {
   DASHBOARD_PASSWORD: z.string().min(1),
   API_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }),
   CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(5_000),
+  // How long `idsync start` waits for running jobs after SIGTERM or SIGINT before it closes the workers anyway.
+  SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 3_600_000).default(30_000),
   CONFLICT_POLICY: z.enum(['newest', 'manual']).default('newest'),
   AUTO_PROVISION: platformList.default([]),
   // Every person must have a record on these; a person without one on another synced system is consistent.

@@ -30,6 +30,11 @@ export interface Config {
   requiredPlatforms: readonly Platform[];
   http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
   connectTimeoutMs: number;
+  /**
+   * How long `idsync start` waits for running jobs once it is told to stop; then it closes the
+   * workers anyway, and another worker runs those jobs again once their locks expire.
+   */
+  shutdownTimeoutMs: number;
   watch: {
     /** How long a watcher's leader lease lasts without renewal (a standby takes over after it). */
     leaseMs: number;
@@ -122,6 +127,7 @@ function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
       apiToken: env.API_TOKEN,
     },
     connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     watch: { leaseMs: env.WATCH_LEASE_MS, checkpointIntervalMs: env.CHECKPOINT_INTERVAL_MS, slotPrefix: env.REPLICATION_SLOT_PREFIX },
     policy: {
       conflict: env.CONFLICT_POLICY,

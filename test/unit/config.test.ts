@@ -140,6 +140,15 @@ describe('loadConfig', () => {
     expect(configError({ REDIS_URL: 'localhost:6379' }).problems[0]).toMatch(/^REDIS_URL: /);
   });
 
+  it('waits 30 s for running jobs at shutdown unless SHUTDOWN_TIMEOUT_MS says otherwise, and refuses what is no whole number of ms up to an hour', () => {
+    expect(loadConfig({}).shutdownTimeoutMs).toBe(30_000);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '0' }).shutdownTimeoutMs).toBe(0);
+    expect(loadConfig({ SHUTDOWN_TIMEOUT_MS: '3600000' }).shutdownTimeoutMs).toBe(3_600_000);
+    for (const bad of ['soon', '-1', '1.5', '30s', '3600001']) {
+      expect(configError({ SHUTDOWN_TIMEOUT_MS: bad }).problems.map((problem) => problem.split(':')[0])).toEqual(['SHUTDOWN_TIMEOUT_MS']);
+    }
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ HTTP_PORT: '', REDIS_URL: '' }).http.port).toBe(3000);
     expect(configError({ ...PRODUCTION_ENV, API_TOKEN: '' }).problems).toEqual(['API_TOKEN: is required']);
