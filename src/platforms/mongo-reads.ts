@@ -23,7 +23,7 @@ export interface MongoRecordSource {
   readonly hasEmail: boolean;
 }
 
-export type MongoReads = Pick<PlatformAdapter, 'get' | 'findByEmail' | 'findClaiming' | 'scan'>;
+export type MongoReads = Pick<PlatformAdapter, 'get' | 'getMany' | 'findByEmail' | 'findClaiming' | 'scan'>;
 
 /**
  * The read half of a MongoDB adapter. Every id is validated before it reaches a query, and every
@@ -34,12 +34,13 @@ export function mongoReads(source: MongoRecordSource): MongoReads {
     const documents = await source.collection.find(filter, { projection: source.projection, ...EXACT_READ }).toArray();
     return documents.flatMap((document) => source.toRecord(document) ?? []);
   };
+  const getMany = async (ids: readonly string[]) => {
+    if (ids.length === 0) return [];
+    return find({ _id: { $in: ids.map((id) => new ObjectId(requireRawId(source.platform, id))) } });
+  };
   return {
-    get: async (id) => {
-      const filter = { _id: new ObjectId(requireRawId(source.platform, id)) };
-      const document = await source.collection.findOne(filter, { projection: source.projection, ...EXACT_READ });
-      return document === null ? null : source.toRecord(document);
-    },
+    get: async (id) => (await getMany([id]))[0] ?? null,
+    getMany,
     findByEmail: async (email) => {
       const normalized = requireEmailQuery(email);
       if (!source.hasEmail) return [];

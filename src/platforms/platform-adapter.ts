@@ -18,6 +18,8 @@ export interface PlatformAdapter {
   readonly platform: Platform;
   /** The record with this raw id, or null when it does not exist. */
   get(id: string): Promise<PersonRecord | null>;
+  /** The records of these raw ids that exist, in one round trip, by primary key. */
+  getMany(ids: readonly string[]): Promise<PersonRecord[]>;
   /** Records whose email equals `email`, trimmed and case-insensitively. */
   findByEmail(email: string): Promise<PersonRecord[]>;
   /** Records whose link fields claim the record (`platform`, `id`), in any tolerated form. */

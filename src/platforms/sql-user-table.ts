@@ -73,7 +73,7 @@ function statements(shape: UserTable) {
   const live = shape.live ?? 'true';
   const from = `select ${columns} from ${shape.table} where ${live}`;
   return {
-    byId: `${from} and id = $1::${shape.idType}`,
+    byIds: `${from} and id = any($1::${shape.idType}[])`,
     byEmail: `${from} and lower(btrim(email, $2)) = $1`,
     // Both sides lower-cased: src/ids reads hex ids in any case, and a Bookmaster id, whose case
     // does matter, is then told apart in JavaScript. `->>` on a map that is not an object gives NULL.
@@ -84,7 +84,7 @@ function statements(shape: UserTable) {
   };
 }
 
-export type UserTableReads = Pick<PlatformAdapter, 'platform' | 'get' | 'findByEmail' | 'findClaiming' | 'scan'>;
+export type UserTableReads = Pick<PlatformAdapter, 'platform' | 'get' | 'getMany' | 'findByEmail' | 'findClaiming' | 'scan'>;
 
 /** The reads of a PlatformAdapter over `shape`; `toRecord` answers null for a row that is not the system's own. */
 export function userTableReads(pool: Pool, shape: UserTable, toRecord: (row: UserRow) => PersonRecord | null): UserTableReads {
@@ -94,9 +94,11 @@ export function userTableReads(pool: Pool, shape: UserTable, toRecord: (row: Use
     const { rows } = await pool.query<UserRow>(text, values);
     return rows.flatMap((row) => toRecord(row) ?? []);
   };
+  const getMany = async (ids: readonly string[]) => (ids.length === 0 ? [] : select(sql.byIds, [ids.map((id) => requireRawId(platform, id))]));
   return {
     platform,
-    get: async (id) => (await select(sql.byId, [requireRawId(platform, id)]))[0] ?? null,
+    get: async (id) => (await getMany([id]))[0] ?? null,
+    getMany,
     findByEmail: async (email) => {
       const normalized = requireEmailQuery(email);
       // Postgres' lower() may fold differently from JavaScript's: the decision is JavaScript's.
