@@ -9,7 +9,7 @@ import type { GatherSources } from '../../../src/reconcile/gather.ts';
 
 /**
  * Test-only adapters over records held in memory, with the read contract of PlatformAdapter
- * (get, findByEmail, findClaiming, scan): what gather needs to be compared with the audit's
+ * (get, getMany, findByEmail, scan): what gather needs to be compared with the audit's
  * in-memory grouping. Writes are not supported.
  */
 export function memoryAdapters(records: readonly PersonRecord[], platforms: readonly Platform[]): Adapters {
@@ -27,7 +27,6 @@ function memoryAdapter(platform: Platform, own: readonly PersonRecord[]): Platfo
     get: async (id) => sorted.find((record) => record.id === id) ?? null,
     getMany: async (ids) => sorted.filter((record) => ids.includes(record.id)),
     findByEmail: async (email) => sorted.filter((record) => record.email !== null && record.email === normalizeStoredEmail(email)),
-    findClaiming: async (claimed, id) => (claimed === platform ? [] : sorted.filter((record) => claims(record, claimed, id))),
     writeLinks: () => Promise.reject(new Error('memory adapters are read-only')),
     scan: async function* (options = {}) {
       const size = options.batchSize ?? 1000;
