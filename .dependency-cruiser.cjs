@@ -9,6 +9,7 @@ const LAYERS = [
   ['ids', '^src/ids/'],
   ['config and ledger', '^src/(config|ledger)/'],
   ['platforms and queues', '^src/(platforms|queues)/'],
+  ['link index', '^src/link-index/'],
   ['reconcile, provision, propagate, metrics', '^src/(reconcile|provision|propagate|metrics)/'],
   ['audit and http', '^src/(audit|http)/'],
   ['jobs', '^jobs/'],

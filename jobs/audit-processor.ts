@@ -3,9 +3,11 @@ import { runAuditPass } from '../src/audit/audit-pass.ts';
 import type { AuditPass } from '../src/audit/audit-pass.ts';
 import type { IssueKind } from '../src/audit/audit-model.ts';
 import { AuditTally } from '../src/audit/audit-tally.ts';
+import { scannablePlatforms } from '../src/audit/scan.ts';
 import type { InconsistentPerson } from '../src/audit/audit-tally.ts';
 import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
 import type { Platform } from '../src/ids/index.ts';
+import { startLinkIndexRebuild } from '../src/link-index/link-index-rebuild.ts';
 import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import { createSyncStatusStore } from '../src/ledger/sync-status.ts';
@@ -63,6 +65,7 @@ interface AuditRequest {
 
 async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig, request: AuditRequest): Promise<AuditReport> {
   const batchSize = config.maintenance.batchSize;
+  const linkIndex = await startLinkIndexRebuild(deps.ledgerPool, request.runId, scannablePlatforms(deps.adapters, config.platforms));
   const pass = await runAuditPass(deps.adapters, {
     platforms: config.platforms,
     required: config.requiredPlatforms,
@@ -71,7 +74,10 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
     // The audit writes no record itself (its repairs are reconcile jobs, which read afresh).
     keepSnapshots: false,
     onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
+    onRecords: linkIndex.add,
   });
+  const { removed } = await linkIndex.finish();
+  deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
   const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, { runId: request.runId, trigger: request.trigger, checkedAt: new Date(), batchSize });
   const tally = new AuditTally();
   for (const person of pass.people()) {

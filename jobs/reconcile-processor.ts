@@ -5,6 +5,7 @@ import { countWrites, recordReconciled } from '../src/metrics/observe.ts';
 import { reconcileJobSchema } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import { laneOf } from '../src/queues/reconcile-lanes.ts';
+import type { LinkIndex } from '../src/link-index/link-index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import { reconcilePerson } from '../src/reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../src/reconcile/reconcile-person.ts';
@@ -23,6 +24,8 @@ export interface ReconcileProcessorOptions {
 export interface ReconcileProcessorDependencies extends ReconcileDependencies {
   /** Adapters over the client collections, for jobs named 'client'. Default: none (such jobs reconcile nothing). */
   readonly clientAdapters?: Adapters;
+  /** The clients' link index, for jobs named 'client'. Default: the people's (`links`), which then holds clients too. */
+  readonly clientLinks?: LinkIndex;
 }
 
 /**
@@ -34,7 +37,7 @@ export function createReconcileProcessor(deps: ReconcileProcessorDependencies, c
   const { metrics } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
   const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
-  const clients: ReconcileDependencies = { ...deps, adapters: count(deps.clientAdapters ?? {}) };
+  const clients: ReconcileDependencies = { ...deps, adapters: count(deps.clientAdapters ?? {}), links: deps.clientLinks ?? deps.links };
   const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
     const parsed = reconcileJobSchema.safeParse(job.data);

@@ -5,6 +5,7 @@ import type { Logger } from '../src/logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
 import type { ReconcileLane } from '../src/queues/reconcile-lanes.ts';
+import type { LinkLookups } from '../src/link-index/link-index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 
 /*
@@ -43,7 +44,10 @@ export interface ChangeSink {
 
 export interface ChangeSinkOptions {
   readonly queues: Queues;
+  /** The synced platforms' adapters (of the sink's kind): what a backfill scans, and whose claimers a delete enqueues. */
   readonly adapters: Adapters;
+  /** The link index of the sink's kind: who claims a deleted record. */
+  readonly links: LinkLookups;
   readonly logger: Logger;
   /** Enqueue calls in flight at once (ioredis pipelines them on one connection). Default: 64. */
   concurrency?: number;
@@ -80,7 +84,7 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   return {
     reconcile: (changes) => enqueueAll(changes),
     reconcileClaimers: async (deleted, trigger) => {
-      const claimers = await findClaimers(options.adapters, deleted);
+      const claimers = await findClaimers(options, deleted);
       return enqueueAll(claimers.map((key) => ({ key, trigger })), false);
     },
     backfill: async (platform, trigger) => {
@@ -96,14 +100,17 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   };
 }
 
-async function findClaimers(adapters: Adapters, deleted: RecordKey): Promise<RecordKey[]> {
-  const found: RecordKey[] = [];
-  for (const platform of PLATFORMS) {
-    const adapter = adapters[platform];
-    if (!adapter || platform === deleted.platform) continue;
-    for (const record of await adapter.findClaiming(deleted.platform, deleted.id)) found.push({ platform, id: record.id });
-  }
-  return found;
+/**
+ * The records of other synced platforms the link index says claim `deleted`. A stale hint costs a
+ * reconcile that finds nothing to do, so none is read back here.
+ */
+async function findClaimers(options: Pick<ChangeSinkOptions, 'adapters' | 'links'>, deleted: RecordKey): Promise<RecordKey[]> {
+  const claimers = await options.links.claimersOf([deleted]);
+  return claimers.filter((key) => key.platform !== deleted.platform && options.adapters[key.platform] !== undefined).sort(compareKeys);
+}
+
+function compareKeys(left: RecordKey, right: RecordKey): number {
+  return PLATFORMS.indexOf(left.platform) - PLATFORMS.indexOf(right.platform) || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0);
 }
 
 /** Runs `action` over `items` with at most `limit` calls in flight; rejects with the first failure. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../src/config/load-config.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
+import type { LinkLookups } from '../src/link-index/link-index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { WatchSpec } from '../src/platforms/watch-spec.ts';
 import { createChangeSink } from './change-sink.ts';
@@ -26,8 +27,12 @@ export interface StartWatchersOptions {
   readonly watch: readonly WatchSpec[];
   /** One adapter per synced platform: deletes look up the records that claimed the deleted one. */
   readonly adapters: Adapters;
+  /** The link index: who claims a deleted record. */
+  readonly links: LinkLookups;
   /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
   readonly clientAdapters?: Adapters;
+  /** The clients' link index. Default: none (a deleted client's claimers are not enqueued). */
+  readonly clientLinks?: LinkLookups;
   readonly logger: Logger;
   /** The process's queues (the caller owns and closes them). */
   readonly queues: Queues;
@@ -48,6 +53,8 @@ export interface WatcherRunner {
   close(): Promise<void>;
 }
 
+const NO_LINKS: LinkLookups = { claimersOf: async () => [], holdersOf: async () => [] };
+
 interface Shared {
   readonly options: StartWatchersOptions;
   readonly sink: ChangeSink;
@@ -67,8 +74,8 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   const { queues } = options;
   const shared: Shared = {
     options,
-    sink: createChangeSink({ queues, adapters: options.adapters, logger }),
-    clientSink: createChangeSink({ queues, adapters: options.clientAdapters ?? {}, logger, kind: 'client' }),
+    sink: createChangeSink({ queues, adapters: options.adapters, links: options.links, logger }),
+    clientSink: createChangeSink({ queues, adapters: options.clientAdapters ?? {}, links: options.clientLinks ?? NO_LINKS, logger, kind: 'client' }),
     checkpoints: createCheckpointStore(redis, prefix),
   };
   const owner = defaultOwner();

@@ -7,6 +7,9 @@ import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { Processor } from '../../jobs/worker-runner.ts';
 import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
+import { buildLinkIndex } from '../link-index/build-link-index.ts';
+import { createLinkIndex } from '../link-index/link-index.ts';
+import type { LinkKind } from '../link-index/link-index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { partsOf } from '../platforms/connector.ts';
@@ -45,8 +48,11 @@ export async function startWorkerRole(config: Config, dependencies: Dependencies
   const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = partsOf(dependencies.platforms, 'adapter');
+  const links = createLinkIndex(dependencies.ledger.pool);
+  await buildEmptyLinkIndex(config, dependencies, 'user', logger);
+  await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, ledger, logger }, shared), ledger, logger, connection);
+  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared), ledger, logger, connection);
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });
@@ -84,6 +90,19 @@ async function stopWithin(workers: readonly Worker[], timeoutMs: number, logger:
   return { left };
 }
 
+/**
+ * A first start indexes what the systems already hold before any worker takes a job: without it,
+ * gather could not find a claim or an email of a record written before idsync ran.
+ */
+async function buildEmptyLinkIndex(config: Config, dependencies: Dependencies, kind: LinkKind, logger: Logger): Promise<void> {
+  const { pool } = dependencies.ledger;
+  if (!(await createLinkIndex(pool, kind).isEmpty())) return;
+  logger.info({ kind }, 'link index empty: indexing the systems before the workers start');
+  const adapters = partsOf(dependencies.platforms, kind === 'user' ? 'adapter' : 'clientAdapter');
+  const built = await buildLinkIndex(pool, adapters, config.platforms, { batchSize: config.maintenance.batchSize, kind });
+  logger.info({ kind, records: built.records }, 'link index built');
+}
+
 /** Whether a failure may pass on retry: any system's driver's, and the ledger's (Postgres, whichever systems are synced). */
 function isRetryable(error: unknown): boolean {
   return isRetryablePostgresError(error) || isPlatformRetryable(error);
@@ -95,7 +114,8 @@ function personProcessors(config: Config, dependencies: Dependencies, deps: Reco
   const { queues, metrics } = shared;
   const { platforms } = dependencies;
   const crm = platforms.crm?.profileSource;
-  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: partsOf(platforms, 'clientAdapter') }, config, { metrics, queues: crm ? queues : undefined });
+  const clientLinks = createLinkIndex(dependencies.ledger.pool, 'client');
+  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: partsOf(platforms, 'clientAdapter'), clientLinks }, config, { metrics, queues: crm ? queues : undefined });
   const propagate = crm && createPropagateProcessor({ crm, targets: countProfileWrites(partsOf(platforms, 'profileTarget'), metrics), ledger, logger });
   const provision = createProvisionProcessor(
     {

@@ -5,6 +5,7 @@ import type { Config } from '../config/load-config.ts';
 import { startHttpServer } from '../http/server.ts';
 import type { HttpServer } from '../http/server.ts';
 import { migrateLedger } from '../ledger/migrate.ts';
+import { createLinkIndex } from '../link-index/link-index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import type { Metrics } from '../metrics/metrics.ts';
@@ -98,7 +99,9 @@ function startWatcherRole(config: Config, dependencies: Dependencies, logger: Lo
     dependencies,
     watch: Object.values(platforms).flatMap((open) => open.watch),
     adapters: partsOf(platforms, 'adapter'),
+    links: createLinkIndex(dependencies.ledger.pool),
     clientAdapters: partsOf(platforms, 'clientAdapter'),
+    clientLinks: createLinkIndex(dependencies.ledger.pool, 'client'),
     logger,
     queues: shared.queues,
     onChangeEvent: (source) => shared.metrics.changeEventReceived(source),

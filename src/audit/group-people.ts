@@ -1,17 +1,19 @@
-import type { Platform, RecordKey } from '../ids/index.ts';
+import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import { claimsOf } from '../platforms/person-record.ts';
-import type { GatheredRecord } from '../reconcile/plan-model.ts';
+import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
+import { gatherSteps } from '../reconcile/gather-steps.ts';
+import type { GatherLookup, LookupAnswer } from '../reconcile/gather-steps.ts';
 import type { PersonGroup } from './audit-model.ts';
 import { RecordIndex } from './record-index.ts';
 
 /*
- * Groups scanned records into people in memory by running gather's own algorithm
- * (src/reconcile/gather.ts) against indexes of the scan instead of the databases: no round trip per
- * person, and for the origin the audit enqueues, a reconcile gathers exactly the same records.
- * Origins are taken in PLATFORMS-then-id order (CRM records first); a record another person's
- * gather already reached does not start a person of its own. gather is not symmetric (an email
- * match is refused only from the side it would contradict), so a record may belong to two groups.
+ * Groups scanned records into people in memory by running gather's own traversal
+ * (src/reconcile/gather-steps.ts) with the scan's index answering its look-ups instead of the
+ * systems and the link index: no round trip per person, and for the origin the audit enqueues, a
+ * reconcile gathers exactly the same records. Origins are taken in PLATFORMS-then-id order (CRM
+ * records first); a record another person's gather already reached does not start a person of its
+ * own. gather is not symmetric (an email match is refused only from the side it would contradict),
+ * so a record may belong to two groups.
  */
 
 export interface GroupOptions {
@@ -23,8 +25,6 @@ export interface GroupOptions {
 export interface OversizedGroup extends PersonGroup {
   readonly oversized: true;
 }
-
-const DEFAULT_MAX_RECORDS = 32;
 
 /**
  * The people, one at a time: a caller that keeps only what it needs of each group holds no more
@@ -43,103 +43,20 @@ export function* groupPeople(records: readonly PersonRecord[], scanned: readonly
   }
 }
 
-class GatherLimit extends Error {}
-
-/** gatherPerson (src/reconcile/gather.ts) step for step, with the indexes in place of the adapters. */
 function gatherInMemory(index: RecordIndex, origin: PersonRecord, maxRecords: number): PersonGroup | OversizedGroup {
-  const state = new MemoryGather(index, maxRecords);
-  try {
-    state.add(origin, 'origin');
-    state.close();
-    for (const platform of index.scanned) {
-      if (state.hasPlatform(platform)) continue;
-      const match = state.uniqueEmailMatch(platform);
-      if (match && !state.contradicts(match)) {
-        state.add(match, 'email-match');
-        state.close();
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof GatherLimit)) throw error;
-    return { ...state.group(origin), oversized: true };
-  }
-  return state.group(origin);
+  const key = { platform: origin.platform, id: origin.id };
+  const steps = gatherSteps(key, index.scanned, maxRecords);
+  let step = steps.next();
+  while (!step.done) step = steps.next(answerFromIndex(index, step.value));
+  const { records, absent, overLimit } = step.value;
+  return overLimit ? { origin: key, records, absent, oversized: true } : { origin: key, records, absent };
 }
 
-/**
- * One person's gather. A person has a handful of records (at most `maxRecords`), so the state is
- * plain arrays searched by identity: the index hands out one object per record, and a set or map
- * per person would cost more to allocate than the searches it saves, a million times over.
- */
-class MemoryGather {
-  readonly #index: RecordIndex;
-  readonly #maxRecords: number;
-  readonly #found: GatheredRecord[] = [];
-  readonly #absent: RecordKey[] = [];
-  /** How many of #found have had their claims followed: each record is added, so expanded, once. */
-  #expanded = 0;
-
-  constructor(index: RecordIndex, maxRecords: number) {
-    this.#index = index;
-    this.#maxRecords = maxRecords;
+/** The scan answers as the systems and the link index would; records are keys too, so no key is built. */
+function answerFromIndex(index: RecordIndex, lookup: GatherLookup): LookupAnswer {
+  if (lookup.kind === 'holders') {
+    return { records: [], keys: lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => index.holdersOf(platform, email))) };
   }
-
-  add(record: PersonRecord, reachedBy: GatheredRecord['reachedBy']): void {
-    if (this.#has(record)) return;
-    if (this.#found.length >= this.#maxRecords) throw new GatherLimit();
-    this.#found.push({ record, reachedBy });
-  }
-
-  /** Follows claims both ways until closed: get() on every claim, findClaiming() on every platform. */
-  close(): void {
-    for (; this.#expanded < this.#found.length; this.#expanded += 1) {
-      const { record } = this.#found[this.#expanded] as GatheredRecord;
-      for (const claim of claimsOf(record)) this.#visit(claim);
-      const claimers = this.#index.claimersOf(record.platform, record.id);
-      for (const platform of this.#index.scanned) {
-        if (platform === record.platform) continue;
-        for (const claimer of claimers) if (claimer.platform === platform) this.add(claimer, 'id-claim');
-      }
-    }
-  }
-
-  #visit(claim: RecordKey): void {
-    if (!this.#index.scanned.includes(claim.platform)) return;
-    const record = this.#index.get(claim.platform, claim.id);
-    if (record) this.add(record, 'id-claim');
-    else if (!this.#absent.some((key) => key.platform === claim.platform && key.id === claim.id)) this.#absent.push(claim);
-  }
-
-  #has(record: PersonRecord): boolean {
-    return this.#found.some((entry) => entry.record === record);
-  }
-
-  hasPlatform(platform: Platform): boolean {
-    return this.#found.some((entry) => entry.record.platform === platform);
-  }
-
-  /** The first of the person's emails (in the order found) that names exactly one record there. */
-  uniqueEmailMatch(platform: Platform): PersonRecord | undefined {
-    const tried: string[] = [];
-    for (const { record: { email } } of this.#found) {
-      if (email === null || tried.includes(email)) continue;
-      tried.push(email);
-      const holders = this.#index.holdersOf(platform, email);
-      if (holders.length === 1) return holders[0];
-    }
-    return undefined;
-  }
-
-  contradicts(candidate: PersonRecord): boolean {
-    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#holds(claim));
-  }
-
-  #holds(claim: RecordKey): boolean {
-    const record = this.#index.get(claim.platform, claim.id);
-    return record !== undefined && this.#has(record);
-  }
-
-  group(origin: PersonRecord): PersonGroup {
-    return { origin: { platform: origin.platform, id: origin.id }, records: this.#found, absent: this.#absent };
-  }
+  const records = lookup.keys.flatMap((key) => index.get(key.platform, key.id) ?? []);
+  return { records, keys: lookup.claimersOf.flatMap((key) => index.claimersOf(key.platform, key.id)) };
 }

@@ -5,7 +5,7 @@ import { claimedIds } from '../platforms/person-record.ts';
 import { compareRecords } from '../reconcile/plan/order.ts';
 
 /*
- * The audit's in-memory stand-in for the adapters' look-ups (get, findClaiming, findByEmail) over
+ * The audit's in-memory stand-in for the adapters' look-ups (get, getMany, claimers and email holders) over
  * every scanned record. It holds one entry per record, claimed id and email, so its size decides
  * how many people one audit can hold: keys are the strings the records already carry (no
  * `platform:id` string is built per entry), and a key held by one record maps to that record

@@ -15,6 +15,8 @@ export interface ScanAllOptions {
   batchSize?: number;
   /** Called after each batch, e.g. to renew a job's progress. Default: none. */
   onBatch?: (progress: ScanProgress) => void | Promise<void>;
+  /** Handed each batch as read, before `onBatch`, e.g. to index it. Default: none. */
+  onRecords?: (records: readonly PersonRecord[]) => Promise<void>;
   /**
    * Whether records keep their snapshots, which only a write of the record needs. Without them a
    * record takes about a third less memory, and a write of it fails with IDSYNC_ERR_INVALID_SNAPSHOT.
@@ -55,6 +57,7 @@ async function scanOne(adapter: PlatformAdapter, options: ScanAllOptions): Promi
   const records: PersonRecord[] = [];
   let batches = 0;
   for await (const batch of adapter.scan({ batchSize: options.batchSize })) {
+    await options.onRecords?.(batch);
     for (const record of batch) records.push(options.keepSnapshots === false ? withoutSnapshot(record) : record);
     batches += 1;
     await options.onBatch?.({ platform: adapter.platform, records: records.length, batches });

@@ -4,6 +4,8 @@ import { formatRecordKey, parseRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import { createSyncStatusStore } from '../ledger/sync-status.ts';
 import type { SyncStatus } from '../ledger/sync-status.ts';
+import type { LinkLookups } from '../link-index/link-index.ts';
+import { claims } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 
 /*
@@ -54,12 +56,16 @@ async function crmIdOf(key: RecordKey, lookup: StatusLookup): Promise<string | n
   return (await lookup.crmIdFromPlatforms?.(key)) ?? null;
 }
 
-/** The CRM user a record links to, or else the one CRM user that claims it; null when neither exists. */
-export function crmIdThroughAdapters(adapters: Adapters): (key: RecordKey) => Promise<string | null> {
+/**
+ * The CRM user a record links to, or else the one CRM user that claims it (found through the link
+ * index, confirmed by reading it); null when neither exists.
+ */
+export function crmIdThroughAdapters(adapters: Adapters, links: LinkLookups): (key: RecordKey) => Promise<string | null> {
   return async (key) => {
     const record = await adapters[key.platform]?.get(key.id);
     if (record?.links.crm !== undefined) return record.links.crm;
-    const claimants = (await adapters.crm?.findClaiming(key.platform, key.id)) ?? [];
+    const hinted = (await links.claimersOf([key])).filter((claimer) => claimer.platform === 'crm');
+    const claimants = ((await adapters.crm?.getMany(hinted.map((claimer) => claimer.id))) ?? []).filter((crm) => claims(crm, key.platform, key.id));
     return claimants.length === 1 ? (claimants[0]?.id ?? null) : null;
   };
 }

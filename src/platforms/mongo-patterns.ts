@@ -1,5 +1,4 @@
 import { BSONRegExp } from 'mongodb';
-import type { Platform } from '../ids/index.ts';
 
 /*
  * Regular expressions for MongoDB queries, built only from validated ids and normalized emails.
@@ -14,37 +13,12 @@ import type { Platform } from '../ids/index.ts';
  * regular expression's once per query.
  */
 
-/** Platforms whose ids src/ids reads in any letter case (ObjectIds, UUIDs), so stored forms vary. */
-const ANY_CASE_PLATFORMS: ReadonlySet<Platform> = new Set<Platform>(['crm', 'omnistack', 'supabase']);
-
 /**
  * Escapes every ASCII punctuation character. A backslash before punctuation is literal in both
  * PCRE (MongoDB) and java.util.regex (the test server); before a letter it may start a class.
  */
 export function escapeRegex(text: string): string {
   return text.replace(/[\x20-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g, (character) => `\\${character}`);
-}
-
-export interface StoredIdPatternOptions {
-  /** The prefixes a stored value may carry in front of the id. Default: none. */
-  prefixes?: readonly string[];
-  /** Whether the bare id (no prefix) is also a stored form. Default: true. */
-  bareAllowed?: boolean;
-}
-
-/**
- * Matches a stored value that is `id` in any tolerated form: behind one of `prefixes` (exact case,
- * as src/ids reads them) and, for hex ids, with the letters in either case. `id` is canonical.
- */
-export function storedIdPattern(platform: Platform, id: string, options: StoredIdPatternOptions = {}): BSONRegExp {
-  const prefixes = options.prefixes ?? [];
-  const optional = options.bareAllowed ?? true;
-  const prefixGroup = prefixes.length === 0 ? '' : `(?:${prefixes.map(escapeRegex).join('|')})${optional ? '?' : ''}`;
-  return new BSONRegExp(`^${prefixGroup}${idPattern(platform, id)}$`);
-}
-
-function idPattern(platform: Platform, id: string): string {
-  return ANY_CASE_PLATFORMS.has(platform) ? anyCase(id) : escapeRegex(id);
 }
 
 /**

@@ -1,11 +1,10 @@
 import { ObjectId } from 'mongodb';
 import type { Collection, Document, Filter } from 'mongodb';
-import { parsePlatform, requireRawId } from '../ids/index.ts';
+import { requireRawId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import { requireBatchSize, requireEmailQuery } from './adapter-support.ts';
 import { cursorBatches, EXACT_READ } from './mongo-link-fields.ts';
 import { emailPattern } from './mongo-patterns.ts';
-import { claims } from './person-record.ts';
 import type { PersonRecord } from './person-record.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 
@@ -17,13 +16,11 @@ export interface MongoRecordSource {
   readonly projection: Document;
   /** The document as a record; null when its `_id` is no valid id of the platform. */
   toRecord(document: Document): PersonRecord | null;
-  /** The filter for documents that may claim (`platform`, `id`); null when none can. */
-  claimFilter(platform: Platform, id: string): Filter<Document> | null;
   /** Whether documents carry an `email` (clients do not). */
   readonly hasEmail: boolean;
 }
 
-export type MongoReads = Pick<PlatformAdapter, 'get' | 'findByEmail' | 'findClaiming' | 'scan'>;
+export type MongoReads = Pick<PlatformAdapter, 'get' | 'getMany' | 'findByEmail' | 'scan'>;
 
 /**
  * The read half of a MongoDB adapter. Every id is validated before it reaches a query, and every
@@ -34,23 +31,17 @@ export function mongoReads(source: MongoRecordSource): MongoReads {
     const documents = await source.collection.find(filter, { projection: source.projection, ...EXACT_READ }).toArray();
     return documents.flatMap((document) => source.toRecord(document) ?? []);
   };
+  const getMany = async (ids: readonly string[]) => {
+    if (ids.length === 0) return [];
+    return find({ _id: { $in: ids.map((id) => new ObjectId(requireRawId(source.platform, id))) } });
+  };
   return {
-    get: async (id) => {
-      const filter = { _id: new ObjectId(requireRawId(source.platform, id)) };
-      const document = await source.collection.findOne(filter, { projection: source.projection, ...EXACT_READ });
-      return document === null ? null : source.toRecord(document);
-    },
+    get: async (id) => (await getMany([id]))[0] ?? null,
+    getMany,
     findByEmail: async (email) => {
       const normalized = requireEmailQuery(email);
       if (!source.hasEmail) return [];
       return (await find({ email: emailPattern(normalized) })).filter((record) => record.email === normalized);
-    },
-    findClaiming: async (platform, id) => {
-      const claimed = parsePlatform(platform);
-      const canonical = requireRawId(claimed, id);
-      const filter = source.claimFilter(claimed, canonical);
-      if (filter === null) return [];
-      return (await find(filter)).filter((record) => claims(record, claimed, canonical));
     },
     scan: async function* (options = {}) {
       const batchSize = requireBatchSize(options.batchSize);

@@ -70,3 +70,16 @@ export function claimsOf(record: PersonRecord): RecordKey[] {
 export function claims(record: PersonRecord, platform: Platform, id: string): boolean {
   return claimedIds(record, platform).includes(id);
 }
+
+/** The record as it reads once `change` is written: what idsync indexes after a write lands. */
+export function withChange(record: PersonRecord, change: LinkChange): PersonRecord {
+  const touched = new Set<Platform>([...(Object.keys(change.set) as Platform[]), ...change.unset]);
+  const keep = <T>(entries: Partial<Record<Platform, T>>) =>
+    Object.fromEntries(Object.entries(entries).filter(([platform]) => !touched.has(platform as Platform))) as Partial<Record<Platform, T>>;
+  return {
+    ...record,
+    links: { ...keep(record.links), ...change.set },
+    extraLinks: keep(record.extraLinks),
+    unreadable: record.unreadable.filter((entry) => entry.platform === null || !touched.has(entry.platform)),
+  };
+}

@@ -18,10 +18,10 @@ export interface PlatformAdapter {
   readonly platform: Platform;
   /** The record with this raw id, or null when it does not exist. */
   get(id: string): Promise<PersonRecord | null>;
+  /** The records of these raw ids that exist, in one round trip, by primary key. */
+  getMany(ids: readonly string[]): Promise<PersonRecord[]>;
   /** Records whose email equals `email`, trimmed and case-insensitively. */
   findByEmail(email: string): Promise<PersonRecord[]>;
-  /** Records whose link fields claim the record (`platform`, `id`), in any tolerated form. */
-  findClaiming(platform: Platform, id: string): Promise<PersonRecord[]>;
   /**
    * Applies `change` to the record if its link fields still equal `record.snapshot`; otherwise
    * changes nothing and answers 'stale'. A change that would leave the fields as they are is a

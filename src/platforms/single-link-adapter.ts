@@ -1,11 +1,10 @@
 import { ObjectId } from 'mongodb';
 import type { Db, Document } from 'mongodb';
-import { parseRawId, parseTolerantId, TOLERATED_PREFIXES } from '../ids/index.ts';
+import { parseRawId, parseTolerantId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import { invalidSnapshot, requireLinkChange, requireOwnRecord } from './adapter-support.ts';
 import { compareAndSetFields, fieldState, fieldUpdate, isFieldState, valueOf } from './mongo-link-fields.ts';
 import type { FieldState } from './mongo-link-fields.ts';
-import { storedIdPattern } from './mongo-patterns.ts';
 import { mongoReads } from './mongo-reads.ts';
 import type { PersonRecord } from './person-record.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
@@ -39,8 +38,6 @@ export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): Pla
       collection: documents,
       projection: { _id: 1, [spec.linkField]: 1 },
       toRecord: (document) => toSingleLinkRecord(spec, document),
-      claimFilter: (platform, id) =>
-        platform === spec.linkedPlatform ? { [spec.linkField]: storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] }) } : null,
       hasEmail: false,
     }),
     writeLinks: async (record, change) => {

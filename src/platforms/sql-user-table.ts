@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
-import { parsePlatform, readIdMap, requireRawId, TOLERATED_PREFIXES } from '../ids/index.ts';
+import { readIdMap, requireRawId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import { normalizeStoredEmail, requireBatchSize, requireEmailQuery } from './adapter-support.ts';
-import { claims } from './person-record.ts';
 import type { PersonRecord, UnreadableLink } from './person-record.ts';
 import type { PlatformAdapter, ScanOptions } from './platform-adapter.ts';
 
@@ -73,18 +72,15 @@ function statements(shape: UserTable) {
   const live = shape.live ?? 'true';
   const from = `select ${columns} from ${shape.table} where ${live}`;
   return {
-    byId: `${from} and id = $1::${shape.idType}`,
+    byIds: `${from} and id = any($1::${shape.idType}[])`,
     byEmail: `${from} and lower(btrim(email, $2)) = $1`,
-    // Both sides lower-cased: src/ids reads hex ids in any case, and a Bookmaster id, whose case
-    // does matter, is then told apart in JavaScript. `->>` on a map that is not an object gives NULL.
-    claiming: `${from} and lower(${shape.map} ->> $1::text) = any($2::text[])`,
     // Keyset pages: the primary key index serves both the bound and the order.
     firstPage: `${from} order by id limit $1`,
     nextPage: `${from} and id > $2::${shape.idType} order by id limit $1`,
   };
 }
 
-export type UserTableReads = Pick<PlatformAdapter, 'platform' | 'get' | 'findByEmail' | 'findClaiming' | 'scan'>;
+export type UserTableReads = Pick<PlatformAdapter, 'platform' | 'get' | 'getMany' | 'findByEmail' | 'scan'>;
 
 /** The reads of a PlatformAdapter over `shape`; `toRecord` answers null for a row that is not the system's own. */
 export function userTableReads(pool: Pool, shape: UserTable, toRecord: (row: UserRow) => PersonRecord | null): UserTableReads {
@@ -94,21 +90,15 @@ export function userTableReads(pool: Pool, shape: UserTable, toRecord: (row: Use
     const { rows } = await pool.query<UserRow>(text, values);
     return rows.flatMap((row) => toRecord(row) ?? []);
   };
+  const getMany = async (ids: readonly string[]) => (ids.length === 0 ? [] : select(sql.byIds, [ids.map((id) => requireRawId(platform, id))]));
   return {
     platform,
-    get: async (id) => (await select(sql.byId, [requireRawId(platform, id)]))[0] ?? null,
+    get: async (id) => (await getMany([id]))[0] ?? null,
+    getMany,
     findByEmail: async (email) => {
       const normalized = requireEmailQuery(email);
       // Postgres' lower() may fold differently from JavaScript's: the decision is JavaScript's.
       return (await select(sql.byEmail, [normalized, TRIMMED_CHARACTERS])).filter((record) => record.email === normalized);
-    },
-    findClaiming: async (claimedPlatform, id) => {
-      const claimed = parsePlatform(claimedPlatform);
-      const canonical = requireRawId(claimed, id);
-      if (claimed === platform) return [];
-      const forms = [canonical, ...TOLERATED_PREFIXES[claimed].map((prefix) => `${prefix}${canonical}`)].map((form) => form.toLowerCase());
-      const records = await select(sql.claiming, [claimed, forms]);
-      return records.filter((record) => claims(record, claimed, canonical));
     },
     scan: (options) => scanPages(pool, sql, toRecord, options),
   };

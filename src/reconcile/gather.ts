@@ -1,119 +1,65 @@
 import { IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
-import { claimsOf } from '../platforms/person-record.ts';
+import type { LinkIndex } from '../link-index/link-index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
-import type { GatheredRecord } from './plan-model.ts';
+import { gatherSteps } from './gather-steps.ts';
+import type { GatherLookup, GatherResult, LookupAnswer } from './gather-steps.ts';
 
 export interface GatherOptions {
   /** Most records one person may span before gather gives up. Default: 32. */
   maxRecords?: number;
 }
 
-export interface Gathered {
-  readonly records: GatheredRecord[];
-  readonly absent: RecordKey[];
+/** Where gather reads: the systems by primary key, the link index for claimers and email holders. */
+export interface GatherSources {
+  readonly adapters: Adapters;
+  readonly links: LinkIndex;
 }
 
-const DEFAULT_MAX_RECORDS = 32;
+export type Gathered = GatherResult;
+
+export const DEFAULT_MAX_RECORDS = 32;
 
 /**
- * Gather: from `origin`, loads every record it claims and every record that claims it,
- * until closed; then, for each synced platform still without a record, links one by email when the
- * email is unique there and the match claims nothing that contradicts what was gathered.
+ * Gather (src/reconcile/gather-steps.ts) against the live systems: each round reads every wanted
+ * key with one batch per platform and asks the link index, all at once. A person past
+ * `maxRecords` is refused with IDSYNC_ERR_GATHER_LIMIT.
+ *
+ * The origin's own row is written to the index before anything else is looked up. Two records of
+ * one person written at the same moment are then never both missed: each reconcile stores its
+ * record before it looks for the other, so whichever looks last finds the first (the claimed side
+ * needs no row: the claimer reads it by key).
  */
-export async function gatherPerson(adapters: Adapters, origin: RecordKey, options: GatherOptions = {}): Promise<Gathered> {
-  const state = new GatherState(adapters, options.maxRecords ?? DEFAULT_MAX_RECORDS);
-  await state.visit(origin, 'origin');
-  await state.close();
-  for (const platform of PLATFORMS) {
-    const adapter = adapters[platform];
-    if (!adapter || state.hasPlatform(platform)) continue;
-    const match = await findUniqueByEmail(adapter, state.emails());
-    if (match && !state.contradicts(match)) {
-      state.add(match, 'email-match');
-      await state.close();
-    }
+export async function gatherPerson(sources: GatherSources, origin: RecordKey, options: GatherOptions = {}): Promise<Gathered> {
+  const platforms = PLATFORMS.filter((platform) => sources.adapters[platform] !== undefined);
+  const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
+  const steps = gatherSteps(origin, platforms, maxRecords);
+  let step = steps.next();
+  for (let round = 0; !step.done; round += 1) {
+    const answered = await answer(sources, step.value);
+    if (round === 0) await sources.links.refresh(answered.records, []);
+    step = steps.next(answered);
   }
-  return { records: state.records(), absent: state.absentKeys() };
+  if (step.value.overLimit) {
+    throw new IdsyncError('IDSYNC_ERR_GATHER_LIMIT', `a person spans more than ${maxRecords} records; starting at ${formatRecordKey(origin)}`);
+  }
+  return step.value;
 }
 
-async function findUniqueByEmail(adapter: PlatformAdapter, emails: readonly string[]): Promise<PersonRecord | undefined> {
-  for (const email of emails) {
-    const found = await adapter.findByEmail(email);
-    if (found.length === 1) return found[0];
-  }
-  return undefined;
+async function answer(sources: GatherSources, lookup: GatherLookup): Promise<LookupAnswer> {
+  if (lookup.kind === 'holders') return { records: [], keys: await sources.links.holdersOf(lookup.platforms, lookup.emails) };
+  const [records, keys] = await Promise.all([readKeys(sources.adapters, lookup.keys), sources.links.claimersOf(lookup.claimersOf)]);
+  return { records, keys };
 }
 
-/** The records gathered so far, and the keys still to follow. */
-class GatherState {
-  readonly #adapters: Adapters;
-  readonly #maxRecords: number;
-  readonly #found = new Map<string, GatheredRecord>();
-  readonly #absent = new Map<string, RecordKey>();
-  readonly #pending: RecordKey[] = [];
-  readonly #expanded = new Set<string>();
-
-  constructor(adapters: Adapters, maxRecords: number) {
-    this.#adapters = adapters;
-    this.#maxRecords = maxRecords;
-  }
-
-  /** Loads one key's record, or notes it absent. Keys of platforms idsync does not sync are skipped. */
-  async visit(key: RecordKey, reachedBy: GatheredRecord['reachedBy']): Promise<void> {
-    const id = formatRecordKey(key);
-    const adapter = this.#adapters[key.platform];
-    if (!adapter || this.#found.has(id) || this.#absent.has(id)) return;
-    const record = await adapter.get(key.id);
-    if (record) this.add(record, reachedBy);
-    else this.#absent.set(id, key);
-  }
-
-  add(record: PersonRecord, reachedBy: GatheredRecord['reachedBy']): void {
-    const id = formatRecordKey(record);
-    if (this.#found.has(id)) return;
-    if (this.#found.size >= this.#maxRecords) {
-      throw new IdsyncError('IDSYNC_ERR_GATHER_LIMIT', `a person spans more than ${this.#maxRecords} records; starting at ${id}`);
-    }
-    this.#found.set(id, { record, reachedBy });
-    this.#pending.push(record);
-  }
-
-  /** Follows claims in both directions until no new record turns up. */
-  async close(): Promise<void> {
-    for (let key = this.#pending.shift(); key; key = this.#pending.shift()) {
-      const entry = this.#found.get(formatRecordKey(key));
-      if (!entry || this.#expanded.has(formatRecordKey(key))) continue;
-      this.#expanded.add(formatRecordKey(key));
-      for (const claim of claimsOf(entry.record)) await this.visit(claim, 'id-claim');
-      for (const [platform, adapter] of Object.entries(this.#adapters)) {
-        if (platform === key.platform || !adapter) continue;
-        for (const claimer of await adapter.findClaiming(key.platform, key.id)) this.add(claimer, 'id-claim');
-      }
-    }
-  }
-
-  hasPlatform(platform: Platform): boolean {
-    return [...this.#found.values()].some(({ record }) => record.platform === platform);
-  }
-
-  emails(): string[] {
-    const all = [...this.#found.values()].map(({ record }) => record.email);
-    return [...new Set(all.filter((email): email is string => email !== null))];
-  }
-
-  /** True when `candidate` claims, for a platform already gathered, a record that was not gathered. */
-  contradicts(candidate: PersonRecord): boolean {
-    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#found.has(formatRecordKey(claim)));
-  }
-
-  records(): GatheredRecord[] {
-    return [...this.#found.values()];
-  }
-
-  absentKeys(): RecordKey[] {
-    return [...this.#absent.values()];
-  }
+/** The records of `keys` that exist: one round trip per platform, the platforms in parallel. */
+export async function readKeys(adapters: Adapters, keys: readonly RecordKey[]): Promise<PersonRecord[]> {
+  const byPlatform = new Map<Platform, string[]>();
+  for (const key of keys) byPlatform.set(key.platform, [...(byPlatform.get(key.platform) ?? []), key.id]);
+  const batches = await Promise.all(
+    [...byPlatform].map(([platform, ids]) => (adapters[platform] as PlatformAdapter | undefined)?.getMany(ids) ?? Promise.resolve([])),
+  );
+  return batches.flat();
 }

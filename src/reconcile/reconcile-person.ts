@@ -7,6 +7,9 @@ import type { Logger } from '../logging/logger.ts';
 import { applyPlan, changedPlatforms } from './apply-plan.ts';
 import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
+import type { LinkIndex } from '../link-index/link-index.ts';
+import type { PersonRecord } from '../platforms/person-record.ts';
+import { withChange } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { planReconcile } from './plan.ts';
 import type { Finding, Plan } from './plan-model.ts';
@@ -40,6 +43,8 @@ export interface ReconcileOutcome {
 
 export interface ReconcileDependencies {
   readonly adapters: Adapters;
+  /** idsync's index of claims and emails: gather's look-ups, refreshed with what each reconcile read. */
+  readonly links: LinkIndex;
   readonly ledger: Ledger;
   readonly logger: Logger;
 }
@@ -66,13 +71,16 @@ export async function reconcilePerson(deps: ReconcileDependencies, origin: Recor
   let personKey = formatRecordKey(origin);
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const gathered = await gatherPerson(deps.adapters, origin, { maxRecords: options.maxRecords });
+      const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords });
       const plan = planReconcile({ origin, ...gathered, platforms: options.platforms, required: options.required, conflictPolicy: options.conflictPolicy ?? 'newest' });
       personKey = personKeyOf(plan, origin);
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));
       if (applied.every((entry) => entry.outcome === 'written')) {
-        await deps.ledger.recordOutcome([], findingRows(plan.findings, personKey, context));
+        await Promise.all([
+          deps.links.refresh(asWritten(gathered.read, applied), gathered.missing),
+          deps.ledger.recordOutcome([], findingRows(plan.findings, personKey, context)),
+        ]);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }
@@ -82,6 +90,15 @@ export async function reconcilePerson(deps: ReconcileDependencies, origin: Recor
     await deps.ledger.recordOutcome(writeRows(written, personKey, context), []);
   }
   throw new IdsyncError('IDSYNC_ERR_RECONCILE_CONTENDED', `${personKey} kept changing under reconcile for ${maxAttempts} attempts`, { retryable: true });
+}
+
+/** The records read, those just written as they now are: the index must not lag idsync's own writes. */
+function asWritten(read: readonly PersonRecord[], applied: readonly AppliedPatch[]): PersonRecord[] {
+  const written = new Map(applied.map(({ patch }) => [patch.record, patch]));
+  return read.map((record) => {
+    const patch = written.get(record);
+    return patch ? withChange(record, patch) : record;
+  });
 }
 
 /** The ledger keys a person by their CRM id when they have one, else by the origin. */

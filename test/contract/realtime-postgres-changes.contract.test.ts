@@ -64,7 +64,7 @@ describe('contract (recorded exchange): the Realtime watcher speaks postgres_cha
     });
     // Only Redis is given: the Realtime source needs no database connection of its own.
     const watch = supabaseWatch(config.supabase, undefined, fixture.logger);
-    runner = startWatchers({ config, dependencies: { redis: { client: fixture.redis } }, watch, adapters: { crm: createCrmAdapter(crm.db) }, logger: fixture.logger, queues: fixture.queues, backoffMs: 50 });
+    runner = startWatchers({ config, dependencies: { redis: { client: fixture.redis } }, watch, adapters: { crm: createCrmAdapter(crm.db) }, links: fixture.links(), logger: fixture.logger, queues: fixture.queues, backoffMs: 50 });
     return runner;
   };
 
@@ -76,6 +76,7 @@ describe('contract (recorded exchange): the Realtime watcher speaks postgres_cha
 
   it('keeps to the recording: join, a backfill once listening, one job per change, then leave', async () => {
     const claimer = await insertCrmUser(crm.db, { supabaseId: DELETED, externalIds: { supabase: DELETED } });
+    await fixture.indexStores({ crm: createCrmAdapter(crm.db) });
     expect(start().sources).toEqual([SOURCE]);
 
     await fixture.waitForLog('watching', { source: SOURCE });

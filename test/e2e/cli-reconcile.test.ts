@@ -24,9 +24,11 @@ describe('idsync reconcile', () => {
   const each = e2eWorkersEach();
 
   it('enqueues one person, waits for the worker and prints the outcome as JSON', async () => {
-    await each.startWorkers();
+    // Written before the workers start, whose first start indexes what the systems hold: nothing
+    // watches the stores here, so nothing else would tell idsync of the twins.
     const person = newPerson();
     await each.stores().writePeople([person]);
+    await each.startWorkers();
 
     const cli = runIdsync(['reconcile', `crm:${person.crm.toUpperCase()}`, '--wait', '--json'], each.stores().env);
     expect(await cli.exited).toBe(0);

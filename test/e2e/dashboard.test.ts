@@ -71,7 +71,7 @@ describe('the dashboard in a browser', () => {
   /** A reconcile job that fails for good: its payload is invalid, so the real processor refuses it at once. */
   async function failedJob(): Promise<string> {
     const logger = createLogger({ level: 'silent' });
-    const processor = createReconcileProcessor({ adapters: {}, ledger: fixture.ledger.ledger, logger }, testConfig());
+    const processor = createReconcileProcessor({ adapters: {}, links: fixture.ledger.links, ledger: fixture.ledger.ledger, logger }, testConfig());
     const workers = startWorkers({ reconcile: processor }, fixture.ledger.ledger, logger, { connection: fixture.redis, prefix: fixture.prefix });
     try {
       const job = await fixture.queues.byName.reconcile.add('user', { platform: 'crm', id: 'not-an-id', trigger: { type: 'command', via: 'api' } });

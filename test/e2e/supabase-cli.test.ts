@@ -28,6 +28,8 @@ describeWithAuthServer('idsync commands against `idsync start --role workers` wi
     const email = e2e.supabase.email('hire');
     const bookmaster = `bm_hire${Date.now().toString(36)}`;
     await e2e.stores.bookmaster.query('insert into users (id, email) values ($1, $2)', [bookmaster, email]);
+    // No watcher runs here: this reconcile is what the Bookmaster insert's event would have run.
+    expect(await e2e.run(['reconcile', `bookmaster:${bookmaster}`, '--wait']).exited).toBe(0);
     const startedAt = Date.now();
     const cli = e2e.run(['staff', 'create', '--email', email, '--name', 'Ana', '--surname', 'Lopez', '--json']);
     expect(await cli.exited).toBe(0);

@@ -1,5 +1,7 @@
 import { createLedger } from '../../src/ledger/ledger.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
+import { createLinkIndex } from '../../src/link-index/link-index.ts';
+import type { LinkIndex } from '../../src/link-index/link-index.ts';
 import { migrateLedger } from '../../src/ledger/migrate.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { openPostgres } from '../../src/platforms/postgres-pool.ts';
@@ -8,6 +10,8 @@ import { createTemporaryDatabase } from './services.ts';
 
 export interface LedgerFixture {
   readonly ledger: Ledger;
+  /** The link index in the same database. */
+  readonly links: LinkIndex;
   readonly connection: PostgresConnection;
   readonly url: string;
   dispose(): Promise<void>;
@@ -20,6 +24,7 @@ export async function createLedgerFixture(): Promise<LedgerFixture> {
   await migrateLedger(connection.pool, createLogger({ level: 'silent' }));
   return {
     ledger: createLedger(connection.pool),
+    links: createLinkIndex(connection.pool),
     connection,
     url: database.url,
     dispose: async () => {

@@ -1,3 +1,4 @@
+import { buildLinkIndex } from '../../src/link-index/build-link-index.ts';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
@@ -59,8 +60,14 @@ export interface PipelineFixture {
   readonly adapters: Adapters;
   readonly queues: Queues;
   readonly platforms: readonly Platform[];
-  /** Enqueues a reconcile job through Redis and waits for the worker's outcome. */
-  reconcile(key: RecordKey): Promise<ReconcileOutcome>;
+  /**
+   * Indexes every record in the stores, as the watchers would have for each record the test wrote,
+   * then runs a reconcile job of `key` and waits for it. `index: false` skips the indexing (a test
+   * that indexed before stopping a store).
+   */
+  reconcile(key: RecordKey, options?: { index?: boolean }): Promise<ReconcileOutcome>;
+  /** Indexes every record in the stores (the link index), as a first start would. */
+  indexStores(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -85,7 +92,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const queues = createQueues({ connection: redis, prefix, backoffMs: 100, reconcileDebounceMs: 0 });
   const logger = createLogger({ level: 'silent' });
   const processor = createReconcileProcessor(
-    { adapters, ledger: ledger.ledger, logger },
+    { adapters, links: ledger.links, ledger: ledger.ledger, logger },
     { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
     { metrics: options.metrics, queues: options.propagateAfterWrites ? queues : undefined },
   );
@@ -96,6 +103,9 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
     isRetryable,
   });
   if (options.metrics) observeWorkers(workers.workers, options.metrics);
+  const indexStores = async () => {
+    await buildLinkIndex(ledger.connection.pool, adapters, platforms);
+  };
   const events = new QueueEvents('reconcile', { connection: redis.duplicate(), prefix });
   await events.waitUntilReady();
   return {
@@ -109,7 +119,9 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
     adapters,
     queues,
     platforms,
-    reconcile: async (key) => {
+    indexStores,
+    reconcile: async (key, reconcileOptions = {}) => {
+      if (reconcileOptions.index !== false) await indexStores();
       const job = await queues.byName.reconcile.add('user', { ...key, trigger: { type: 'command', via: 'cli' } });
       return (await job.waitUntilFinished(events, JOB_TIMEOUT_MS)) as ReconcileOutcome;
     },

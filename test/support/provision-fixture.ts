@@ -9,6 +9,8 @@ import type { WorkerRunner, WorkerRunnerOptions } from '../../jobs/worker-runner
 import { isRetryable } from '../../src/platforms/registry.ts';
 import type { Platform } from '../../src/ids/index.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
+import { buildLinkIndex } from '../../src/link-index/build-link-index.ts';
+import { createLinkIndex } from '../../src/link-index/link-index.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createBookmasterAdapter } from '../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import { ensureBookmasterDevSchema } from '../../src/platforms/bookmaster/dev-schema.ts';
@@ -72,7 +74,11 @@ export function startProvisionWorker(stores: ProvisionStores, namespace: Provisi
   const provision = createProvisionProcessor(
     {
       openers: { omnistack: createOmnistackAccountOpener(stores.omnistack.db), crm: createCrmAccountOpener(stores.crm.db) },
-      reconcile: (origin, context) => reconcilePerson({ adapters, ledger, logger }, origin, context, { platforms: namespace.platforms }),
+      reconcile: async (origin, context) => {
+        // What the watchers would have done for every record the test wrote: index it.
+        await buildLinkIndex(stores.ledgerPool, adapters, namespace.platforms);
+        return reconcilePerson({ adapters, links: createLinkIndex(stores.ledgerPool), ledger, logger }, origin, context, { platforms: namespace.platforms });
+      },
       ledger,
       logger,
     },

@@ -1,5 +1,9 @@
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { PLATFORMS } from '../../src/ids/index.ts';
+import { buildLinkIndex } from '../../src/link-index/build-link-index.ts';
+import { createLinkIndex } from '../../src/link-index/link-index.ts';
+import type { LinkIndex, LinkKind } from '../../src/link-index/link-index.ts';
 import type { Logger } from '../../src/logging/logger.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
@@ -12,6 +16,7 @@ import { createLease, leaseKey } from '../../watchers/lease.ts';
 import type { Lease } from '../../watchers/lease.ts';
 import { runAsLeader } from '../../watchers/leadership.ts';
 import type { LeaderWork } from '../../watchers/leadership.ts';
+import { createLedgerFixture } from './ledger-fixture.ts';
 import { capturingLogger } from './log-capture.ts';
 import { uniqueName } from './names.ts';
 import { testConfig } from './services.ts';
@@ -48,7 +53,11 @@ export interface WatcherFixture {
   readonly checkpoints: CheckpointStore;
   readonly logger: Logger;
   readonly logs: Array<Record<string, unknown>>;
-  sink(adapters?: Adapters, kind?: 'user' | 'client'): ChangeSink;
+  /** The link index of `kind` (default people's), in a migrated ledger of the fixture's own. */
+  links(kind?: LinkKind): LinkIndex;
+  /** Indexes every record `adapters` read, as the watchers' reconciles would have. */
+  indexStores(adapters: Adapters, kind?: LinkKind): Promise<void>;
+  sink(adapters?: Adapters, kind?: LinkKind): ChangeSink;
   lease(source: string, leaseMs?: number): Lease;
   /** Runs `work` behind `lease` as idsync does, until `stop`. */
   run(work: LeaderWork, source: string, lease: Lease): RunningWatcher;
@@ -65,6 +74,8 @@ export async function createWatcherFixture(): Promise<WatcherFixture> {
   const prefix = uniqueName('watch');
   const queues = createQueues({ connection: redis, prefix, reconcileDebounceMs: 0 });
   const { logger, logs } = capturingLogger();
+  const ledger = await createLedgerFixture();
+  const links = (kind: LinkKind = 'user') => createLinkIndex(ledger.connection.pool, kind);
   const matches = (entry: Record<string, unknown>, msg: string, fields: Record<string, unknown>) =>
     entry.msg === msg && Object.entries(fields).every(([key, value]) => entry[key] === value);
   return {
@@ -74,7 +85,11 @@ export async function createWatcherFixture(): Promise<WatcherFixture> {
     checkpoints: createCheckpointStore(redis, prefix),
     logger,
     logs,
-    sink: (adapters = {}, kind = 'user') => createChangeSink({ queues, adapters, logger, kind }),
+    links,
+    indexStores: async (adapters, kind = 'user') => {
+      await buildLinkIndex(ledger.connection.pool, adapters, PLATFORMS, { kind });
+    },
+    sink: (adapters = {}, kind = 'user') => createChangeSink({ queues, adapters, links: links(kind), logger, kind }),
     lease: (source, leaseMs = 5_000) => createLease(redis, leaseKey(prefix, source), { leaseMs }),
     run: (work, source, lease) => {
       const stop = new AbortController();
@@ -103,6 +118,7 @@ export async function createWatcherFixture(): Promise<WatcherFixture> {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
       await redis.quit();
+      await ledger.dispose();
     },
   };
 }

@@ -4,6 +4,8 @@ import { loadConfig } from '../../config/load-config.ts';
 import type { Config } from '../../config/load-config.ts';
 import type { RecordKey } from '../../ids/index.ts';
 import type { SyncStatus } from '../../ledger/sync-status.ts';
+import { createLinkIndex } from '../../link-index/link-index.ts';
+import type { LinkLookups } from '../../link-index/link-index.ts';
 import { createLogger } from '../../logging/logger.ts';
 import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms } from '../../platforms/registry.ts';
@@ -21,7 +23,7 @@ export function statusCommand(): Command {
       const config = loadConfig();
       const ledger = await openPostgres('ledger', config.ledger.dbUrl, { connectTimeoutMs: config.connectTimeoutMs, maxConnections: 1 });
       try {
-        const status = await statusOf(key, { ledgerPool: ledger.pool, crmIdFromPlatforms: (record) => crmIdFromSystems(config, record) });
+        const status = await statusOf(key, { ledgerPool: ledger.pool, crmIdFromPlatforms: (record) => crmIdFromSystems(config, createLinkIndex(ledger.pool), record) });
         printResult(flags.json ?? false, statusJson(status), describeStatus(status));
       } finally {
         await ledger.close();
@@ -30,10 +32,10 @@ export function statusCommand(): Command {
 }
 
 /** Opens the synced systems only for a record the ledger has never filed under a CRM user. */
-async function crmIdFromSystems(config: Config, key: RecordKey): Promise<string | null> {
+async function crmIdFromSystems(config: Config, links: LinkLookups, key: RecordKey): Promise<string | null> {
   const opened = await openSyncedPlatforms(config, { connectTimeoutMs: config.connectTimeoutMs, logger: createLogger({ level: 'warn' }) });
   try {
-    return await crmIdThroughAdapters(partsOf(opened.platforms, 'adapter'))(key);
+    return await crmIdThroughAdapters(partsOf(opened.platforms, 'adapter'), links)(key);
   } finally {
     await opened.close();
   }

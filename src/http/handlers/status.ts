@@ -5,6 +5,7 @@ import { requireRawId } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import { createSyncStatusStore } from '../../ledger/sync-status.ts';
 import type { SyncStatus } from '../../ledger/sync-status.ts';
+import { createLinkIndex } from '../../link-index/link-index.ts';
 import { httpError, RequestValidationError } from '../http-errors.ts';
 import type { OperatorContext } from '../route-types.ts';
 
@@ -34,6 +35,6 @@ export async function readRecordStatus(operator: OperatorContext, platform: Plat
     if (!(error instanceof InvalidInputError)) throw error;
     throw new RequestValidationError([{ field: 'id', code: error.code, message: error.message }]);
   }
-  const crmIdFromPlatforms = operator.adapters === undefined ? undefined : crmIdThroughAdapters(operator.adapters);
+  const crmIdFromPlatforms = operator.adapters === undefined ? undefined : crmIdThroughAdapters(operator.adapters, createLinkIndex(operator.ledgerPool));
   return statusOf({ platform, id: rawId }, { ledgerPool: operator.ledgerPool, crmIdFromPlatforms });
 }

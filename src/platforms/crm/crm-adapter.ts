@@ -1,13 +1,10 @@
 import { ObjectId } from 'mongodb';
-import type { Collection, Db, Document, Filter } from 'mongodb';
-import { TOLERATED_PREFIXES } from '../../ids/index.ts';
-import type { Platform } from '../../ids/index.ts';
+import type { Collection, Db } from 'mongodb';
 import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
 import type { LinkTargets } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
 import { compareAndSetFields, fieldUpdate, valueOf } from '../mongo-link-fields.ts';
 import type { FieldUpdate } from '../mongo-link-fields.ts';
-import { storedIdPattern } from '../mongo-patterns.ts';
 import { mongoReads } from '../mongo-reads.ts';
 import type { PersonRecord, LinkChange } from '../person-record.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
@@ -22,21 +19,9 @@ export function createCrmAdapter(db: Db): PlatformAdapter {
   const users = db.collection(CRM_USERS_COLLECTION);
   return {
     platform: 'crm',
-    ...mongoReads({ platform: 'crm', collection: users, projection: CRM_PROJECTION, toRecord: toCrmRecord, claimFilter, hasEmail: true }),
+    ...mongoReads({ platform: 'crm', collection: users, projection: CRM_PROJECTION, toRecord: toCrmRecord, hasEmail: true }),
     writeLinks: (record, change) => writeCrmLinks(users, record, change),
   };
-}
-
-/**
- * Every stored form of a claim on (`platform`, `id`): `externalIds.<platform>` raw, upper-case or
- * behind a tolerated prefix, and for Supabase the `supabaseId` field too. A CRM user never claims
- * a CRM record (that would be a self-reference, which is malformed), so that query is skipped.
- */
-function claimFilter(platform: Platform, id: string): Filter<Document> | null {
-  if (platform === 'crm') return null;
-  const pattern = storedIdPattern(platform, id, { prefixes: TOLERATED_PREFIXES[platform] });
-  const inMap = { [`externalIds.${platform}`]: pattern };
-  return platform === 'supabase' ? { $or: [inMap, { supabaseId: pattern }] } : inMap;
 }
 
 async function writeCrmLinks(users: Collection, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {

@@ -1,9 +1,7 @@
 import { ObjectId } from 'mongodb';
-import type { Collection, Db, Document, Filter } from 'mongodb';
-import type { Platform } from '../../ids/index.ts';
+import type { Collection, Db } from 'mongodb';
 import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
 import { compareAndSetFields, fieldUpdate, valueOf } from '../mongo-link-fields.ts';
-import { storedIdPattern } from '../mongo-patterns.ts';
 import { mongoReads } from '../mongo-reads.ts';
 import type { LinkChange, PersonRecord } from '../person-record.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
@@ -17,27 +15,9 @@ export function createOmnistackAdapter(db: Db): PlatformAdapter {
   const users = db.collection(OMNISTACK_USERS_COLLECTION);
   return {
     platform: 'omnistack',
-    ...mongoReads({ platform: 'omnistack', collection: users, projection: OMNISTACK_PROJECTION, toRecord: toOmnistackRecord, claimFilter, hasEmail: true }),
+    ...mongoReads({ platform: 'omnistack', collection: users, projection: OMNISTACK_PROJECTION, toRecord: toOmnistackRecord, hasEmail: true }),
     writeLinks: (record, change) => writeOmnistackLinks(users, record, change),
   };
-}
-
-/**
- * The stored forms of each platform's entry in the array, as readOmniExternalIds reads them:
- * `crm_<id>` or the guide's bare ObjectId, `supabase_<uuid>`, and the Bookmaster id as it is.
- * A regex on an array field matches when any element does.
- */
-const ENTRY_FORMS: Readonly<Partial<Record<Platform, { prefixes: readonly string[]; bareAllowed: boolean }>>> = {
-  crm: { prefixes: ['crm_'], bareAllowed: true },
-  supabase: { prefixes: ['supabase_'], bareAllowed: false },
-  bookmaster: { prefixes: [], bareAllowed: true },
-};
-
-/** OmniStack's own entries (`omni_…`) are self-references, never claims, so there is no query. */
-function claimFilter(platform: Platform, id: string): Filter<Document> | null {
-  const forms = ENTRY_FORMS[platform];
-  if (forms === undefined) return null;
-  return { external_ids: storedIdPattern(platform, id, forms) };
 }
 
 async function writeOmnistackLinks(users: Collection, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {

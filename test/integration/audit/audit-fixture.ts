@@ -7,6 +7,7 @@ import { vi } from 'vitest';
 import { createMaintenanceProcessor } from '../../../jobs/maintenance.ts';
 import type { BackfillOptions } from '../../../jobs/backfill-processor.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from '../../../jobs/maintenance-payloads.ts';
+import { createLinkIndex } from '../../../src/link-index/link-index.ts';
 import { createReconcileProcessor } from '../../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../../jobs/worker-runner.ts';
@@ -162,7 +163,7 @@ interface WorkerSetup {
 }
 
 function startFixtureWorkers(deps: MaintenanceDependencies, config: MaintenanceConfig, setup: WorkerSetup): WorkerRunner {
-  const reconcile = createReconcileProcessor({ adapters: deps.adapters, ledger: deps.ledger, logger: deps.logger }, config);
+  const reconcile = createReconcileProcessor({ adapters: deps.adapters, links: createLinkIndex(deps.ledgerPool), ledger: deps.ledger, logger: deps.logger }, config);
   const maintenance = createMaintenanceProcessor(deps, config, { backfill: setup.backfill });
   const processors = setup.reconcile ? { reconcile, maintenance } : { maintenance };
   return startWorkers(processors, deps.ledger, deps.logger, { connection: setup.redis, prefix: setup.prefix, concurrency: 4, isRetryable });

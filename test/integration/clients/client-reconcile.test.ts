@@ -1,3 +1,4 @@
+import { createLinkIndex } from '../../../src/link-index/link-index.ts';
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
@@ -25,6 +26,7 @@ describe('client reconcile (CRM Client ↔ OmniStack clients)', () => {
     ledger = await createLedgerFixture();
     deps = {
       adapters: { crm: createCrmClientAdapter(crm.db), omnistack: createOmnistackClientAdapter(omnistack.db) },
+      links: createLinkIndex(ledger.connection.pool, 'client'),
       ledger: ledger.ledger,
       logger: createLogger({ level: 'silent' }),
     };

@@ -43,6 +43,8 @@ describe('/metrics after a run through the pipeline', () => {
     const email = uniqueEmail('metrics');
     const crm = await insertCrmUser(fixture.crm, { email });
     await insertBookmasterUser(fixture.bookmaster, { email });
+    // The Bookmaster user's own reconcile would have indexed it.
+    await fixture.indexStores();
     metrics.changeEventReceived('crm.User');
     const jobId = await fixture.queues.enqueueReconcile({ platform: 'crm', id: crm }, { type: 'change-event', source: 'crm.User', position: '{"_data":"8263"}' });
     const reconcile = fixture.queues.byName.reconcile;

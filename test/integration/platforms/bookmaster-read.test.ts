@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBookmasterAdapter } from '../../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
+import { claimersIn } from '../../support/claimers.ts';
 import { openTestBookmaster } from '../../support/platform-fixtures.ts';
 import type { TestBookmaster } from '../../support/platform-fixtures.ts';
 import { insertBookmasterUser, newBookmasterId, newObjectId, newUuid } from '../../support/platform-seeders.ts';
@@ -69,7 +70,7 @@ describe('Bookmaster adapter: reading', () => {
     await insertBookmasterUser(bookmaster.pool, { externalIds: [{ crm }] });
 
     const ids = async (platform: 'crm' | 'omnistack' | 'supabase' | 'bookmaster', id: string) =>
-      (await adapter.findClaiming(platform, id)).map((record) => record.id).sort();
+      (await claimersIn(adapter, platform, id)).map((record) => record.id).sort();
 
     expect(await ids('crm', crm)).toEqual([...crmClaimers].sort());
     expect(await ids('omnistack', omnistack.toUpperCase())).toEqual([...omnistackClaimers].sort());
@@ -90,6 +91,6 @@ describe('Bookmaster adapter: reading', () => {
     const reasons = record?.unreadable.map(({ platform, reason }) => `${platform}:${reason}`).sort();
     expect(reasons).toEqual(['bookmaster:self-reference', 'crm:not-a-string', 'omnistack:not-a-string', 'supabase:too-long']);
     expect(await adapter.get(notAMap)).toMatchObject({ links: {}, unreadable: [{ platform: null, reason: 'bad-format' }] });
-    expect(await adapter.findClaiming('crm', crm)).toEqual([]);
+    expect(await claimersIn(adapter, 'crm', crm)).toEqual([]);
   });
 });

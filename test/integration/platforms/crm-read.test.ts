@@ -2,6 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCrmAdapter } from '../../../src/platforms/crm/crm-adapter.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
+import { claimersIn } from '../../support/claimers.ts';
 import { openTestMongo } from '../../support/platform-fixtures.ts';
 import type { TestMongo } from '../../support/platform-fixtures.ts';
 import { insertCrmUser, newBookmasterId, newObjectId, newUuid, PASSWORD_HASH } from '../../support/platform-seeders.ts';
@@ -100,7 +101,7 @@ describe('CRM adapter: reading', () => {
     await insertCrmUser(mongo.db, { externalIds: { bookmaster: bookmaster.toUpperCase().replace('BM_', 'bm_') } });
 
     const ids = async (platform: 'omnistack' | 'supabase' | 'bookmaster' | 'crm', id: string) =>
-      (await adapter.findClaiming(platform, id)).map((record) => record.id).sort();
+      (await claimersIn(adapter, platform, id)).map((record) => record.id).sort();
 
     expect(await ids('omnistack', omnistack.toUpperCase())).toEqual([...claimers].sort());
     expect(await ids('supabase', supabase)).toEqual([...supabaseClaimers].sort());
@@ -122,6 +123,6 @@ describe('CRM adapter: reading', () => {
     const reasons = record?.unreadable.map(({ platform, reason }) => `${platform}:${reason}`).sort();
     expect(reasons).toEqual(['bookmaster:not-a-string', 'crm:self-reference', 'omnistack:not-a-string', 'supabase:not-a-string', 'supabase:too-long']);
     expect(await adapter.get(notAMap)).toMatchObject({ links: {}, unreadable: [{ platform: null, reason: 'bad-format' }] });
-    expect(await adapter.findClaiming('omnistack', omnistack)).toEqual([]);
+    expect(await claimersIn(adapter, 'omnistack', omnistack)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createOmnistackAdapter } from '../../../src/platforms/omnistack/omnistack-adapter.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
+import { claimersIn } from '../../support/claimers.ts';
 import { openTestMongo } from '../../support/platform-fixtures.ts';
 import type { TestMongo } from '../../support/platform-fixtures.ts';
 import { insertOmnistackUser, newBookmasterId, newObjectId, newUuid } from '../../support/platform-seeders.ts';
@@ -67,7 +68,7 @@ describe('OmniStack adapter: reading', () => {
     await insertOmnistackUser(mongo.db, { externalIds: `crm_${crm}` });
 
     const ids = async (platform: 'crm' | 'supabase' | 'bookmaster' | 'omnistack', id: string) =>
-      (await adapter.findClaiming(platform, id)).map((record) => record.id).sort();
+      (await claimersIn(adapter, platform, id)).map((record) => record.id).sort();
 
     expect(await ids('crm', crm)).toEqual([...crmClaimers].sort());
     expect(await ids('supabase', supabase)).toEqual([supabaseClaimer]);
@@ -95,6 +96,6 @@ describe('OmniStack adapter: reading', () => {
       'null:empty',
     ]);
     expect(await adapter.get(notAnArray)).toMatchObject({ links: {}, unreadable: [{ platform: null, reason: 'bad-format' }] });
-    expect(await adapter.findClaiming('crm', crm)).toEqual([]);
+    expect(await claimersIn(adapter, 'crm', crm)).toEqual([]);
   });
 });

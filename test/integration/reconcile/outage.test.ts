@@ -21,9 +21,10 @@ describe('a store that goes away', () => {
     const email = uniqueEmail('outage');
     const crm = await insertCrmUser(fixture.crm, { email });
     const bookmaster = await insertBookmasterUser(fixture.bookmaster, { email });
+    await fixture.indexStores();
     await server.stop();
 
-    const outcome = fixture.reconcile({ platform: 'crm', id: crm });
+    const outcome = fixture.reconcile({ platform: 'crm', id: crm }, { index: false });
     const ledger = fixture.ledger.connection.pool;
     const failures = await waitFor('two failed attempts in the ledger', async () => {
       const { rows } = await ledger.query<{ attempt: number; error_code: string; queue: string; person_key: string }>(

@@ -110,6 +110,7 @@ describe('the MongoDB change-stream watcher', () => {
     const crmId = await insertCrmUser(crm.db);
     const claimer = await insertOmnistackUser(omnistack.db, { externalIds: [`crm_${crmId}`] });
     const bystander = await insertOmnistackUser(omnistack.db, { externalIds: [`crm_${newObjectId()}`] });
+    await fixture.indexStores(adapters());
     running = start();
     await fixture.waitForLog('watching', { source: 'crm.User' });
 

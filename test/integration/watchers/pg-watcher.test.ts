@@ -135,6 +135,7 @@ describe('the Postgres logical-replication watcher', () => {
     const id = await insertBookmasterUser(connection.pool);
     const claimer = await insertCrmUser(crm.db, { externalIds: { bookmaster: id } });
     const bystander = await insertCrmUser(crm.db, { externalIds: { bookmaster: 'bm_other1' } });
+    await fixture.indexStores({ crm: createCrmAdapter(crm.db), bookmaster: createBookmasterAdapter(connection.pool) });
     running = start();
     await fixture.waitForLog('watching', { source: 'bookmaster.users' });
 

@@ -47,6 +47,7 @@ describe('startWatchers', () => {
       dependencies: { redis: { client: fixture.redis } },
       watch: [...crmWatch(crm.db), ...omnistackWatch(omnistack.db), ...bookmasterWatch(bookmaster.database.url, bookmaster.pool)],
       adapters: { crm: createCrmAdapter(crm.db), omnistack: createOmnistackAdapter(omnistack.db), bookmaster: createBookmasterAdapter(bookmaster.pool) },
+      links: fixture.links(),
       logger: fixture.logger,
       queues: fixture.queues,
       idlePollMs: 20,

@@ -7,7 +7,7 @@ import { gatherPerson } from '../../../src/reconcile/gather.ts';
 import { planReconcile } from '../../../src/reconcile/plan.ts';
 import type { LinkPatch } from '../../../src/reconcile/plan-model.ts';
 import { datasetArb, SCANNED } from './dataset-arbitraries.ts';
-import { memoryAdapters } from './memory-adapters.ts';
+import { memorySources } from './memory-adapters.ts';
 
 const keyText = (key: RecordKey): string => `${key.platform}:${key.id}`;
 const sortedKeys = (keys: readonly RecordKey[]): string[] => keys.map(keyText).sort();
@@ -22,9 +22,9 @@ describe('the audit agrees with gather + plan', () => {
   it('groups each person as gather does from the origin the audit enqueues', async () => {
     await fc.assert(
       fc.asyncProperty(datasetArb, async (records) => {
-        const adapters = memoryAdapters(records, SCANNED);
+        const sources = memorySources(records, SCANNED);
         for (const group of groupPeople(records, SCANNED)) {
-          const gathered = await gatherPerson(adapters, group.origin);
+          const gathered = await gatherPerson(sources, group.origin);
           expect(sortedKeys(gathered.records.map((entry) => entry.record))).toEqual(sortedKeys(group.records.map((entry) => entry.record)));
           expect(sortedKeys(gathered.absent)).toEqual(sortedKeys(group.absent));
         }
@@ -37,10 +37,10 @@ describe('the audit agrees with gather + plan', () => {
     const platforms: Platform[] = ['crm', 'omnistack', 'bookmaster'];
     await fc.assert(
       fc.asyncProperty(datasetArb, fc.constantFrom<'newest' | 'manual'>('newest', 'manual'), async (records, conflictPolicy) => {
-        const adapters = memoryAdapters(records, SCANNED);
+        const sources = memorySources(records, SCANNED);
         for (const group of groupPeople(records, SCANNED)) {
           const evaluation = evaluatePerson(group, { platforms, scanned: SCANNED, conflictPolicy });
-          const plan = planReconcile({ origin: group.origin, ...(await gatherPerson(adapters, group.origin)), platforms, conflictPolicy });
+          const plan = planReconcile({ origin: group.origin, ...(await gatherPerson(sources, group.origin)), platforms, conflictPolicy });
           expect(patchShape(evaluation.patches)).toEqual(patchShape(plan.patches));
           // The planner's findings come first, then what only the audit reports.
           expect(evaluation.issues.slice(0, plan.findings.length)).toEqual(plan.findings);
