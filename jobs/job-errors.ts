@@ -1,6 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
+import { isErrorCode } from '../src/error-codes.ts';
 import { IdsyncError } from '../src/errors.ts';
+import type { ErrorCode } from '../src/errors.ts';
 
 /** A payload that fails validation will fail the same way on every retry: fail the job at once. */
 export function invalidPayload(error: z.ZodError): UnrecoverableError {
@@ -25,12 +27,12 @@ function withPlatformOf(source: Error, target: UnrecoverableError): Unrecoverabl
 }
 
 /** The stable code of an error for the ledger's sync error log. */
-export function errorCode(error: unknown, isRetryable: (error: unknown) => boolean): string {
+export function errorCode(error: unknown, isRetryable: (error: unknown) => boolean): ErrorCode {
   if (error instanceof IdsyncError) return error.code;
   // A driver error that may pass on retry is a store that did not answer: the operator's view.
   if (isRetryable(error)) return 'IDSYNC_ERR_STORE_UNAVAILABLE';
   const message = error instanceof Error ? error.message : '';
   const prefixed = /^(IDSYNC_ERR_[A-Z_]+):/.exec(message);
-  if (prefixed?.[1]) return prefixed[1];
-  return error instanceof Error ? `IDSYNC_ERR_UNEXPECTED_${error.name.toUpperCase()}` : 'IDSYNC_ERR_UNEXPECTED';
+  if (isErrorCode(prefixed?.[1])) return prefixed[1];
+  return 'IDSYNC_ERR_UNEXPECTED';
 }

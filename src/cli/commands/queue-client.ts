@@ -82,7 +82,7 @@ export async function waitForJob(client: QueueClient, job: Job, timeout: number,
     }
     const message = error instanceof Error ? error.message : String(error);
     const code = errorCode(error, () => false);
-    throw new IdsyncError(code.startsWith('IDSYNC_ERR_UNEXPECTED') ? 'IDSYNC_ERR_JOB_FAILED' : (code as `IDSYNC_ERR_${string}`), `${what} failed: ${message}`);
+    throw new IdsyncError(code === 'IDSYNC_ERR_UNEXPECTED' ? 'IDSYNC_ERR_JOB_FAILED' : code, `${what} failed: ${message}`);
   }
 }
 
