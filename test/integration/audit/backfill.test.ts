@@ -70,6 +70,6 @@ describe('backfill', () => {
   it('fails at once for a platform it cannot enumerate', async () => {
     fixture = await createAuditFixture({ reconcileWorkers: false });
     const error = await fixture.runJob('backfill', { ...BY_HAND, platforms: ['supabase'] }).catch((caught: unknown) => caught);
-    expect(String((error as Error).message)).toMatch(/^IDSYNC_ERR_PLATFORM_UNAVAILABLE/);
+    expect(error).toMatchObject({ code: 'IDSYNC_ERR_PLATFORM_UNAVAILABLE' });
   });
 });
