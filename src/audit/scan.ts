@@ -17,7 +17,7 @@ export interface ScanAllOptions {
   onBatch?: (progress: ScanProgress) => void | Promise<void>;
   /**
    * Whether records keep their snapshots, which only a write of the record needs. Without them a
-   * record takes about a third less memory, and a write of it fails with IDSYNC_ERR_INVALID_SNAPSHOT.
+   * record takes about a third less memory, and a write of it fails with codes.INVALID_SNAPSHOT.
    * Default: true.
    */
   keepSnapshots?: boolean;

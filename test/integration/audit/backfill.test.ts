@@ -50,7 +50,7 @@ describe('backfill', () => {
           if (crashes === 0 && progress.platform === 'omnistack' && progress.enqueued.omnistack === 6) {
             crashes += 1;
             // A store that stops answering: retryable, so BullMQ runs the job again.
-            throw new IdsyncError('IDSYNC_ERR_STORE_UNAVAILABLE', 'the store went away', { retryable: true });
+            throw new IdsyncError('IDSYNC_ERR_STORE_UNAVAILABLE', 'the store went away');
           }
         },
       },
