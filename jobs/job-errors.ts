@@ -87,7 +87,7 @@ export function readJobFailure(job: Pick<Job, 'data'>): JobFailure | null {
 }
 
 /**
- * A job that a command waited for failed: the job's code, or IDSYNC_ERR_JOB_FAILED when it recorded
+ * A job that a command waited for failed: the job's code, or codes.JOB_FAILED when it recorded
  * none. The command line itself was fine, so the command exits 1 whatever the code.
  */
 export class JobFailedError extends IdsyncError {
