@@ -26,7 +26,10 @@ export interface StartWatchersOptions {
   readonly watch: readonly WatchSpec[];
   /** One adapter per synced platform: deletes look up the records that claimed the deleted one. */
   readonly adapters: Adapters;
-  /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
+  /**
+   * The same for the client collections. Default: none: a changed client is still enqueued, but a
+   * deleted one finds no claimers and a backfill no clients.
+   */
   readonly clientAdapters?: Adapters;
   readonly logger: Logger;
   /** The process's queues (the caller owns and closes them). */
