@@ -41,6 +41,8 @@ export class FinalJobError extends UnrecoverableError {
     this.code = failure.code;
     this.platform = failure.platform;
     this.cause = cause;
+    // BullMQ keeps the stack for Bull Board: where the failure arose, not where it was wrapped.
+    if (cause instanceof Error && cause.stack !== undefined) this.stack = cause.stack;
   }
 }
 

@@ -22,7 +22,7 @@ describe('toJobError', () => {
     const taken = new EmailTakenError('omnistack', '6650f0c2a1b2c3d4e5f60718', 'same-address');
     const final = toJobError(taken, always);
     expect(final).toBeInstanceOf(UnrecoverableError);
-    expect(final).toMatchObject({ code: 'IDSYNC_ERR_EMAIL_TAKEN', platform: 'omnistack', cause: taken });
+    expect(final).toMatchObject({ code: 'IDSYNC_ERR_EMAIL_TAKEN', platform: 'omnistack', cause: taken, stack: taken.stack });
     expect(toJobError(new TypeError('a bug'), never)).toMatchObject({ code: 'IDSYNC_ERR_UNEXPECTED', platform: null });
   });
 });
