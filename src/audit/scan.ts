@@ -19,7 +19,7 @@ export interface ScanAllOptions {
   onRecords?: (records: readonly PersonRecord[]) => Promise<void>;
   /**
    * Whether records keep their snapshots, which only a write of the record needs. Without them a
-   * record takes about a third less memory, and a write of it fails with IDSYNC_ERR_INVALID_SNAPSHOT.
+   * record takes about a third less memory, and a write of it fails with codes.INVALID_SNAPSHOT.
    * Default: true.
    */
   keepSnapshots?: boolean;

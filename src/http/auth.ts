@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LOCAL_DEFAULTS } from '../config/local-defaults.ts';
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import type { ErrorBody } from './http-errors.ts';
 
 /** Who may use the dashboard (basic auth) and the API and /metrics (bearer token). */
@@ -38,7 +38,7 @@ export function parseBearer(header: string | undefined): string | undefined {
 const HTTP_UNAUTHORIZED = 401;
 
 function unauthorized(reply: FastifyReply, challenge: string): FastifyReply {
-  const body: ErrorBody = { code: 'IDSYNC_ERR_UNAUTHORIZED', message: 'missing or wrong credentials' };
+  const body: ErrorBody = { code: codes.UNAUTHORIZED, message: 'missing or wrong credentials' };
   return reply.code(HTTP_UNAUTHORIZED).header('www-authenticate', challenge).send(body);
 }
 
@@ -94,7 +94,7 @@ export class InsecureHttpError extends IdsyncError {
 
   constructor(host: string, variables: readonly string[]) {
     super(
-      'IDSYNC_ERR_INSECURE_HTTP',
+      codes.INSECURE_HTTP,
       `refusing to listen on ${host}, which is not a loopback address, without credentials of its own: set ${variables.join(', ')} (or listen on 127.0.0.1)`,
     );
     this.variables = variables;

@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
 import { assertSafeToListen, requireBearerToken } from './auth.ts';
@@ -49,7 +49,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   let closing = false;
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => errorHandler(httpError('IDSYNC_ERR_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) => errorHandler(httpError(codes.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
   const table = routes(options, { closing: () => closing });
   if (options.operator) await registerOpenApi(app);
   for (const route of table.filter((entry) => entry.access === 'public')) app.route(routeOptions(route));
@@ -73,8 +73,8 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   } catch (error) {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new IdsyncError('IDSYNC_ERR_PORT_IN_USE', `cannot listen on ${host}:${port}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
-    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError('IDSYNC_ERR_CANNOT_LISTEN', `cannot listen on ${host}:${port}: ${code}`, { cause: error });
+    if (code === 'EADDRINUSE') throw new IdsyncError(codes.PORT_IN_USE, `cannot listen on ${host}:${port}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
+    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError(codes.CANNOT_LISTEN, `cannot listen on ${host}:${port}: ${code}`, { cause: error });
     throw error;
   }
 }
