@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
 import { IdsyncError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { addAuditGauges, addQueueGauges } from '../metrics/collectors.ts';
@@ -44,7 +44,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   assertSafeToListen(host, options.operator?.credentials);
   const app: FastifyInstance = Fastify({
     // pino's Logger satisfies Fastify's logger interface; the cast only narrows Fastify's generics.
-    loggerInstance: options.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    loggerInstance: options.logger.child({ component: 'http' }, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     // The failures Fastify answers before any route or error handler runs (a path parameter over
     // 100 characters, bad percent-encoding, a request Node cannot parse) get the same shape too.
@@ -65,6 +65,14 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     return (closed ??= app.close());
   };
   return { app, address, close };
+}
+
+/**
+ * What a request's log lines say of it: Fastify's summary without the query string, where a client
+ * may put anything (a token as `?access_token=`, an address); the routes' own parameters are in the path.
+ */
+function requestForLog(request: FastifyRequest) {
+  return { method: request.method, url: request.url.split('?')[0], host: request.host, remoteAddress: request.ip, remotePort: request.socket?.remotePort };
 }
 
 /**
