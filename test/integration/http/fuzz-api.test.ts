@@ -23,7 +23,8 @@ const EXAMPLES = Number(process.env.FUZZ_EXAMPLES) || 10;
  */
 const REFUSED_EXAMPLES = Math.max(5, Math.ceil(EXAMPLES / 4));
 const SEED = Number(process.env.FUZZ_SEED) || randomInt(1, 2 ** 31);
-const RUN_TIMEOUT_MS = 60_000 + EXAMPLES * 3_000;
+// Generous: a run shares the machine with the rest of the suite, and schemathesis is CPU-bound.
+const RUN_TIMEOUT_MS = 120_000 + EXAMPLES * 6_000;
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz']);
 
 interface OpenApiDocument {
