@@ -25,6 +25,7 @@ export interface ErrorSpec {
 export const ERROR_CODES = {
   // Bad input: it fails the same way every time.
   IDSYNC_ERR_INVALID_ID: { kind: 'input', retryable: false, httpStatus: 400 },
+  IDSYNC_ERR_INVALID_LSN: { kind: 'input', retryable: false, httpStatus: 400 },
   IDSYNC_ERR_INVALID_FOREIGN: { kind: 'input', retryable: false, httpStatus: 400 },
   IDSYNC_ERR_UNKNOWN_PLATFORM: { kind: 'input', retryable: false, httpStatus: 400 },
   IDSYNC_ERR_PLATFORM_NOT_SYNCED: { kind: 'input', retryable: false, httpStatus: 400 },
@@ -48,6 +49,7 @@ export const ERROR_CODES = {
   IDSYNC_ERR_HEADERS_TOO_LARGE: { kind: 'input', retryable: false, httpStatus: 431 },
 
   IDSYNC_ERR_UNAUTHORIZED: { kind: 'auth', retryable: false, httpStatus: 401 },
+  IDSYNC_ERR_TOO_MANY_AUTH_FAILURES: { kind: 'auth', retryable: true, httpStatus: 429 },
 
   IDSYNC_ERR_NOT_FOUND: { kind: 'not-found', retryable: false, httpStatus: 404 },
   IDSYNC_ERR_RUN_NOT_FOUND: { kind: 'not-found', retryable: false, httpStatus: 404 },
