@@ -1,8 +1,10 @@
+import { reconcileJobTimes } from './job-times.ts';
+import type { JobTimes } from './job-times.ts';
 import { createNamespace, profileEnv, runCommand, startRole, teardown } from './namespace.ts';
 import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
 import { waitLinked } from './linked-times.ts';
-import { measureRoundTrips } from './round-trips.ts';
-import type { RoundTripResult } from './round-trips.ts';
+import { measureReconciles, spreadSample } from './round-trips.ts';
+import type { ReconcileSample } from './round-trips.ts';
 import { SEED_CHUNK } from './seed.ts';
 import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
 
@@ -19,14 +21,21 @@ import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
  *
  * Also: one person reconciled by hand (`idsync reconcile omnistack:<id> --wait`, the live lane)
  * right after the backfill's jobs are queued, beside the same command for another person while the
- * workers are idle; and, once everyone is linked, the round trips of a reconcile of a consistent
- * person (round-trips.ts) on a sample of them.
+ * workers are idle; and, once everyone is linked, reconciles run one at a time in the bench
+ * (round-trips.ts): a sample of the people linked (consistent: no write), and people whose other
+ * records were there (and indexed) from the start but whose CRM record is written only now
+ * (linking: a write to each system), for their round trips and the time spent in each store.
  */
 
 const MS_PER_SECOND = 1_000;
 /** How long the workers may take, beyond a fixed allowance, per person to link. */
 const LINK_ALLOWANCE_MS = 600_000;
-const LINK_MS_PER_PERSON = 100;
+const LINK_MS_PER_PERSON = 500;
+/** How long a worker may take to start, beyond a fixed allowance, per person: the first one indexes every record. */
+const START_ALLOWANCE_MS = 60_000;
+const START_MS_PER_PERSON = 10;
+/** People linked in the bench after the backfill, at most. */
+const LINKING_SAMPLE = 50;
 
 export interface BackfillOptions {
   readonly workerProcesses: number;
@@ -60,7 +69,12 @@ export interface BackfillResult {
   readonly linkedAtEnd: number;
   /** Wall time of `idsync reconcile --wait` for one person while the workers are idle, and right after the backfill is queued, in ms. */
   readonly liveReconcileMs: { readonly idle: number; readonly duringBackfill: number };
-  readonly roundTrips: RoundTripResult;
+  /** Reconciles of people the backfill linked (consistent: no write), one at a time in the bench. */
+  readonly roundTrips: ReconcileSample;
+  /** Reconciles that link a new person, one at a time in the bench. */
+  readonly linking: ReconcileSample;
+  /** How long the newest reconcile jobs ran, in the workers. */
+  readonly jobTimes: JobTimes;
   readonly cpu: Record<string, number>;
   readonly peakRssMiB: Record<string, number>;
 }
@@ -92,26 +106,48 @@ async function seed(namespace: BenchNamespace, people: readonly BenchPerson[]): 
   return (performance.now() - startedAt) / MS_PER_SECOND;
 }
 
+async function linkNewPeople(namespace: BenchNamespace, env: Record<string, string>, people: readonly BenchPerson[]): Promise<ReconcileSample> {
+  await namespace.writePeople(people, ['crm']);
+  return measureReconciles(env, people.map((person) => person.crm), 'linking');
+}
+
+interface BackfillTimes {
+  readonly seconds: number;
+  readonly enqueueSeconds: number;
+  readonly duringBackfill: number;
+  readonly cpu: Record<string, number>;
+}
+
+/** `idsync backfill --platform crm`, one live reconcile right after it, then the wait for everyone linked. */
+async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], livePerson: BenchPerson): Promise<BackfillTimes> {
+  const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
+  const cpuBefore = snapshotCpu();
+  const startedAt = Date.now();
+  await runCommand(['backfill', '--platform', 'crm', '--json'], env);
+  const duringBackfill = await timeLiveReconcile(livePerson, env);
+  const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON);
+  const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
+  const lastLinked = people.reduce((last, person) => Math.max(last, times.get(person.crm) ?? 0), 0);
+  const finished = logTime(workers, (entry) => entry.msg === 'backfill finished');
+  return { seconds: (lastLinked - startedAt) / MS_PER_SECOND, enqueueSeconds: (Number(finished?.time ?? Number.NaN) - startedAt) / MS_PER_SECOND, duringBackfill, cpu };
+}
+
 export async function runBackfill(users: number, options: BackfillOptions): Promise<BackfillResult> {
   const namespace = await createNamespace(options.withSupabase);
   const people = Array.from({ length: users }, namespace.newPerson);
   const [idlePerson, livePerson] = [namespace.newPerson(), namespace.newPerson()];
+  const linking = Array.from({ length: Math.min(LINKING_SAMPLE, options.roundTripSample) }, namespace.newPerson);
   const workers: IdsyncProcess[] = [];
   try {
     const seedSeconds = await seed(namespace, [idlePerson, livePerson, ...people]);
+    // Their CRM records come after the backfill, which therefore leaves them alone.
+    await namespace.writePeople(linking, namespace.systems.filter((system) => system !== 'crm'));
     const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(options.batchSize) };
-    for (let index = 0; index < options.workerProcesses; index += 1) workers.push(await startRole({ env }, 'workers', profileEnv(options.profileDir)));
-    const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
+    const startTimeoutMs = START_ALLOWANCE_MS + users * START_MS_PER_PERSON;
+    for (let index = 0; index < options.workerProcesses; index += 1) workers.push(await startRole({ env }, 'workers', profileEnv(options.profileDir), startTimeoutMs));
     const idle = await timeLiveReconcile(idlePerson, env);
-    const cpuBefore = snapshotCpu();
-    const startedAt = Date.now();
-    await runCommand(['backfill', '--platform', 'crm', '--json'], env);
-    const duringBackfill = await timeLiveReconcile(livePerson, env);
-    const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + users * LINK_MS_PER_PERSON);
-    const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
-    const seconds = (Math.max(...times.values()) - startedAt) / MS_PER_SECOND;
-    const finished = logTime(workers, (entry) => entry.msg === 'backfill finished');
-    const enqueueSeconds = (Number(finished?.time ?? Number.NaN) - startedAt) / MS_PER_SECOND;
+    const { seconds, enqueueSeconds, duringBackfill, cpu } = await timeBackfill(workers, env, people, livePerson);
+    const jobTimes = await reconcileJobTimes(env);
     const peak = Object.fromEntries(workers.map((worker, index) => [`idsync worker ${index + 1}`, Number(peakRssMiB(worker.child.pid ?? 0).toFixed(1))]));
     return {
       users,
@@ -125,7 +161,9 @@ export async function runBackfill(users: number, options: BackfillOptions): Prom
       enqueuedPerSecond: users / enqueueSeconds,
       linkedAtEnd: await namespace.countLinked(people),
       liveReconcileMs: { idle, duringBackfill },
-      roundTrips: await measureRoundTrips(env, people, options.roundTripSample),
+      roundTrips: await measureReconciles(env, spreadSample(people, options.roundTripSample).map((person) => person.crm), 'consistent'),
+      linking: await linkNewPeople(namespace, env, linking),
+      jobTimes,
       cpu,
       peakRssMiB: peak,
     };

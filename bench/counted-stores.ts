@@ -50,6 +50,11 @@ export interface CountedStores {
   /** The link index of people, on the ledger's pool, counted as `index`. */
   readonly links: LinkIndex;
   roundTrips(): RoundTrips;
+  /**
+   * Wall time spent in each store's calls (an adapter's, the link index's, the ledger's), in ms:
+   * calls made in parallel each count their own time, so the stores' sum can exceed the total.
+   */
+  timeSpent(): RoundTrips;
   reset(): void;
   /** Safe to call twice. */
   close(): Promise<void>;
@@ -67,6 +72,24 @@ function countCalls(target: { query: unknown }, count: () => void): Query {
     return send(...args);
   };
   return send;
+}
+
+/**
+ * `target` with each of its methods timed: the time until the promise a call returns settles is
+ * spent. What answers no promise (a scan's async generator) is passed through untimed.
+ */
+function timed<T extends object>(target: T, spend: (ms: number) => void): T {
+  const entries = Object.entries(target).map(([name, value]: [string, unknown]) => {
+    if (typeof value !== 'function') return [name, value];
+    const method = value as (...args: unknown[]) => unknown;
+    const call = (...args: unknown[]) => {
+      const startedAt = performance.now();
+      const result = method.apply(target, args);
+      return result instanceof Promise ? result.finally(() => spend(performance.now() - startedAt)) : result;
+    };
+    return [name, call];
+  });
+  return Object.fromEntries(entries) as T;
 }
 
 /** Counts every statement any client of `pool` sends, from its checkout on. */
@@ -105,6 +128,8 @@ async function openSupabase(config: Config, count: () => void): Promise<{ connec
 
 export async function openCountedStores(config: Config): Promise<CountedStores> {
   const counts = zero();
+  const spent = zero();
+  const spend = (store: Store) => (ms: number) => (spent[store] += ms);
   const crm: MongoConnection = await openMongo('crm', config.crm, { monitorCommands: true });
   const omnistack: MongoConnection = await openMongo('omnistack', config.omnistack, { monitorCommands: true });
   const count = (event: CommandStartedEvent) => {
@@ -118,19 +143,23 @@ export async function openCountedStores(config: Config): Promise<CountedStores> 
   const sendLedger = countCalls(ledger.pool as unknown as { query: unknown }, () => (counts.ledger += 1));
   const supabase = config.platforms.includes('supabase') ? await openSupabase(config, () => (counts.supabase += 1)) : null;
   const adapters: Adapters = {
-    crm: createCrmAdapter(crm.db),
-    omnistack: createOmnistackAdapter(omnistack.db),
-    bookmaster: createBookmasterAdapter(bookmaster.pool),
-    ...(supabase ? { supabase: supabase.adapter } : {}),
+    crm: timed(createCrmAdapter(crm.db), spend('mongo')),
+    omnistack: timed(createOmnistackAdapter(omnistack.db), spend('mongo')),
+    bookmaster: timed(createBookmasterAdapter(bookmaster.pool), spend('bookmaster')),
+    ...(supabase?.adapter ? { supabase: timed(supabase.adapter, spend('supabase')) } : {}),
   };
   let closed: Promise<void> | undefined;
   return {
     adapters,
     ledger,
-    ledgerStore: createLedger(ledger.pool),
-    links: createLinkIndex(countedView(ledger.pool, sendLedger, () => (counts.index += 1))),
+    ledgerStore: timed(createLedger(ledger.pool), spend('ledger')),
+    links: timed(createLinkIndex(countedView(ledger.pool, sendLedger, () => (counts.index += 1))), spend('index')),
     roundTrips: () => ({ ...counts }),
-    reset: () => Object.assign(counts, zero()),
+    timeSpent: () => ({ ...spent }),
+    reset: () => {
+      Object.assign(counts, zero());
+      Object.assign(spent, zero());
+    },
     close: () =>
       (closed ??= (async () => {
         await crm.close();

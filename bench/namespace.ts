@@ -46,6 +46,8 @@ export interface BenchNamespace {
 }
 
 const START_TIMEOUT_MS = 60_000;
+/** A CPU profile's sampling interval, in µs: a sample every 10 ms keeps an hour-long backfill's profile small. */
+const PROFILE_INTERVAL_US = 10_000;
 
 export async function createNamespace(withSupabase: boolean): Promise<BenchNamespace> {
   const supabase = withSupabase ? await openSupabaseNamespace() : null;
@@ -105,16 +107,19 @@ async function countLinked(stores: E2eStores, supabase: SupabaseNamespace | null
   return people.filter((person) => systems.every((system) => systems.every((other) => other === system || readers[system](person, other)))).length;
 }
 
-/** Starts `idsync start --role <role>` and waits for its 'idsync started' line. */
-export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'watchers' | 'workers', extraEnv: Record<string, string> = {}): Promise<IdsyncProcess> {
+/**
+ * Starts `idsync start --role <role>` and waits for its 'idsync started' line, `timeoutMs` at most
+ * (default: a minute; the workers' first start indexes every record of the stores before that line).
+ */
+export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'watchers' | 'workers', extraEnv: Record<string, string> = {}, timeoutMs = START_TIMEOUT_MS): Promise<IdsyncProcess> {
   const child = runIdsync(['start', '--role', role], { ...namespace.env, ...extraEnv });
-  await child.waitForLog('idsync started', START_TIMEOUT_MS);
+  await child.waitForLog('idsync started', timeoutMs);
   return child;
 }
 
 /** The environment that makes a Node child write a CPU profile into `dir` when it exits (none without a dir). */
 export function profileEnv(dir: string | undefined): Record<string, string> {
-  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } : {};
+  return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=${PROFILE_INTERVAL_US}` } : {};
 }
 
 /** Stops every child (SIGTERM, waiting for each), then removes the namespace. */
