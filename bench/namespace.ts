@@ -113,7 +113,13 @@ async function countLinked(stores: E2eStores, supabase: SupabaseNamespace | null
  */
 export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'watchers' | 'workers', extraEnv: Record<string, string> = {}, timeoutMs = START_TIMEOUT_MS): Promise<IdsyncProcess> {
   const child = runIdsync(['start', '--role', role], { ...namespace.env, ...extraEnv });
-  await child.waitForLog('idsync started', timeoutMs);
+  try {
+    await child.waitForLog('idsync started', timeoutMs);
+  } catch (error) {
+    // Not yet the caller's to stop: left running, it would outlive the run (and keep it from exiting).
+    await child.stop('SIGTERM');
+    throw error;
+  }
   return child;
 }
 
