@@ -28,7 +28,7 @@ export interface BenchOptions {
   readonly profileDir: string | undefined;
 }
 
-/** Full-run defaults (about 10-15 minutes on 2 cores) and the --quick ones (under 2 minutes). */
+/** Full-run defaults (the backfill of 100,000 people takes most of the run) and the --quick ones (a few minutes). */
 export const DEFAULTS = {
   full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: [1_000, 100_000] },
   quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: [300, 3_000] },
@@ -78,7 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = DEFAULTS.quick;
   const program = new Command('bench')
     .description('idsync benchmarks: propagation latency, worker scale-out, audit scale, backfill; each beside a same-run baseline')
-    .option('--quick', `a run under two minutes (writes ${quick.writes}, burst ${quick.burst}, audit ${quick.auditSizes.join('/')}, backfill ${quick.backfillUsers.join('/')})`)
+    .option('--quick', `a run of a few minutes (writes ${quick.writes}, burst ${quick.burst}, audit ${quick.auditSizes.join('/')}, backfill ${quick.backfillUsers.join('/')})`)
     .option('--writes <n>', `CRM users written at the steady rate (default ${full.writes})`, positiveInteger)
     .option('--rate <n>', `steady write rate per second (default ${full.rate})`, positiveInteger)
     .option('--burst <n>', `CRM users written at once for reconciles per second (default ${full.burst})`, positiveInteger)
