@@ -46,6 +46,26 @@ export interface BenchNamespace {
 }
 
 const START_TIMEOUT_MS = 60_000;
+
+/*
+ * What the run has open, for a signal to remove (removeEverythingOpen): a run stopped with Ctrl-C
+ * or SIGTERM would otherwise leave its databases, its queues, its idsync processes and, in the
+ * shared Supabase database, its users behind.
+ */
+const childrenOpen = new Set<{ stop(): Promise<unknown> }>();
+const namespacesOpen = new Set<BenchNamespace>();
+
+function track<T extends { stop(): Promise<unknown> }>(child: T, exited: Promise<unknown>): T {
+  childrenOpen.add(child);
+  void exited.then(() => childrenOpen.delete(child));
+  return child;
+}
+
+/** Stops every child process still running, then removes every namespace not yet removed. */
+export async function removeEverythingOpen(): Promise<void> {
+  await Promise.allSettled([...childrenOpen].map((child) => child.stop()));
+  for (const namespace of namespacesOpen) await namespace.dispose().catch(() => undefined);
+}
 /** A CPU profile's sampling interval, in µs: a sample every 10 ms keeps an hour-long backfill's profile small. */
 const PROFILE_INTERVAL_US = 10_000;
 
@@ -60,7 +80,7 @@ export async function createNamespace(withSupabase: boolean): Promise<BenchNames
     throw error;
   }
   let disposed: Promise<void> | undefined;
-  return {
+  const namespace: BenchNamespace = {
     stores,
     supabase,
     env: stores.env,
@@ -80,10 +100,13 @@ export async function createNamespace(withSupabase: boolean): Promise<BenchNames
         try {
           await supabase?.dispose(stores.env.REPLICATION_SLOT_PREFIX ?? null);
         } finally {
+          namespacesOpen.delete(namespace);
           await stores.dispose();
         }
       })()),
   };
+  namespacesOpen.add(namespace);
+  return namespace;
 }
 
 type LinkReader = (person: BenchPerson, other: System) => boolean;
@@ -113,6 +136,7 @@ async function countLinked(stores: E2eStores, supabase: SupabaseNamespace | null
  */
 export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'watchers' | 'workers', extraEnv: Record<string, string> = {}, timeoutMs = START_TIMEOUT_MS): Promise<IdsyncProcess> {
   const child = runIdsync(['start', '--role', role], { ...namespace.env, ...extraEnv });
+  track(child, child.exited);
   try {
     await child.waitForLog('idsync started', timeoutMs);
   } catch (error) {
@@ -137,6 +161,7 @@ export async function teardown(namespace: BenchNamespace, children: readonly Ids
 /** Runs an `idsync` command to its end; resolves with its stdout, rejects on a non-zero exit. */
 export async function runCommand(args: string[], env: Record<string, string>): Promise<string> {
   const child = runIdsync(args, env);
+  track(child, child.exited);
   const code = await child.exited;
   if (code !== 0) throw new Error(`idsync ${args.join(' ')} exited ${code}: ${child.stderr().slice(-500)}`);
   return child.logs.map((entry) => ('raw' in entry ? String(entry.raw) : JSON.stringify(entry))).join('\n');
@@ -152,7 +177,13 @@ export async function runBenchChild<T>(module: string, env: Record<string, strin
   const child = spawn(process.execPath, [path.join(import.meta.dirname, module)], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const stop = () => {
+    child.kill('SIGTERM');
+    return exited;
+  };
+  track({ stop }, exited);
+  const code = await exited;
   if (code !== 0) throw new Error(`${module} exited ${code}`);
   const last = stdout.trim().split('\n').at(-1) ?? '{}';
   return { result: JSON.parse(last) as T, pid: child.pid ?? 0 };

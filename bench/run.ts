@@ -5,6 +5,7 @@ import { runBackfill } from './backfill.ts';
 import { renderHistogram } from './chart.ts';
 import { FLOOR_IDLE_MS } from './floor-stream.ts';
 import { goals } from './goals.ts';
+import { removeEverythingOpen } from './namespace.ts';
 import { parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { runPropagation } from './propagation.ts';
@@ -85,6 +86,14 @@ function chart(runs: readonly PropagationResult[]): string {
   if (floor) series.push({ label: `floor: bare change-stream loop, p99 ${floor.floorMs.p99} ms`, values: floor.floor, color: COLORS.at(-1) ?? 'grey' });
   const rate = floor ? `${floor.steady.people} CRM writes at ${floor.rate}/s` : '';
   return renderHistogram(series, { title: `idsync propagation latency (${rate})`, unit: 'ms from the CRM write' });
+}
+
+// A second signal ends the run at once (the handler is installed once), cleanup or not.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the idsync processes and removing what the run created`);
+    void removeEverythingOpen().finally(() => process.exit(1));
+  });
 }
 
 const options = parseOptions(process.argv.slice(2));

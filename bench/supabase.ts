@@ -16,7 +16,7 @@ const HEALTH_TIMEOUT_MS = 2_000;
 /** The instance every user of a single-tenant auth server belongs to. */
 const INSTANCE = '00000000-0000-0000-0000-000000000000';
 
-/** Why the bench cannot sync Supabase here, or null when it can. */
+/** Why the bench cannot sync Supabase here, or null when it can (test/support/supabase.ts's check, which needs vitest). */
 export async function authServerMissing(): Promise<string | null> {
   if (readLocalAuthKey() === null) return 'no local Supabase Auth key in .services/supabase-auth (scripts/services found no auth server binary)';
   const { authUrl } = testConfig().supabase;
