@@ -70,6 +70,8 @@ export interface HttpFixtureOptions {
   dependencies?: readonly Dependency[];
   /** The Redis the queues live in. Default: the local service. */
   redisUrl?: string;
+  /** The database the ledger lives in. Default: a temporary one on the local service. */
+  ledgerUrl?: string;
   /** How long a request waits for Redis (CONNECT_TIMEOUT_MS), in ms. Default: 2000. */
   timeoutMs?: number;
   /** The synced platforms' adapters the server reads records through. Default: none. */
@@ -96,7 +98,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const logger = createLogger({ level: 'info', destination });
   const requestQueues = openRequestQueues({ client: redis, url: redisUrl }, { prefix, timeoutMs, logger, reconcileDebounceMs: 0 });
   const queues = requestQueues.queues;
-  const ledger = await createLedgerFixture();
+  const ledger = await createLedgerFixture({ url: options.ledgerUrl });
   const metrics = createMetrics({ defaultMetrics: false });
   const credentials = testCredentials();
   const redisDependency: Dependency = { name: 'redis', url: redisUrl, check: async () => void (await redis.ping()), close: async () => undefined };
