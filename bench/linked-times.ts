@@ -15,9 +15,12 @@ export class LinkedTimes {
   readonly #workers: readonly IdsyncProcess[];
   readonly #readUpTo = new Map<IdsyncProcess, number>();
   readonly #times = new Map<string, number>();
+  readonly #onLinked: (crmId: string) => void;
 
-  constructor(workers: readonly IdsyncProcess[]) {
+  /** `onLinked` hears each CRM id the first time its person is seen linked. Default: nothing. */
+  constructor(workers: readonly IdsyncProcess[], onLinked: (crmId: string) => void = () => undefined) {
     this.#workers = workers;
+    this.#onLinked = onLinked;
   }
 
   /** Every person linked so far, with the workers' log lines up to now read. */
@@ -28,7 +31,9 @@ export class LinkedTimes {
         const entry = logs[at] as Record<string, unknown>;
         if (entry.msg !== 'reconciled' || Number(entry.writes) === 0 || typeof entry.personKey !== 'string') continue;
         const id = entry.personKey.replace(/^crm:/, '');
-        this.#times.set(id, Math.max(this.#times.get(id) ?? 0, Number(entry.time)));
+        const before = this.#times.get(id);
+        this.#times.set(id, Math.max(before ?? 0, Number(entry.time)));
+        if (before === undefined) this.#onLinked(id);
       }
       this.#readUpTo.set(worker, logs.length);
     }
@@ -38,14 +43,13 @@ export class LinkedTimes {
 
 /** Waits until every one of `people` is linked; answers when each was (everyone linked so far, in fact). */
 export async function waitLinked(workers: readonly IdsyncProcess[], people: readonly Person[], timeoutMs: number): Promise<ReadonlyMap<string, number>> {
-  const linked = new LinkedTimes(workers);
-  let waiting = [...people];
+  const waiting = new Set(people.map((person) => person.crm));
+  const linked = new LinkedTimes(workers, (crmId) => waiting.delete(crmId));
   return waitFor(
     'every person to be linked',
     () => {
       const times = linked.read();
-      waiting = waiting.filter((person) => !times.has(person.crm));
-      return waiting.length === 0 ? times : undefined;
+      return waiting.size === 0 ? times : undefined;
     },
     { timeoutMs, intervalMs: POLL_MS },
   );

@@ -55,10 +55,22 @@ const START_TIMEOUT_MS = 60_000;
 const childrenOpen = new Set<{ stop(): Promise<unknown> }>();
 const namespacesOpen = new Set<BenchNamespace>();
 
-function track<T extends { stop(): Promise<unknown> }>(child: T, exited: Promise<unknown>): T {
+/** How long a child stopped by a signal may take to finish its jobs before it is killed. */
+const STOP_GRACE_MS = 30_000;
+
+function track(child: { stop(): Promise<unknown> }, exited: Promise<unknown>): void {
   childrenOpen.add(child);
   void exited.then(() => childrenOpen.delete(child));
-  return child;
+}
+
+/** SIGTERM (an idsync process lets its jobs in flight finish), then SIGKILL after STOP_GRACE_MS. */
+async function stopWithin(child: IdsyncProcess): Promise<void> {
+  const timer = setTimeout(() => void child.stop('SIGKILL'), STOP_GRACE_MS);
+  try {
+    await child.stop('SIGTERM');
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Stops every child process still running, then removes every namespace not yet removed. */
@@ -136,7 +148,7 @@ async function countLinked(stores: E2eStores, supabase: SupabaseNamespace | null
  */
 export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'watchers' | 'workers', extraEnv: Record<string, string> = {}, timeoutMs = START_TIMEOUT_MS): Promise<IdsyncProcess> {
   const child = runIdsync(['start', '--role', role], { ...namespace.env, ...extraEnv });
-  track(child, child.exited);
+  track({ stop: () => stopWithin(child) }, child.exited);
   try {
     await child.waitForLog('idsync started', timeoutMs);
   } catch (error) {
@@ -161,7 +173,7 @@ export async function teardown(namespace: BenchNamespace, children: readonly Ids
 /** Runs an `idsync` command to its end; resolves with its stdout, rejects on a non-zero exit. */
 export async function runCommand(args: string[], env: Record<string, string>): Promise<string> {
   const child = runIdsync(args, env);
-  track(child, child.exited);
+  track({ stop: () => stopWithin(child) }, child.exited);
   const code = await child.exited;
   if (code !== 0) throw new Error(`idsync ${args.join(' ')} exited ${code}: ${child.stderr().slice(-500)}`);
   return child.logs.map((entry) => ('raw' in entry ? String(entry.raw) : JSON.stringify(entry))).join('\n');
