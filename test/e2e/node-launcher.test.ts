@@ -104,7 +104,8 @@ describe("bin/idsync.js under the machine's older Node", () => {
 
   it("`npx idsync`, with the machine's npm on its older Node, prints no engine warning", async () => {
     // npx checks the engines when it first links the project into its cache: a fresh cache makes
-    // every run a first one.
+    // every run a first one. That first run reads the whole node_modules tree again (vitest's own
+    // cache there makes npm's hidden lockfile look out of date): 15-30 s on a busy machine.
     const cache = await mkdtemp(path.join(tmpdir(), 'idsync-npx-'));
     try {
       const env = { PATH: path.dirname(MACHINE_NODE), HOME: process.env.HOME ?? tmpdir(), npm_config_cache: cache };
@@ -114,5 +115,5 @@ describe("bin/idsync.js under the machine's older Node", () => {
     } finally {
       await rm(cache, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });
