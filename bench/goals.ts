@@ -84,6 +84,13 @@ function auditGoals(results: BenchResults): Goal[] {
   ];
 }
 
+/** Issue 18's soak: nobody lost. Judged only when the soak ran (`--only soak`). */
+function soakGoal(results: BenchResults): Goal {
+  const run = results.soak[0];
+  const measured = run ? `${formatNumber(run.lost)} of ${formatNumber(run.people)} people lost, ${run.minutes} min at ${perSecond(run.achievedWritesPerSecond)}` : 'not run (--only soak)';
+  return { goal: 'soak: no person lost', measured, met: run ? run.lost === 0 : null };
+}
+
 export function goals(results: BenchResults): Goal[] {
-  return [...propagationGoals(results), ...backfillGoals(results.backfill), roundTripGoal(results.backfill), ...auditGoals(results)];
+  return [...propagationGoals(results), ...backfillGoals(results.backfill), roundTripGoal(results.backfill), ...auditGoals(results), soakGoal(results)];
 }

@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 
-export const SCENARIOS = ['propagation', 'audit', 'backfill'] as const;
+export const SCENARIOS = ['propagation', 'audit', 'backfill', 'soak'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
+/** The soak runs only when asked for (`--only soak`): it takes ten minutes on its own. */
+const DEFAULT_SCENARIOS: readonly Scenario[] = ['propagation', 'audit', 'backfill'];
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -20,6 +22,9 @@ export interface BenchOptions {
   /** People whose reconcile's round trips are counted after each backfill. */
   readonly roundTripSample: number;
   readonly batchSize: number;
+  /** The soak: how long it writes, and how many records per second across the synced systems. */
+  readonly soakMinutes: number;
+  readonly soakRate: number;
   /** Sync Supabase wherever the local auth server runs (false: three systems even there). */
   readonly supabase: boolean;
   readonly scenarios: readonly Scenario[];
@@ -30,13 +35,14 @@ export interface BenchOptions {
 
 /** Full-run defaults (the backfill of 100,000 people takes most of the run) and the --quick ones (a few minutes). */
 export const DEFAULTS = {
-  full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: [1_000, 100_000] },
-  quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: [300, 3_000] },
+  full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: [1_000, 100_000], soakMinutes: 10 },
+  quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: [300, 3_000], soakMinutes: 2 },
 } as const;
 const MILLION = 1_000_000;
 const DEFAULT_BATCH_SIZE = 1_000;
 const DEFAULT_BACKFILL_WORKERS = 2;
 const DEFAULT_ROUND_TRIP_SAMPLE = 200;
+const DEFAULT_SOAK_RATE = 50;
 
 function positiveInteger(value: string): number {
   const parsed = Number(value.replaceAll('_', ''));
@@ -67,6 +73,8 @@ interface RawFlags {
   backfillWorkers: number;
   roundTripSample: number;
   batchSize: number;
+  soakMinutes?: number;
+  soakRate: number;
   supabase: boolean;
   only: Scenario[];
   out: string;
@@ -89,8 +97,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .option('--backfill-workers <n>', 'worker processes for the backfill', positiveInteger, DEFAULT_BACKFILL_WORKERS)
     .option('--round-trip-sample <n>', 'people whose reconcile round trips are counted after each backfill', positiveInteger, DEFAULT_ROUND_TRIP_SAMPLE)
     .option('--batch-size <n>', 'AUDIT_BATCH_SIZE for the audit and the backfill', positiveInteger, DEFAULT_BATCH_SIZE)
+    .option('--soak-minutes <n>', `how long the soak writes (default ${full.soakMinutes}; --quick ${quick.soakMinutes})`, positiveInteger)
+    .option('--soak-rate <n>', 'records the soak writes per second, across the synced systems', positiveInteger, DEFAULT_SOAK_RATE)
     .option('--no-supabase', 'sync three systems even where the local Supabase Auth server runs')
-    .option('--only <list>', `scenarios to run (${SCENARIOS.join(',')})`, scenarioList, [...SCENARIOS])
+    .option('--only <list>', `scenarios to run (${SCENARIOS.join(',')}; default ${DEFAULT_SCENARIOS.join(',')})`, scenarioList, [...DEFAULT_SCENARIOS])
     .option('--out <dir>', 'where the JSON and the SVG go', path.join(import.meta.dirname, 'out'))
     .option('--profile-dir <dir>', 'write a CPU profile of each propagation and backfill worker process here (default: none)');
   program.parse(argv, { from: 'user' });
@@ -108,6 +118,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     backfillWorkers: flags.backfillWorkers,
     roundTripSample: flags.roundTripSample,
     batchSize: flags.batchSize,
+    soakMinutes: flags.soakMinutes ?? preset.soakMinutes,
+    soakRate: flags.soakRate,
     supabase: flags.supabase,
     scenarios: flags.only,
     outDir: flags.out,

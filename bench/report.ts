@@ -5,6 +5,7 @@ import type { Store } from './counted-stores.ts';
 import type { ReconcileSample } from './round-trips.ts';
 import type { System } from './namespace.ts';
 import type { PropagationResult } from './propagation.ts';
+import type { SoakResult } from './soak.ts';
 import { formatNumber, ratio } from './stats.ts';
 import type { TableRow } from './stats.ts';
 
@@ -16,6 +17,8 @@ export interface BenchResults {
   readonly audit: AuditResult[];
   /** One run per population size, the smallest first. */
   readonly backfill: BackfillResult[];
+  /** Run only with `--only soak`. */
+  readonly soak: SoakResult[];
 }
 
 export const ms = (value: number) => `${formatNumber(value, 0)} ms`;
@@ -120,6 +123,24 @@ function backfillScaleRows(runs: readonly BackfillResult[]): TableRow[] {
   ];
 }
 
+function soakRows(run: SoakResult): TableRow[] {
+  const scenario = `soak, ${run.minutes} min`;
+  const written = `${formatNumber(run.people)} people written`;
+  return [
+    { scenario, metric: 'records written/s', measured: perSecond(run.achievedWritesPerSecond), baseline: `${perSecond(run.targetWritesPerSecond)} (asked for)`, ratio: times(ratio(run.achievedWritesPerSecond, run.targetWritesPerSecond)) },
+    { scenario, metric: 'people lost (not linked everywhere)', measured: formatNumber(run.lost), baseline: written, ratio: '-' },
+    { scenario, metric: 'time to drain after the last write', measured: `${formatNumber(run.drainSeconds)} s`, baseline: '-', ratio: '-' },
+    { scenario, metric: 'highest queue depth (reconcile + propagate)', measured: formatNumber(run.maxQueueDepth), baseline: written, ratio: '-' },
+    ...Object.entries(run.rss).map(([name, rss]) => ({
+      scenario,
+      metric: `${name}: RSS growth after the first minute`,
+      measured: `${formatNumber(rss.slopeMiBPerMinute, 2)} MiB/min`,
+      baseline: `${formatNumber(rss.firstMiB)} -> ${formatNumber(rss.lastMiB)} MiB (peak ${formatNumber(rss.peakMiB)})`,
+      ratio: '-',
+    })),
+  ];
+}
+
 export function tableRows(results: BenchResults): TableRow[] {
   return [
     ...results.propagation.flatMap(propagationRows),
@@ -127,5 +148,6 @@ export function tableRows(results: BenchResults): TableRow[] {
     ...results.audit.flatMap(auditRows),
     ...results.backfill.flatMap(backfillRows),
     ...backfillScaleRows(results.backfill),
+    ...results.soak.flatMap(soakRows),
   ];
 }

@@ -9,6 +9,7 @@ import { removeEverythingOpen } from './namespace.ts';
 import { parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { runPropagation } from './propagation.ts';
+import { runSoak } from './soak.ts';
 import type { PropagationResult } from './propagation.ts';
 import { tableRows } from './report.ts';
 import type { BenchResults } from './report.ts';
@@ -77,7 +78,13 @@ async function runAll(options: BenchOptions, errors: string[]): Promise<BenchRes
       if (run) backfill.push(run);
     }
   }
-  return { systems, propagation, audit, backfill };
+  const soak = [];
+  if (options.scenarios.includes('soak')) {
+    log(`soak: ${options.soakMinutes} min at ${options.soakRate} records/s across ${systems.synced.length} systems`);
+    const run = await attempt('soak', errors, () => runSoak({ minutes: options.soakMinutes, writesPerSecond: options.soakRate, withSupabase }));
+    if (run) soak.push(run);
+  }
+  return { systems, propagation, audit, backfill, soak };
 }
 
 function chart(runs: readonly PropagationResult[]): string {

@@ -31,6 +31,16 @@ export function distribution(values: readonly number[]): Distribution {
   };
 }
 
+/** The least-squares slope of y over x (NaN for fewer than two distinct x): the soak's RSS growth. */
+export function slope(points: ReadonlyArray<readonly [number, number]>): number {
+  const n = points.length;
+  const meanX = points.reduce((sum, [x]) => sum + x, 0) / n;
+  const meanY = points.reduce((sum, [, y]) => sum + y, 0) / n;
+  const covariance = points.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const variance = points.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return variance > 0 ? covariance / variance : Number.NaN;
+}
+
 /** `measured / baseline`, or NaN when the baseline is zero or missing. */
 export function ratio(measured: number, baseline: number): number {
   return baseline > 0 && Number.isFinite(baseline) ? measured / baseline : Number.NaN;

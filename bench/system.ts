@@ -3,7 +3,7 @@ import os from 'node:os';
 
 /*
  * What the machine is doing, read from /proc: CPU time per process group over a window (which
- * service saturates) and a process's peak resident set (VmHWM).
+ * service saturates) and a process's resident set, now (VmRSS) and at its peak (VmHWM).
  */
 
 /** Kernel clock ticks per second (USER_HZ), 100 on every Linux this runs on. */
@@ -64,9 +64,18 @@ function groupOf(comm: string): string {
 
 /** Peak resident set of a live process in MiB (VmHWM), or NaN when it is gone. */
 export function peakRssMiB(pid: number): number {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** Resident set of a live process now, in MiB (VmRSS), or NaN when it is gone. */
+export function rssMiB(pid: number): number {
+  return statusMiB(pid, 'VmRSS');
+}
+
+function statusMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
     return match ? Number(match[1]) / KIB : Number.NaN;
   } catch {
     return Number.NaN;
