@@ -55,22 +55,36 @@ export function newPerson(): Person {
   return { email: `person-${suffix}@example.com`, crm: new ObjectId().toHexString(), omnistack: new ObjectId().toHexString(), bookmaster: `bm_${suffix}` };
 }
 
-export async function createE2eStores(overrides: Record<string, string> = {}): Promise<E2eStores> {
+/** The servers the stores are made on. Each defaults to the shared local one. */
+export interface E2eServers {
+  /** A database URL of the Postgres server that holds the Bookmaster and ledger databases. */
+  readonly postgresUrl?: string;
+  /** The MongoDB URL of a database, for the CRM and OmniStack databases. */
+  readonly mongoUrl?: (database: string) => string;
+  /** The Redis the queues use (REDIS_URL of the child process). */
+  readonly redisUrl?: string;
+}
+
+const sharedMongoUrl = (database: string) => `mongodb://127.0.0.1:27017/${database}?directConnection=true`;
+
+export async function createE2eStores(overrides: Record<string, string> = {}, servers: E2eServers = {}): Promise<E2eStores> {
   const config = testConfig();
-  const ledgerDb = await createTemporaryDatabase('ledger');
-  const bookmasterDb = await createTemporaryDatabase('bookmaster');
+  const redisUrl = servers.redisUrl ?? config.redis.url;
+  const mongoUrl = servers.mongoUrl ?? sharedMongoUrl;
+  const ledgerDb = await createTemporaryDatabase('ledger', servers.postgresUrl);
+  const bookmasterDb = await createTemporaryDatabase('bookmaster', servers.postgresUrl);
   const bookmaster = new pg.Pool({ connectionString: bookmasterDb.url, max: 4 });
   await ensureBookmasterDevSchema(bookmaster);
   const ledger = new pg.Pool({ connectionString: ledgerDb.url, max: 2 });
   // dispose() drops the databases with force: an idle client of these pools may then lose its
   // server (57P01), which a pool reports as an 'error' event; unheard, it fails the whole run.
   for (const pool of [bookmaster, ledger]) pool.on('error', () => undefined);
-  const mongo = new MongoClient(config.crm.url);
+  const mongo = new MongoClient(mongoUrl('admin'));
   await mongo.connect();
   const names = { crm: uniqueName('trackmaster'), omnistack: uniqueName('omnistack') };
   const slotPrefix = uniqueName('slot');
-  const mongoUrl = (database: string) => `mongodb://127.0.0.1:27017/${database}?directConnection=true`;
   const env = {
+    ...(servers.redisUrl === undefined ? {} : { REDIS_URL: servers.redisUrl }),
     LOG_LEVEL: 'info',
     HTTP_PORT: '0',
     LEDGER_DB_URL: ledgerDb.url,
@@ -99,7 +113,7 @@ export async function createE2eStores(overrides: Record<string, string> = {}): P
         const { rows } = await bookmaster.query<{ active: boolean }>('select active from pg_replication_slots where slot_name like $1', [`${slotPrefix}%`]);
         return rows.every((row) => !row.active);
       });
-      await removeKeys(config.redis.url, env.QUEUE_PREFIX);
+      await removeKeys(redisUrl, env.QUEUE_PREFIX);
       await crm.dropDatabase();
       await omnistack.dropDatabase();
       await mongo.close();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { closedPort } from './idsync-process.ts';
+import { withClient } from './services.ts';
 import { waitFor } from './wait-for.ts';
 
 const run = promisify(execFile);
@@ -36,12 +37,21 @@ export interface PrivateAuthServer {
   dispose(): Promise<void>;
 }
 
+export interface PrivateAuthServerOptions {
+  /**
+   * A superuser's URL of another database for the server (a private Postgres's): its admin role and
+   * `auth` schema are made there and its own `migrate` run. Default: the shared `supabase` database.
+   */
+  databaseUrl?: string;
+}
+
 /** Prepares a private server (not started yet). Throws when no binary or shared env is found. */
-export async function createPrivateAuthServer(): Promise<PrivateAuthServer> {
+export async function createPrivateAuthServer(options: PrivateAuthServerOptions = {}): Promise<PrivateAuthServer> {
   const binary = await findAuthBinary();
   const port = await closedPort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...(await readSharedEnv()), PORT: String(port), API_EXTERNAL_URL: url };
+  const env: Record<string, string> = { ...(await readSharedEnv()), PORT: String(port), API_EXTERNAL_URL: url };
+  if (options.databaseUrl !== undefined) env.DATABASE_URL = await prepareDatabase(binary, options.databaseUrl, env);
   const dir = await mkdtemp(path.join(tmpdir(), 'idsync-auth-'));
   const logFile = path.join(dir, 'auth.log');
   let server: { child: ChildProcess; exited: Promise<unknown> } | undefined;
@@ -88,6 +98,29 @@ async function findAuthBinary(): Promise<string> {
   } catch (error) {
     throw new Error('no Supabase Auth server binary (set SUPABASE_AUTH_BIN, or put `auth` on PATH)', { cause: error });
   }
+}
+
+/**
+ * What the server needs before it serves, as `scripts/services up` does it for the shared database
+ * (the upstream development init script's statements): its admin role, the `auth` schema it owns,
+ * then its own `migrate`. Returns the server's DATABASE_URL (the admin role, the shared password).
+ */
+async function prepareDatabase(binary: string, superuserUrl: string, env: Record<string, string>): Promise<string> {
+  const shared = new URL(env.DATABASE_URL ?? '');
+  const password = decodeURIComponent(shared.password);
+  await withClient(superuserUrl, async (client) => {
+    const { rowCount } = await client.query("select 1 from pg_roles where rolname = 'supabase_auth_admin'");
+    if (rowCount === 0) await client.query(`create role supabase_auth_admin noinherit createrole login noreplication password ${client.escapeLiteral(password)}`);
+    const database = client.escapeIdentifier(new URL(superuserUrl).pathname.slice(1));
+    await client.query('create schema if not exists auth authorization supabase_auth_admin');
+    await client.query(`grant create on database ${database} to supabase_auth_admin`);
+    await client.query("alter role supabase_auth_admin set search_path = 'auth'");
+  });
+  const target = new URL(superuserUrl);
+  target.username = shared.username;
+  target.password = shared.password;
+  await run(binary, ['migrate'], { env: { ...env, DATABASE_URL: target.toString() } });
+  return target.toString();
 }
 
 /** KEY=VALUE lines, as `scripts/services` writes them (no quoting). */

@@ -24,6 +24,13 @@ const START_TIMEOUT_MS = 30_000;
 export interface PrivateMongo {
   /** A connection string for `database` on this server. */
   url(database: string): string;
+  /**
+   * SIGSTOP: the server keeps its connections and data but answers nothing. (A stopped memory
+   * backend would lose every document, which a real MongoDB outage does not.)
+   */
+  freeze(): void;
+  /** SIGCONT after freeze. */
+  thaw(): void;
   dispose(): Promise<void>;
 }
 
@@ -37,6 +44,7 @@ export async function startPrivateMongo(oplogWindowSeconds: number): Promise<Pri
   const exited = once(server, 'exit');
   const dispose = async () => {
     if (server.exitCode === null && server.signalCode === null) {
+      server.kill('SIGCONT');
       server.kill('SIGTERM');
       await exited;
     }
@@ -48,7 +56,12 @@ export async function startPrivateMongo(oplogWindowSeconds: number): Promise<Pri
     await dispose();
     throw error;
   }
-  return { url: (database) => `mongodb://127.0.0.1:${port}/${database}?directConnection=true`, dispose };
+  return {
+    url: (database) => `mongodb://127.0.0.1:${port}/${database}?directConnection=true`,
+    freeze: () => void server.kill('SIGSTOP'),
+    thaw: () => void server.kill('SIGCONT'),
+    dispose,
+  };
 }
 
 function accepts(port: number): Promise<boolean> {

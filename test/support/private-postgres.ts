@@ -20,7 +20,12 @@ export interface PrivatePostgres {
   dispose(): Promise<void>;
 }
 
-export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+export interface PrivatePostgresOptions {
+  /** `wal_level=logical`, for the watchers' logical replication. Default: false (`replica`). */
+  logical?: boolean;
+}
+
+export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
   const dir = await mkdtemp(path.join(tmpdir(), 'idsync-pg-'));
   await chmod(dir, 0o777);
   const data = path.join(dir, 'data');
@@ -28,8 +33,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const asOwner = (command: string, args: string[]) =>
     process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, command), ...args]) : run(path.join(PG_BIN, command), args);
   await asOwner('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust']);
+  const walLevel = options.logical === true ? ' -c wal_level=logical' : '';
   const pgCtl = (action: string) =>
-    asOwner('pg_ctl', ['-D', data, '-w', '-t', START_TIMEOUT_SECONDS, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(dir, 'log'), '-m', 'fast', action]);
+    asOwner('pg_ctl', ['-D', data, '-w', '-t', START_TIMEOUT_SECONDS, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${walLevel}`, '-l', path.join(dir, 'log'), '-m', 'fast', action]);
   await pgCtl('start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,

@@ -11,12 +11,14 @@ import { waitFor } from './wait-for.ts';
 /**
  * A Redis server of one test's own (Debian's redis-server, as scripts/services runs), so that a
  * fault test can really stop, freeze and restart it without disturbing the shared one on 6379.
- * No persistence: its data is this test's and goes with it.
+ * No persistence unless asked for (`appendOnly`): its data is this test's and goes with it.
  */
 export interface PrivateRedis {
   readonly url: string;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
+  /** SIGKILL: the server exits at once, without a last AOF flush. */
+  kill(): Promise<void>;
   /** Starts it again on the same port and waits until it answers. */
   start(): Promise<void>;
   /** SIGSTOP: the server keeps its connections open but answers nothing. */
@@ -29,6 +31,8 @@ export interface PrivateRedis {
 export interface PrivateRedisOptions {
   /** Clients must AUTH with it (`requirepass`); `url` carries it. Default: none. */
   password?: string;
+  /** Persist to an append-only file (fsync every second, as the shared server does), so that a restart keeps the data. Default: false. */
+  appendOnly?: boolean;
 }
 
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
@@ -36,25 +40,27 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   const port = await closedPort();
   const url = options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
   const auth = options.password === undefined ? [] : ['--requirepass', options.password];
+  const persistence = options.appendOnly === true ? ['--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'] : ['--appendonly', 'no'];
   let server: ChildProcess | undefined;
   const start = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir, ...auth], { stdio: 'ignore' });
     server = child;
     await waitFor(`redis-server on port ${port} to answer`, () => child.exitCode === null && ping(url), { timeoutMs: 30_000 });
   };
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const child = server;
     server = undefined;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.kill('SIGCONT');
-    child.kill('SIGTERM');
+    child.kill(signal);
     await exited;
   };
   await start();
   return {
     url,
-    stop,
+    stop: () => stop(),
+    kill: () => stop('SIGKILL'),
     start,
     freeze: () => void server?.kill('SIGSTOP'),
     thaw: () => void server?.kill('SIGCONT'),

@@ -26,9 +26,11 @@ export interface TemporaryDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates a Postgres database of its own for one test; `drop` removes it (and its slots). */
-export async function createTemporaryDatabase(prefix: string): Promise<TemporaryDatabase> {
-  const adminUrl = testConfig().ledger.dbUrl;
+/**
+ * Creates a Postgres database of its own for one test; `drop` removes it (and its slots).
+ * `adminUrl`: a database of the server to create it on (default: the shared server's ledger).
+ */
+export async function createTemporaryDatabase(prefix: string, adminUrl: string = testConfig().ledger.dbUrl): Promise<TemporaryDatabase> {
   const name = uniqueName(prefix);
   await withClient(adminUrl, (client) => client.query(`create database ${name}`));
   return {

@@ -156,12 +156,20 @@ export interface RawUser {
   deleted_at: Date | null;
 }
 
-/** A namespace of one test on the local auth server. */
-export async function openTestSupabase(prefix: string): Promise<TestSupabase> {
+/** Another auth server than the shared one. */
+export interface AuthServerAt {
+  /** Its base URL. */
+  readonly authUrl: string;
+  /** A superuser's URL of its database. */
+  readonly dbUrl: string;
+}
+
+/** A namespace of one test on the local auth server (default) or on `server`. */
+export async function openTestSupabase(prefix: string, server: AuthServerAt = { authUrl: AUTH_URL, dbUrl: SUPABASE_DB_URL }): Promise<TestSupabase> {
   const domain = `${uniqueName(prefix).replaceAll('_', '-')}.test`;
-  const connection = await openPostgres('supabase', SUPABASE_DB_URL);
+  const connection = await openPostgres('supabase', server.dbUrl);
   const counted = countingFetch();
-  const setup = testAdmin();
+  const setup = testAdmin({ url: server.authUrl });
   // Every statement, through the pool or a client of its own, is one Client#query call (Pool#query
   // makes one too). The spy is on the prototype: a test file opens one namespace at a time.
   const querySpy = vi.spyOn(pg.Client.prototype, 'query');
@@ -170,7 +178,7 @@ export async function openTestSupabase(prefix: string): Promise<TestSupabase> {
   return {
     domain,
     pool: connection.pool,
-    admin: testAdmin({ fetch: counted.fetch }),
+    admin: testAdmin({ fetch: counted.fetch, url: server.authUrl }),
     setup,
     email,
     seedUser: async (seed = {}) => {
