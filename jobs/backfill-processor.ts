@@ -4,11 +4,12 @@ import { scannablePlatforms } from '../src/audit/scan.ts';
 import { codes, IdsyncError } from '../src/errors.ts';
 import { PLATFORMS } from '../src/ids/index.ts';
 import type { Platform } from '../src/ids/index.ts';
-import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { PlatformAdapter } from '../src/platforms/platform-adapter.ts';
 import { invalidPayload } from './job-errors.ts';
-import { backfillJobSchema, runErrorCode, runIdOf } from './maintenance-payloads.ts';
+import { createMaintenanceRuns } from './maintenance-run.ts';
+import type { MaintenanceRun, RunEnd } from './maintenance-run.ts';
+import { backfillJobSchema, runIdOf } from './maintenance-payloads.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
 
 /**
@@ -40,27 +41,30 @@ export interface BackfillOptions {
 
 /** The `backfill` job (issue 6): every record of the chosen systems gets a reconcile, in bulk. */
 export function createBackfillProcessor(deps: MaintenanceDependencies, config: MaintenanceConfig, options: BackfillOptions = {}) {
-  const runs = createAuditRunStore(deps.ledgerPool);
+  const runs = createMaintenanceRuns(deps);
   return async (job: Job): Promise<BackfillReport> => {
     const parsed = backfillJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
+    const { trigger } = parsed.data;
     const platforms = chosenPlatforms(deps, config, parsed.data.platforms);
     const runId = runIdOf(job);
     const progress = checkpointOf(job.progress);
     const resumed = progress.done.length > 0 || progress.lastId !== null;
-    await runs.start(runId, 'backfill', parsed.data.trigger);
-    try {
-      for (const platform of platforms.filter((candidate) => !progress.done.includes(candidate))) {
-        await backfillPlatform({ deps, config, job, trigger: parsed.data.trigger, options }, deps.adapters[platform] as PlatformAdapter, progress);
-      }
-      const report = { runId, platforms, enqueued: progress.enqueued, total: total(progress), resumed };
-      await runs.finish(runId, 'completed', { ...report });
-      deps.logger.info({ runId, total: report.total, resumed }, 'backfill finished');
-      return report;
-    } catch (error) {
-      await runs.finish(runId, 'failed', { errorCode: runErrorCode(deps, error), enqueued: progress.enqueued }).catch(() => undefined);
-      throw error;
-    }
+    const failed = (): RunEnd => ({ status: 'failed', counts: { enqueued: progress.enqueued } });
+    const run: MaintenanceRun = { id: runId, kind: 'backfill', trigger, onFailure: failed };
+    const context: BackfillContext = { deps, config, job, trigger, options };
+    const report = await runs.run(
+      run,
+      async () => {
+        for (const platform of platforms.filter((candidate) => !progress.done.includes(candidate))) {
+          await backfillPlatform(context, deps.adapters[platform] as PlatformAdapter, progress);
+        }
+        return { runId, platforms, enqueued: progress.enqueued, total: total(progress), resumed };
+      },
+      (done) => ({ status: 'completed', counts: { ...done } }),
+    );
+    deps.logger.info({ runId, total: report.total, resumed }, 'backfill finished');
+    return report;
   };
 }
 
