@@ -114,7 +114,10 @@ async function enqueueGapBackfill(options: RealtimeWatcherOptions): Promise<void
   options.logger.info({ source: options.source.name, backfillJobId: jobId }, 'watching');
 }
 
-/** The maintenance `backfill` job of the platform: durable once in Redis, run by any worker. */
+/**
+ * The maintenance `backfill` job of the platform (the one backfill, jobs/backfill.ts, as the CLI
+ * and the API ask for it): durable once in Redis, run by any worker, resumable.
+ */
 async function enqueueBackfill(options: RealtimeWatcherOptions, trigger: ReturnType<typeof changeTrigger>): Promise<string | undefined> {
   const data: BackfillJobData = { trigger, platforms: [options.source.platform] };
   const job = await options.queues.enqueueMaintenance('backfill', data);

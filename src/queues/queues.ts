@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { DefaultJobOptions, Job } from 'bullmq';
+import type { DefaultJobOptions, Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
@@ -74,12 +74,7 @@ export function createQueues(options: QueueOptions): Queues {
     },
     enqueuePropagateProfile: async (crmId, trigger) => {
       const data: PropagateProfileJobData = { crmId: requireRawId('crm', crmId), trigger };
-      // The reconcile's deduplication, keyed by the CRM id: a burst of edits is one job, and an edit
-      // made while the job runs is one follow-up job (the running one may have read the old profile).
-      const job = await byName.propagate.add('profile', data, {
-        delay: propagateDebounceMs,
-        deduplication: { id: `profile:${formatRecordKey({ platform: 'crm', id: data.crmId })}`, replace: true, keepLastIfActive: true },
-      });
+      const job = await byName.propagate.add('profile', data, profileJobOptions(data.crmId, propagateDebounceMs));
       return job.id;
     },
     enqueueProvision: async (member, trigger) => {
@@ -91,6 +86,16 @@ export function createQueues(options: QueueOptions): Queues {
     enqueueMaintenance: (name, data, runKind = name) => byName.maintenance.add(name, data, { jobId: newRunId(runKind) }),
     close: () => (closed ??= Promise.all(Object.values(byName).map((queue) => queue.close())).then(() => undefined)),
   };
+}
+
+/**
+ * Options for one CRM user's `propagate profile` job: the reconcile's deduplication, keyed by the
+ * CRM id. A burst of edits is one job, and an edit made while the job runs is one follow-up job
+ * (the running one may have read the old profile).
+ */
+export function profileJobOptions(crmId: string, delayMs: number): JobsOptions {
+  const id = `profile:${formatRecordKey({ platform: 'crm', id: crmId })}`;
+  return { delay: delayMs, deduplication: { id, replace: true, keepLastIfActive: true } };
 }
 
 function emailDigest(email: string): string {
