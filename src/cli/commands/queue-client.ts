@@ -1,8 +1,10 @@
 import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Option } from 'commander';
+import type { Command } from 'commander';
 import { JobFailedError, readJobFailure } from '../../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
+import { examples } from '../output.ts';
 import { codes, IdsyncError, InvalidInputError } from '../../errors.ts';
 import { createLogger } from '../../logging/logger.ts';
 import type { QueueName } from '../../queues/queue-names.ts';
@@ -28,6 +30,37 @@ export function timeoutOption(defaultSeconds: number): Option {
   return new Option('--timeout <seconds>', 'how long to wait for the job before giving up (it stays queued)')
     .argParser(timeoutMs)
     .default(defaultSeconds * MS_PER_SECOND, String(defaultSeconds));
+}
+
+const WAIT_HELP = { '--wait': 'wait for the job to finish and print its outcome', '--no-wait': 'only enqueue the job' } as const;
+
+export interface JobOptionsSpec {
+  /** The longest wait, when --timeout is not given. */
+  readonly defaultWaitSeconds: number;
+  /** `--wait` (waits when asked) or `--no-wait` (waits unless told not to). Default: none (always waits). */
+  readonly wait?: keyof typeof WAIT_HELP;
+  /** The help of --json. Default: 'machine-readable output'. */
+  readonly json?: string;
+  /** Example command lines for the help. */
+  readonly examples: readonly string[];
+}
+
+/** What the options of withJobOptions hand the command's action. */
+export interface JobFlags {
+  /** Set by --wait; false by --no-wait. */
+  wait?: boolean;
+  /** In ms (timeoutOption). */
+  timeout: number;
+  json?: boolean;
+}
+
+/** The options of every command that enqueues a job and may wait for it: its wait flag, --timeout and --json; and its examples. */
+export function withJobOptions(command: Command, spec: JobOptionsSpec): Command {
+  if (spec.wait !== undefined) command.option(spec.wait, WAIT_HELP[spec.wait]);
+  return command
+    .addOption(timeoutOption(spec.defaultWaitSeconds))
+    .option('--json', spec.json ?? 'machine-readable output')
+    .addHelpText('after', examples(...spec.examples));
 }
 
 export interface QueueClient {

@@ -8,26 +8,17 @@ import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms, requireSynced } from '../../platforms/registry.ts';
 import { requireExistingRecord } from '../../reconcile/require-record.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
+import { openQueueClient, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 60;
-
-interface ReconcileFlags {
-  wait?: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
-}
+const EXAMPLES = ['idsync reconcile crm:65f0c0ffee0000000000beef', 'idsync reconcile omnistack:65f0c0ffee0000000000cafe --wait --json'];
 
 export function reconcileCommand(): Command {
-  return new Command('reconcile')
+  return withJobOptions(new Command('reconcile'), { defaultWaitSeconds: DEFAULT_WAIT_SECONDS, wait: '--wait', examples: EXAMPLES })
     .description('enqueue one person for reconciliation, starting from one of their records')
     .argument('<platform:id>', 'a record key, e.g. crm:65f0c0ffee0000000000beef or bookmaster:bm_1042')
-    .option('--wait', 'wait for the job to finish and print its outcome')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync reconcile crm:65f0c0ffee0000000000beef\n  idsync reconcile omnistack:65f0c0ffee0000000000cafe --wait --json')
-    .action(async (recordKey: string, flags: ReconcileFlags) => {
+    .action(async (recordKey: string, flags: JobFlags) => {
       const key = parseRecordKey(recordKey);
       const config = loadConfig();
       requireSynced(config, [key.platform]);
