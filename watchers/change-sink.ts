@@ -1,6 +1,7 @@
 import { backfillPlatform } from '../jobs/backfill.ts';
 import { formatRecordKey, PLATFORMS } from '../src/ids/index.ts';
 import type { Platform, RecordKey } from '../src/ids/index.ts';
+import { SETTING_DEFAULTS } from '../src/config/env-schema.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
@@ -59,7 +60,7 @@ export interface ChangeSinkOptions {
   kind?: ReconcileKind;
 }
 
-const DEFAULTS = { concurrency: 64, backfillBatchSize: 1000, kind: 'user' } as const;
+const DEFAULTS = { concurrency: 64, backfillBatchSize: SETTING_DEFAULTS.batchSize, kind: 'user' } as const;
 
 /** A position longer than the job payload allows is cut: it is provenance, not an address. */
 export function changeTrigger(source: string, position: string): Trigger {

@@ -17,7 +17,7 @@ import { RecordIndex } from './record-index.ts';
  */
 
 export interface GroupOptions {
-  /** gather's bound on the records of one person. Default: 32 (gather's own). */
+  /** gather's bound on the records of one person. Default: gather's own (DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
 }
 
