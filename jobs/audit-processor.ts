@@ -75,7 +75,12 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
   });
   const { removed } = await linkIndex.finish();
   deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
-  const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, { runId: request.runId, trigger: request.trigger, checkedAt: new Date(), batchSize });
+  const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, {
+    runId: request.runId,
+    trigger: request.trigger,
+    checkedAt: new Date(),
+    batchSize,
+  });
   const tally = new AuditTally();
   for (const person of pass.people()) {
     tally.add(person);

@@ -98,15 +98,30 @@ interface CleanupRequest {
 }
 
 async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConfig, request: CleanupRequest): Promise<CleanupReport> {
-  const pass = await runAuditPass(deps.adapters, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict, batchSize: config.maintenance.batchSize });
+  const pass = await runAuditPass(deps.adapters, {
+    platforms: config.platforms,
+    required: config.requiredPlatforms,
+    conflictPolicy: config.policy.conflict,
+    batchSize: config.maintenance.batchSize,
+  });
   const plan = planOrphanCleanup(pass.people());
   const breaker = breakerDecision(plan.references.length, pass.links, config.policy.cleanupMaxFraction);
   const mode = request.confirmedReferences === null ? (request.mode ?? config.policy.cleanupMode) : 'apply';
-  const base = { runId: request.runId, mode, breaker, orphanReferences: plan.references.length, skipped: plan.skipped.length, references: plan.references.slice(0, request.listLimit) };
+  const base = {
+    runId: request.runId,
+    mode,
+    breaker,
+    orphanReferences: plan.references.length,
+    skipped: plan.skipped.length,
+    references: plan.references.slice(0, request.listLimit),
+  };
   await recordOrphans(deps, plan, request);
   const reason = holdReason(mode, breaker, plan, request.confirmedReferences);
   if (mode === 'report' || reason !== null) {
-    if (reason !== null) deps.logger.warn({ runId: request.runId, reason, fraction: breaker.fraction, maxFraction: breaker.maxFraction }, 'cleanup held until confirmed');
+    if (reason !== null) {
+      const { fraction, maxFraction } = breaker;
+      deps.logger.warn({ runId: request.runId, reason, fraction, maxFraction }, 'cleanup held until confirmed');
+    }
     return { ...base, status: reason === null ? 'completed' : 'awaiting-confirmation', reason, removed: 0, stale: 0 };
   }
   const outcomes = await removeOrphans(deps, plan.removals, request);

@@ -91,7 +91,14 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
     backfill: async (platform, trigger) => {
       const adapter = options.adapters[platform];
       if (!adapter) return 0;
-      const enqueued = await backfillPlatform({ queues, adapter, trigger, batchSize: options.backfillBatchSize ?? DEFAULTS.backfillBatchSize, kind, profiles: true });
+      const enqueued = await backfillPlatform({
+        queues,
+        adapter,
+        trigger,
+        batchSize: options.backfillBatchSize ?? DEFAULTS.backfillBatchSize,
+        kind,
+        profiles: true,
+      });
       options.logger.info({ platform, source: trigger.type === 'change-event' ? trigger.source : undefined, enqueued }, 'backfill enqueued');
       return enqueued;
     },

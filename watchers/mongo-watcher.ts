@@ -52,7 +52,10 @@ async function start(options: MongoWatcherOptions): Promise<OpenStream> {
 
 /** Opens the stream and runs its first poll, which is when the server accepts or refuses the position. */
 async function openAt(options: MongoWatcherOptions, position: StreamPosition | null): Promise<OpenStream> {
-  const stream = options.source.collection.watch([], { ...positionOptions(position), maxAwaitTimeMS: options.maxAwaitTimeMs ?? MONGO_WATCHER_DEFAULTS.maxAwaitTimeMs });
+  const stream = options.source.collection.watch([], {
+    ...positionOptions(position),
+    maxAwaitTimeMS: options.maxAwaitTimeMs ?? MONGO_WATCHER_DEFAULTS.maxAwaitTimeMs,
+  });
   try {
     const first = await stream.tryNext();
     return { stream, pending: first === null ? [] : [first as Document] };

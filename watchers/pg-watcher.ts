@@ -91,7 +91,12 @@ function createFeed(options: PostgresWatcherOptions, service: LogicalReplication
   });
 }
 
-function subscribe(options: PostgresWatcherOptions, service: LogicalReplicationService, feed: ReplicationFeed, fail: (error: unknown) => void): Promise<unknown> {
+function subscribe(
+  options: PostgresWatcherOptions,
+  service: LogicalReplicationService,
+  feed: ReplicationFeed,
+  fail: (error: unknown) => void,
+): Promise<unknown> {
   const { source, logger } = options;
   // Returning the promise is the contract: the library hands over the next message only once it settles.
   service.on('data', (_lsn: string, message: Pgoutput.Message) => feed.onData(message));

@@ -93,7 +93,8 @@ export function loadConfig(env: Env = process.env, local: ReturnType<typeof loca
 }
 
 const SUPABASE_ABSENT =
-  'Supabase Auth is not synced: scripts/services found no local auth server binary (SUPABASE_AUTH_BIN, or auth on PATH), so PLATFORMS defaults to crm,omnistack,bookmaster';
+  'Supabase Auth is not synced: scripts/services found no local auth server binary (SUPABASE_AUTH_BIN, or auth on PATH), ' +
+  'so PLATFORMS defaults to crm,omnistack,bookmaster';
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {

@@ -43,7 +43,10 @@ function healthRoutes(context: RouteContext, state: ServerState): Route[] {
       method: 'GET',
       url: '/readyz',
       access: 'public',
-      schema: documented({ summary: 'whether this process can take work: Redis and the ledger answer and it is not shutting down', answers: { 200: readinessAnswer, 503: readinessAnswer } }),
+      schema: documented({
+        summary: 'whether this process can take work: Redis and the ledger answer and it is not shutting down',
+        answers: { 200: readinessAnswer, 503: readinessAnswer },
+      }),
       handler: async (_request, reply) => {
         const report = await checkReady(readiness, state.closing(), context.logger, context.healthTimeoutMs);
         return reply.code(report.status === 'ready' ? HTTP_OK : HTTP_SERVICE_UNAVAILABLE).send(report);
@@ -104,7 +107,11 @@ function readRoutes(operator: OperatorContext): Route[] {
   return [
     apiRead(
       '/api/findings',
-      { summary: "the people out of sync and why: a page of the ledger's findings, newest first", querystring: findingsQuery, answers: { 200: findingsAnswer } },
+      {
+        summary: "the people out of sync and why: a page of the ledger's findings, newest first",
+        querystring: findingsQuery,
+        answers: { 200: findingsAnswer },
+      },
       async (request) => readFindings(operator.ledgerPool, validate(findingsQuery, request.query)),
     ),
     apiRead('/metrics', { summary: 'Prometheus metrics', answers: {}, text: { 200: 'text/plain' } }, async (_request, reply) =>

@@ -65,12 +65,13 @@ async function dryRun(config: Config, platforms: readonly Platform[], json: bool
     endProgress();
     const people = [...pass.people()].filter((person) => person.records.some((record) => platforms.includes(record.platform)));
     const writes = plannedWrites(people);
-    const patches = people.flatMap((person) =>
-      person.patches.map((patch) => ({ personKey: person.personKey, platform: patch.record.platform, recordId: patch.record.id, set: patch.set, unset: patch.unset, rules: patch.rules })),
+    const patches = people.flatMap(({ personKey, patches: planned }) =>
+      planned.map(({ record, set, unset, rules }) => ({ personKey, platform: record.platform, recordId: record.id, set, unset, rules })),
     );
     const summary = summarizeWrites(writes);
     const scanned = scannablePlatforms(adapters, synced);
-    printResult(json, { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes }, describeDryRun(people.length, writes, summary));
+    const result = { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes };
+    printResult(json, result, describeDryRun(people.length, writes, summary));
   } finally {
     await opened.close();
   }

@@ -16,7 +16,14 @@ const RUN_ID_MAX_LENGTH = 200;
 export function cleanupCommand(): Command {
   const command = new Command('cleanup')
     .description('references to records that no longer exist: list them (CLEANUP_MODE=report) or remove them (apply)')
-    .addCommand(withFlags(new Command('run').description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker").action(runNow), EXAMPLES.run))
+    .addCommand(
+      withFlags(
+        new Command('run')
+          .description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker")
+          .action(runNow),
+        EXAMPLES.run,
+      ),
+    )
     .addCommand(
       withFlags(
         new Command('confirm')

@@ -18,7 +18,9 @@ const MS_PER_SECOND = 1_000;
 /** `--timeout <seconds>` as commander hands it over; a bad value is bad usage. */
 export function timeoutMs(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError(codes.USAGE, `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidInputError(codes.USAGE, `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
+  }
   return seconds * MS_PER_SECOND;
 }
 
@@ -111,7 +113,9 @@ export async function waitForJob(client: QueueClient, job: Job, timeout: number,
     // may have finished between the deadline and this look: then its result is the answer.
     const state = await job.getState();
     if (state !== 'completed' && state !== 'failed') {
-      throw new IdsyncError(codes.WAIT_TIMEOUT, `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
+      const where = `${state} on the ${job.queueName} queue (is a worker running?)`;
+      const message = `gave up after ${seconds} s waiting for ${what}, which is ${where}; it stays queued, and --timeout waits longer`;
+      throw new IdsyncError(codes.WAIT_TIMEOUT, message);
     }
     const finished = await client.queues.byName[job.queueName as QueueName].getJob(job.id ?? '');
     if (state === 'completed') return finished?.returnvalue;

@@ -38,7 +38,10 @@ export function reconcileCommand(): Command {
 
 /** Opens the record's own system only, to refuse a record that does not exist before anything is enqueued. */
 async function requireRecordInItsStore(config: Config, key: RecordKey): Promise<void> {
-  const opened = await openSyncedPlatforms({ ...config, platforms: [key.platform] }, { connectTimeoutMs: config.connectTimeoutMs, logger: createLogger({ level: 'warn' }) });
+  const opened = await openSyncedPlatforms({ ...config, platforms: [key.platform] }, {
+    connectTimeoutMs: config.connectTimeoutMs,
+    logger: createLogger({ level: 'warn' }),
+  });
   try {
     await requireExistingRecord(partsOf(opened.platforms, 'adapter'), key);
   } finally {
