@@ -46,24 +46,26 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+const DEFAULTS = { prefix: 'idsync', attempts: 8, backoffMs: 1_000, reconcileDebounceMs: 50, propagateDebounceMs: 50 } as const;
+
 const COMPLETED_KEEP_SECONDS = 24 * 60 * 60;
 const COMPLETED_KEEP_COUNT = 10_000;
 const FAILED_KEEP_SECONDS = 30 * 24 * 60 * 60;
 
 export function createQueues(options: QueueOptions): Queues {
   const defaultJobOptions: DefaultJobOptions = {
-    attempts: options.attempts ?? 8,
-    backoff: { type: 'exponential', delay: options.backoffMs ?? 1_000 },
+    attempts: options.attempts ?? DEFAULTS.attempts,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULTS.backoffMs },
     removeOnComplete: { age: COMPLETED_KEEP_SECONDS, count: COMPLETED_KEEP_COUNT },
     // Failed jobs stay inspectable in Bull Board for a month.
     removeOnFail: { age: FAILED_KEEP_SECONDS },
   };
-  const prefix = options.prefix ?? 'idsync';
+  const prefix = options.prefix ?? DEFAULTS.prefix;
   const byName = Object.fromEntries(
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: options.connection, prefix, defaultJobOptions })]),
   ) as Record<QueueName, Queue>;
-  const debounceMs = options.reconcileDebounceMs ?? 50;
-  const propagateDebounceMs = options.propagateDebounceMs ?? 50;
+  const debounceMs = options.reconcileDebounceMs ?? DEFAULTS.reconcileDebounceMs;
+  const propagateDebounceMs = options.propagateDebounceMs ?? DEFAULTS.propagateDebounceMs;
   let closed: Promise<void> | undefined;
   return {
     byName,
