@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // The width a line of the pipeline's own code may have; tests' fixtures and tables may be wider.
+    files: ['src/**/*.ts', 'jobs/**/*.ts', 'watchers/**/*.ts'],
+    rules: { 'max-len': ['error', { code: 160, ignoreUrls: true }] },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'max-lines-per-function': 'off' },
   },

@@ -8,12 +8,12 @@ import type { InconsistentPerson } from '../src/audit/audit-tally.ts';
 import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
 import type { Platform } from '../src/ids/index.ts';
 import { startLinkIndexRebuild } from '../src/link-index/link-index-rebuild.ts';
-import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import { createSyncStatusStore } from '../src/ledger/sync-status.ts';
 import { AuditLedgerWriter } from './audit-ledger-writer.ts';
 import { invalidPayload } from './job-errors.ts';
-import { auditJobSchema, runErrorCode, runIdOf } from './maintenance-payloads.ts';
+import { createMaintenanceRuns } from './maintenance-run.ts';
+import { auditJobSchema, runIdOf } from './maintenance-payloads.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
 
 /** What an audit run found and did: also the counts its audit_runs row keeps. */
@@ -38,21 +38,18 @@ export interface AuditReport {
 
 /** The `audit` job (issue 6): one set-based pass, the ledger updated, repairs enqueued. */
 export function createAuditProcessor(deps: MaintenanceDependencies, config: MaintenanceConfig) {
-  const runs = createAuditRunStore(deps.ledgerPool);
+  const runs = createMaintenanceRuns(deps);
   return async (job: Job): Promise<AuditReport> => {
     const parsed = auditJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
     const runId = runIdOf(job);
-    await runs.start(runId, 'audit', parsed.data.trigger);
-    try {
-      const report = await runAudit(deps, config, { runId, job, ...parsed.data });
-      await runs.finish(runId, 'completed', { ...report });
-      deps.logger.info({ runId, people: report.people, inconsistent: report.inconsistent, enqueued: report.enqueued }, 'audit finished');
-      return report;
-    } catch (error) {
-      await runs.finish(runId, 'failed', { errorCode: runErrorCode(deps, error) }).catch(() => undefined);
-      throw error;
-    }
+    const report = await runs.run(
+      { id: runId, kind: 'audit', trigger: parsed.data.trigger },
+      () => runAudit(deps, config, { runId, job, ...parsed.data }),
+      (done) => ({ status: 'completed', counts: { ...done } }),
+    );
+    deps.logger.info({ runId, people: report.people, inconsistent: report.inconsistent, enqueued: report.enqueued }, 'audit finished');
+    return report;
   };
 }
 
@@ -78,7 +75,12 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
   });
   const { removed } = await linkIndex.finish();
   deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
-  const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, { runId: request.runId, trigger: request.trigger, checkedAt: new Date(), batchSize });
+  const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, {
+    runId: request.runId,
+    trigger: request.trigger,
+    checkedAt: new Date(),
+    batchSize,
+  });
   const tally = new AuditTally();
   for (const person of pass.people()) {
     tally.add(person);

@@ -1,14 +1,15 @@
 import type { Job } from 'bullmq';
-import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
 import { scannablePlatforms } from '../src/audit/scan.ts';
 import { codes, IdsyncError } from '../src/errors.ts';
 import { PLATFORMS } from '../src/ids/index.ts';
 import type { Platform } from '../src/ids/index.ts';
-import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { PlatformAdapter } from '../src/platforms/platform-adapter.ts';
+import { backfillPlatform } from './backfill.ts';
 import { invalidPayload } from './job-errors.ts';
-import { backfillJobSchema, runErrorCode, runIdOf } from './maintenance-payloads.ts';
+import { createMaintenanceRuns } from './maintenance-run.ts';
+import type { MaintenanceRun, RunEnd } from './maintenance-run.ts';
+import { backfillJobSchema, runIdOf } from './maintenance-payloads.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
 
 /**
@@ -38,29 +39,35 @@ export interface BackfillOptions {
   afterBatch?: (progress: Readonly<BackfillProgress>) => void | Promise<void>;
 }
 
-/** The `backfill` job (issue 6): every record of the chosen systems gets a reconcile, in bulk. */
+/**
+ * The `backfill` job (issue 6): every record of the chosen systems gets a reconcile, in bulk,
+ * through the one backfill (./backfill.ts), with a checkpoint after every batch.
+ */
 export function createBackfillProcessor(deps: MaintenanceDependencies, config: MaintenanceConfig, options: BackfillOptions = {}) {
-  const runs = createAuditRunStore(deps.ledgerPool);
+  const runs = createMaintenanceRuns(deps);
   return async (job: Job): Promise<BackfillReport> => {
     const parsed = backfillJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
+    const { trigger } = parsed.data;
     const platforms = chosenPlatforms(deps, config, parsed.data.platforms);
     const runId = runIdOf(job);
     const progress = checkpointOf(job.progress);
     const resumed = progress.done.length > 0 || progress.lastId !== null;
-    await runs.start(runId, 'backfill', parsed.data.trigger);
-    try {
-      for (const platform of platforms.filter((candidate) => !progress.done.includes(candidate))) {
-        await backfillPlatform({ deps, config, job, trigger: parsed.data.trigger, options }, deps.adapters[platform] as PlatformAdapter, progress);
-      }
-      const report = { runId, platforms, enqueued: progress.enqueued, total: total(progress), resumed };
-      await runs.finish(runId, 'completed', { ...report });
-      deps.logger.info({ runId, total: report.total, resumed }, 'backfill finished');
-      return report;
-    } catch (error) {
-      await runs.finish(runId, 'failed', { errorCode: runErrorCode(deps, error), enqueued: progress.enqueued }).catch(() => undefined);
-      throw error;
-    }
+    const failed = (): RunEnd => ({ status: 'failed', counts: { enqueued: progress.enqueued } });
+    const run: MaintenanceRun = { id: runId, kind: 'backfill', trigger, onFailure: failed };
+    const context: BackfillContext = { deps, config, job, trigger, options };
+    const report = await runs.run(
+      run,
+      async () => {
+        for (const platform of platforms.filter((candidate) => !progress.done.includes(candidate))) {
+          await backfillOne(context, deps.adapters[platform] as PlatformAdapter, progress);
+        }
+        return { runId, platforms, enqueued: progress.enqueued, total: total(progress), resumed };
+      },
+      (done) => ({ status: 'completed', counts: { ...done } }),
+    );
+    deps.logger.info({ runId, total: report.total, resumed }, 'backfill finished');
+    return report;
   };
 }
 
@@ -95,31 +102,25 @@ interface BackfillContext {
   readonly options: BackfillOptions;
 }
 
-/**
- * Enumerates one system in id order and enqueues its records batch by batch. Resuming, it skips
- * records up to and including the checkpoint's id (compared for equality, so no collation matters);
- * when that record is gone, the system is enumerated again from the start (re-enqueuing is harmless).
- */
-async function backfillPlatform(context: BackfillContext, adapter: PlatformAdapter, progress: BackfillProgress): Promise<void> {
-  const resumeAfter = progress.platform === adapter.platform ? progress.lastId : null;
-  let skipping = resumeAfter !== null;
-  for await (const batch of adapter.scan({ batchSize: context.config.maintenance.batchSize })) {
-    const at = skipping ? batch.findIndex((record) => record.id === resumeAfter) : -1;
-    if (skipping && at < 0) continue;
-    skipping = false;
-    const fresh = batch.slice(at + 1).map((record) => ({ platform: record.platform, id: record.id }));
-    await enqueueReconcilesBulk(context.deps.queues.byName.reconcile, fresh, context.trigger, { chunkSize: context.config.maintenance.batchSize });
-    progress.enqueued[adapter.platform] = (progress.enqueued[adapter.platform] ?? 0) + fresh.length;
-    Object.assign(progress, { platform: adapter.platform, lastId: batch.at(-1)?.id ?? null });
-    await context.job.updateProgress({ ...progress });
-    await context.options.afterBatch?.(progress);
-  }
-  if (skipping) {
-    Object.assign(progress, { platform: null, lastId: null });
-    return backfillPlatform(context, adapter, progress);
-  }
-  Object.assign(progress, { platform: null, lastId: null, done: [...progress.done, adapter.platform] });
-  await context.job.updateProgress({ ...progress });
+/** One system through the one backfill, resuming from the checkpoint when it is this system's. */
+async function backfillOne(context: BackfillContext, adapter: PlatformAdapter, progress: BackfillProgress): Promise<void> {
+  const { deps, config, job, trigger } = context;
+  const platform = adapter.platform;
+  await backfillPlatform({
+    queues: deps.queues,
+    adapter,
+    trigger,
+    batchSize: config.maintenance.batchSize,
+    resumeAfter: progress.platform === platform ? progress.lastId : null,
+    afterBatch: async (batch) => {
+      progress.enqueued[platform] = (progress.enqueued[platform] ?? 0) + batch.enqueued;
+      Object.assign(progress, { platform, lastId: batch.lastId });
+      await job.updateProgress({ ...progress });
+      await context.options.afterBatch?.(progress);
+    },
+  });
+  Object.assign(progress, { platform: null, lastId: null, done: [...progress.done, platform] });
+  await job.updateProgress({ ...progress });
 }
 
 function total(progress: BackfillProgress): number {

@@ -4,13 +4,14 @@ import { issueRow } from '../src/audit/issue-rows.ts';
 import { breakerDecision, planOrphanCleanup } from '../src/audit/orphan-cleanup.ts';
 import type { BreakerDecision, CleanupPlan, OrphanReference, OrphanRemoval } from '../src/audit/orphan-cleanup.ts';
 import { codes, IdsyncError } from '../src/errors.ts';
-import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { AuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { WriteRow } from '../src/ledger/ledger.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { WriteOutcome } from '../src/platforms/platform-adapter.ts';
 import { invalidPayload } from './job-errors.ts';
-import { cleanupJobSchema, runErrorCode, runIdOf } from './maintenance-payloads.ts';
+import { createMaintenanceRuns } from './maintenance-run.ts';
+import type { MaintenanceRun } from './maintenance-run.ts';
+import { cleanupJobSchema, runIdOf } from './maintenance-payloads.ts';
 import type { MaintenanceConfig, MaintenanceDependencies } from './maintenance-payloads.ts';
 
 export interface CleanupOptions {
@@ -45,27 +46,30 @@ const WRITE_CONCURRENCY = 8;
  * CLEANUP_MAX_FRACTION of all links until an operator confirms it (`confirmRunId`).
  */
 export function createCleanupProcessor(deps: MaintenanceDependencies, config: MaintenanceConfig, options: CleanupOptions = {}) {
-  const runs = createAuditRunStore(deps.ledgerPool);
+  const runs = createMaintenanceRuns(deps);
   return async (job: Job): Promise<CleanupReport> => {
     const parsed = cleanupJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
     const { trigger, confirmRunId, mode } = parsed.data;
     const runId = confirmRunId ?? runIdOf(job);
-    const held = confirmRunId === undefined ? null : await claimConfirmation(runs, confirmRunId);
-    if (held === null) await runs.start(runId, 'cleanup-orphans', trigger);
+    const held = confirmRunId === undefined ? null : await claimConfirmation(runs.store, confirmRunId);
     const confirmedReferences = held === null ? null : confirmedCount(held);
-    try {
-      const report = await runCleanup(deps, config, { runId, trigger, mode, confirmedReferences, listLimit: options.listLimit ?? DEFAULT_LIST_LIMIT });
-      const { references: _listed, ...counts } = report;
-      await runs.finish(runId, report.status, counts);
-      deps.logger.info({ runId, mode: report.mode, status: report.status, orphans: report.orphanReferences, removed: report.removed }, 'cleanup finished');
-      return report;
-    } catch (error) {
+    const listLimit = options.listLimit ?? DEFAULT_LIST_LIMIT;
+    const run: MaintenanceRun = {
+      id: runId,
+      kind: 'cleanup-orphans',
+      trigger,
+      claimed: held !== null,
       // A confirmed run that fails goes back to waiting, so that the operator can confirm it again.
-      const failed = held === null ? { status: 'failed' as const, counts: {} } : { status: 'awaiting-confirmation' as const, counts: held };
-      await runs.finish(runId, failed.status, { ...failed.counts, errorCode: runErrorCode(deps, error) }).catch(() => undefined);
-      throw error;
-    }
+      onFailure: () => (held === null ? { status: 'failed', counts: {} } : { status: 'awaiting-confirmation', counts: held }),
+    };
+    const report = await runs.run(
+      run,
+      () => runCleanup(deps, config, { runId, trigger, mode, confirmedReferences, listLimit }),
+      ({ references: _listed, ...counts }) => ({ status: counts.status, counts }),
+    );
+    deps.logger.info({ runId, mode: report.mode, status: report.status, orphans: report.orphanReferences, removed: report.removed }, 'cleanup finished');
+    return report;
   };
 }
 
@@ -94,15 +98,30 @@ interface CleanupRequest {
 }
 
 async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConfig, request: CleanupRequest): Promise<CleanupReport> {
-  const pass = await runAuditPass(deps.adapters, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict, batchSize: config.maintenance.batchSize });
+  const pass = await runAuditPass(deps.adapters, {
+    platforms: config.platforms,
+    required: config.requiredPlatforms,
+    conflictPolicy: config.policy.conflict,
+    batchSize: config.maintenance.batchSize,
+  });
   const plan = planOrphanCleanup(pass.people());
   const breaker = breakerDecision(plan.references.length, pass.links, config.policy.cleanupMaxFraction);
   const mode = request.confirmedReferences === null ? (request.mode ?? config.policy.cleanupMode) : 'apply';
-  const base = { runId: request.runId, mode, breaker, orphanReferences: plan.references.length, skipped: plan.skipped.length, references: plan.references.slice(0, request.listLimit) };
+  const base = {
+    runId: request.runId,
+    mode,
+    breaker,
+    orphanReferences: plan.references.length,
+    skipped: plan.skipped.length,
+    references: plan.references.slice(0, request.listLimit),
+  };
   await recordOrphans(deps, plan, request);
   const reason = holdReason(mode, breaker, plan, request.confirmedReferences);
   if (mode === 'report' || reason !== null) {
-    if (reason !== null) deps.logger.warn({ runId: request.runId, reason, fraction: breaker.fraction, maxFraction: breaker.maxFraction }, 'cleanup held until confirmed');
+    if (reason !== null) {
+      const { fraction, maxFraction } = breaker;
+      deps.logger.warn({ runId: request.runId, reason, fraction, maxFraction }, 'cleanup held until confirmed');
+    }
     return { ...base, status: reason === null ? 'completed' : 'awaiting-confirmation', reason, removed: 0, stale: 0 };
   }
   const outcomes = await removeOrphans(deps, plan.removals, request);

@@ -49,7 +49,9 @@ export function createProvisionProcessor(deps: ProvisionDependencies, config: { 
     const { trigger, ...member } = parsed.data;
     const progress = await openAccounts(job, member, steps, deps, options);
     const origin = reconcileOrigin(steps, progress);
-    if (origin === null) throw new AccountError(codes.NOT_AVAILABLE, 'crm', 'this deployment syncs none of Supabase, OmniStack and the CRM: there is nowhere to open an account');
+    if (origin === null) {
+      throw new AccountError(codes.NOT_AVAILABLE, 'crm', 'this deployment syncs none of Supabase, OmniStack and the CRM: there is nowhere to open an account');
+    }
     const context = { trigger, jobId: job.id ?? 'unknown' };
     const outcome = await deps.reconcile(origin, context);
     await deps.ledger.recordOutcome(creationRows(progress, outcome.personKey, context), []);
@@ -58,7 +60,13 @@ export function createProvisionProcessor(deps: ProvisionDependencies, config: { 
   };
 }
 
-async function openAccounts(job: Job, member: NewStaffMember, steps: readonly AccountPlatform[], deps: ProvisionDependencies, options: ProvisionOptions): Promise<ProvisionProgress> {
+async function openAccounts(
+  job: Job,
+  member: NewStaffMember,
+  steps: readonly AccountPlatform[],
+  deps: ProvisionDependencies,
+  options: ProvisionOptions,
+): Promise<ProvisionProgress> {
   const progress = readProgress(job.progress);
   for (let step = nextStep(steps, progress); step !== null; step = nextStep(steps, progress)) {
     const opener = deps.openers[step];

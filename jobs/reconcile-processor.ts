@@ -33,7 +33,11 @@ export interface ReconcileProcessorDependencies extends ReconcileDependencies {
  * Clients go through the same engine with their own adapters; only the CRM and
  * OmniStack hold clients, so only those platforms are decided for them.
  */
-export function createReconcileProcessor(deps: ReconcileProcessorDependencies, config: Pick<Config, 'platforms' | 'requiredPlatforms' | 'policy'>, options: ReconcileProcessorOptions = {}) {
+export function createReconcileProcessor(
+  deps: ReconcileProcessorDependencies,
+  config: Pick<Config, 'platforms' | 'requiredPlatforms' | 'policy'>,
+  options: ReconcileProcessorOptions = {},
+) {
   const { metrics } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
   const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };

@@ -1,10 +1,12 @@
+import { backfillPlatform } from '../jobs/backfill.ts';
 import { formatRecordKey, PLATFORMS } from '../src/ids/index.ts';
 import type { Platform, RecordKey } from '../src/ids/index.ts';
+import { SETTING_DEFAULTS } from '../src/config/env-schema.ts';
 import type { Trigger } from '../src/ledger/provenance.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../src/queues/job-payloads.ts';
 import type { Queues } from '../src/queues/queues.ts';
-import type { ReconcileLane } from '../src/queues/reconcile-lanes.ts';
+import type { ReconcileKind } from '../src/queues/reconcile-lanes.ts';
 import type { LinkLookups } from '../src/link-index/link-index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 
@@ -35,9 +37,10 @@ export interface ChangeSink {
    */
   reconcileClaimers(deleted: RecordKey, trigger: Trigger): Promise<number>;
   /**
-   * Enqueues a reconcile for every record of `platform` (of the sink's kind), in the bulk lane, and for CRM users a
-   * profile job each: what a watcher does when it cannot tell which records changed (its history
-   * is gone), so a missed name or email change is covered too.
+   * Enqueues a reconcile for every record of `platform` (of the sink's kind) through the one
+   * backfill (jobs/backfill.ts), and for CRM users a profile job each: what a watcher does when it
+   * cannot tell which records changed (its history is gone), so a missed name or email change is
+   * covered too. Resolves with the count of records, once every job is in Redis.
    */
   backfill(platform: Platform, trigger: Trigger): Promise<number>;
 }
@@ -51,12 +54,13 @@ export interface ChangeSinkOptions {
   readonly logger: Logger;
   /** Enqueue calls in flight at once (ioredis pipelines them on one connection). Default: 64. */
   concurrency?: number;
-  /** Records read per round trip when backfilling. Default: 500. */
+  /** Records read per round trip, and jobs per addBulk, when backfilling (AUDIT_BATCH_SIZE). Default: 1000. */
   backfillBatchSize?: number;
   /** The reconcile job kind: people ('user') or clients ('client'). Default: 'user'. */
-  kind?: 'user' | 'client';
+  kind?: ReconcileKind;
 }
 
+const DEFAULTS = { concurrency: 64, backfillBatchSize: SETTING_DEFAULTS.batchSize, kind: 'user' } as const;
 
 /** A position longer than the job payload allows is cut: it is provenance, not an address. */
 export function changeTrigger(source: string, position: string): Trigger {
@@ -65,17 +69,14 @@ export function changeTrigger(source: string, position: string): Trigger {
 }
 
 export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
-  const concurrency = options.concurrency ?? 64;
-  const kind = options.kind ?? 'user';
+  const concurrency = options.concurrency ?? DEFAULTS.concurrency;
+  const kind = options.kind ?? DEFAULTS.kind;
   const { queues } = options;
-  /**
-   * `written`: the records themselves changed, so a CRM user's profile may have (not so for
-   * claimers). `lane`: a backfill is bulk work, served after live changes.
-   */
-  const enqueueAll = async (changes: readonly RecordChange[], written = true, lane: ReconcileLane = 'live'): Promise<number> => {
+  /** `written`: the records themselves changed, so a CRM user's profile may have (not so for claimers). */
+  const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
     const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
     const tasks = unique.flatMap(({ key, trigger }) => [
-      () => queues.enqueueReconcile(key, trigger, kind, lane),
+      () => queues.enqueueReconcile(key, trigger, kind),
       ...(written && kind === 'user' && key.platform === 'crm' ? [() => queues.enqueuePropagateProfile(key.id, trigger)] : []),
     ]);
     await forEachLimited(tasks, concurrency, (task) => task());
@@ -90,10 +91,14 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
     backfill: async (platform, trigger) => {
       const adapter = options.adapters[platform];
       if (!adapter) return 0;
-      let enqueued = 0;
-      for await (const records of adapter.scan({ batchSize: options.backfillBatchSize ?? 500 })) {
-        enqueued += await enqueueAll(records.map((record) => ({ key: { platform, id: record.id }, trigger })), true, 'bulk');
-      }
+      const enqueued = await backfillPlatform({
+        queues,
+        adapter,
+        trigger,
+        batchSize: options.backfillBatchSize ?? DEFAULTS.backfillBatchSize,
+        kind,
+        profiles: true,
+      });
       options.logger.info({ platform, source: trigger.type === 'change-event' ? trigger.source : undefined, enqueued }, 'backfill enqueued');
       return enqueued;
     },

@@ -19,6 +19,8 @@ export interface LeaderOptions {
   maxBackoffMs?: number;
 }
 
+const DEFAULTS = { backoffMs: 500, maxBackoffMs: 30_000 } as const;
+
 /** A standby never waits less than this between two attempts, so that a missing key is not hammered. */
 const MIN_RETRY_MS = 20;
 
@@ -90,7 +92,7 @@ async function runUntilAborted(work: LeaderWork, options: LeaderOptions, signal:
     try {
       await work(signal);
       // Work only returns on its own after an internal restart; pause briefly all the same.
-      await pause(options.backoffMs ?? 500, signal);
+      await pause(options.backoffMs ?? DEFAULTS.backoffMs, signal);
     } catch (error) {
       if (signal.aborted) return;
       if (error instanceof LeaseLostError) {
@@ -98,7 +100,8 @@ async function runUntilAborted(work: LeaderWork, options: LeaderOptions, signal:
         return;
       }
       failures += 1;
-      const retryInMs = Math.min((options.backoffMs ?? 500) * 2 ** (failures - 1), options.maxBackoffMs ?? 30_000);
+      const backoffMs = options.backoffMs ?? DEFAULTS.backoffMs;
+      const retryInMs = Math.min(backoffMs * 2 ** (failures - 1), options.maxBackoffMs ?? DEFAULTS.maxBackoffMs);
       options.logger.warn({ source: options.source, err: describeError(error), retryInMs }, 'watcher failed; retrying');
       await pause(retryInMs, signal);
     }

@@ -5,7 +5,7 @@ import { pause } from './leadership.ts';
 import { classifyChange } from './mongo-events.ts';
 import type { MongoChange } from './mongo-events.ts';
 import { serializePosition, serializeToken } from './mongo-position.ts';
-import { saveCheckpoint } from './mongo-source.ts';
+import { MONGO_WATCHER_DEFAULTS, saveCheckpoint } from './mongo-source.ts';
 import type { MongoWatcherOptions } from './mongo-source.ts';
 
 /** Reads one open change stream in batches: enqueue every batch, then save its last token. */
@@ -41,7 +41,7 @@ export class MongoBatchHandler {
     const first = await this.#stream.tryNext();
     if (first === null) return [];
     const batch: Document[] = [first as Document];
-    const max = this.#options.maxBatch ?? 1_000;
+    const max = this.#options.maxBatch ?? MONGO_WATCHER_DEFAULTS.maxBatch;
     while (batch.length < max && this.#stream.bufferedCount() > 0) {
       const next = await this.#stream.tryNext();
       if (next === null) break;
@@ -85,8 +85,8 @@ export class MongoBatchHandler {
   }
 
   async #idle(signal: AbortSignal): Promise<void> {
-    if (Date.now() - this.#savedAt >= (this.#options.checkpointIntervalMs ?? 10_000)) await this.#saveQuietPosition();
-    await pause(this.#options.idlePollMs ?? 100, signal);
+    if (Date.now() - this.#savedAt >= (this.#options.checkpointIntervalMs ?? MONGO_WATCHER_DEFAULTS.checkpointIntervalMs)) await this.#saveQuietPosition();
+    await pause(this.#options.idlePollMs ?? MONGO_WATCHER_DEFAULTS.idlePollMs, signal);
   }
 
   async #saveLastToken(): Promise<void> {

@@ -1,3 +1,4 @@
+import { SETTING_DEFAULTS } from '../src/config/env-schema.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { MongoWatch } from '../src/platforms/watch-spec.ts';
 import type { ChangeSink } from './change-sink.ts';
@@ -32,6 +33,15 @@ export interface MongoWatcherOptions {
   onChangeEvent?: (source: string) => void;
 }
 
+/** The defaults of MongoWatcherOptions, for mongo-watcher.ts and mongo-batch.ts alike. */
+export const MONGO_WATCHER_DEFAULTS = {
+  checkpointIntervalMs: SETTING_DEFAULTS.checkpointIntervalMs,
+  idlePollMs: 100,
+  maxAwaitTimeMs: 1_000,
+  maxBatch: 1_000,
+  startMarginMs: 5_000,
+} as const;
+
 /**
  * Saves the stream's position, fenced by the lease. Called only once every event before that
  * position has been enqueued (as Debezium commits offsets only after the records were handed
@@ -41,7 +51,7 @@ export async function saveCheckpoint(options: MongoWatcherOptions, position: str
   if (!(await options.checkpoints.save(options.source.name, position, options.lease))) throw new LeaseLostError(options.source.name);
 }
 
-/** Enqueues a reconcile for every record of the source's collection. */
+/** Enqueues a reconcile for every record of the source's collection, through the sink of the source's kind (people or clients). */
 export async function backfillSource(options: MongoWatcherOptions, position: string): Promise<void> {
   const { source } = options;
   await options.sink.backfill(source.platform, changeTrigger(source.name, position));

@@ -4,7 +4,7 @@ import { describeError } from './leadership.ts';
 import { MongoBatchHandler } from './mongo-batch.ts';
 import { isResumeFailure, parsePosition, positionFromClock, positionOptions, serializePosition } from './mongo-position.ts';
 import type { StreamPosition } from './mongo-position.ts';
-import { backfillSource, saveCheckpoint } from './mongo-source.ts';
+import { backfillSource, MONGO_WATCHER_DEFAULTS, saveCheckpoint } from './mongo-source.ts';
 import type { MongoWatcherOptions } from './mongo-source.ts';
 
 export type { MongoSource, MongoWatcherOptions } from './mongo-source.ts';
@@ -52,7 +52,10 @@ async function start(options: MongoWatcherOptions): Promise<OpenStream> {
 
 /** Opens the stream and runs its first poll, which is when the server accepts or refuses the position. */
 async function openAt(options: MongoWatcherOptions, position: StreamPosition | null): Promise<OpenStream> {
-  const stream = options.source.collection.watch([], { ...positionOptions(position), maxAwaitTimeMS: options.maxAwaitTimeMs ?? 1_000 });
+  const stream = options.source.collection.watch([], {
+    ...positionOptions(position),
+    maxAwaitTimeMS: options.maxAwaitTimeMs ?? MONGO_WATCHER_DEFAULTS.maxAwaitTimeMs,
+  });
   try {
     const first = await stream.tryNext();
     return { stream, pending: first === null ? [] : [first as Document] };
@@ -69,7 +72,7 @@ async function openAt(options: MongoWatcherOptions, position: StreamPosition | n
  */
 async function startFresh(options: MongoWatcherOptions, reason: string | null): Promise<OpenStream> {
   const { source, logger } = options;
-  const fallback = positionFromClock(Date.now(), options.startMarginMs ?? 5_000);
+  const fallback = positionFromClock(Date.now(), options.startMarginMs ?? MONGO_WATCHER_DEFAULTS.startMarginMs);
   const opened = await openAt(options, null);
   // The post-batch token when the first poll found nothing; before events it already returned, the clock.
   const token = opened.pending.length === 0 ? opened.stream.resumeToken : null;

@@ -9,6 +9,7 @@ import { formatLsn, parseLsn } from './pg-lsn.ts';
 import { ensureReplication } from './pg-setup.ts';
 import type { ReplicationNames } from './pg-setup.ts';
 import { ReplicationEndedError } from './watcher-errors.ts';
+import { SETTING_DEFAULTS } from '../src/config/env-schema.ts';
 
 /** One watched Postgres table. Its replication slot is its checkpoint: no other store is needed. */
 export interface PostgresSource extends PostgresWatch {
@@ -43,7 +44,7 @@ export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
     const confirmed = await ensureReplication(source.pool, source.table, source.names, logger);
     if (signal.aborted) return;
     const service = new LogicalReplicationService(
-      { connectionString: source.url, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000 },
+      { connectionString: source.url, connectionTimeoutMillis: options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs },
       // Flow control: the library awaits the data listener and pauses its socket meanwhile, so the
       // feed reads on only after a transaction is enqueued (and acknowledged); while Redis is slow,
       // the unread WAL waits on the server instead of in memory here.
@@ -56,7 +57,7 @@ export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
         onAbort = () => resolve();
         signal.addEventListener('abort', onAbort, { once: true });
         const feed = createFeed(options, service, parseLsn(confirmed), reject);
-        keepalive = setInterval(() => feed.tick(), options.keepaliveIntervalMs ?? 10_000);
+        keepalive = setInterval(() => feed.tick(), options.keepaliveIntervalMs ?? SETTING_DEFAULTS.checkpointIntervalMs);
         subscribe(options, service, feed, reject).then(
           () => reject(new ReplicationEndedError(source.name)),
           (error: unknown) => reject(new ReplicationEndedError(source.name, error)),
@@ -90,7 +91,12 @@ function createFeed(options: PostgresWatcherOptions, service: LogicalReplication
   });
 }
 
-function subscribe(options: PostgresWatcherOptions, service: LogicalReplicationService, feed: ReplicationFeed, fail: (error: unknown) => void): Promise<unknown> {
+function subscribe(
+  options: PostgresWatcherOptions,
+  service: LogicalReplicationService,
+  feed: ReplicationFeed,
+  fail: (error: unknown) => void,
+): Promise<unknown> {
   const { source, logger } = options;
   // Returning the promise is the contract: the library hands over the next message only once it settles.
   service.on('data', (_lsn: string, message: Pgoutput.Message) => feed.onData(message));

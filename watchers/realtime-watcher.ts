@@ -32,6 +32,8 @@ export interface RealtimeWatcherOptions {
   onChangeEvent?: (source: string) => void;
 }
 
+const DEFAULTS = { joinTimeoutMs: 10_000, heartbeatIntervalMs: 25_000 } as const;
+
 /** Payload of the channel's `system` message that tells whether the Postgres listener is attached. */
 interface SystemPayload {
   readonly extension?: unknown;
@@ -49,10 +51,10 @@ interface SystemPayload {
  */
 export function realtimeWatcher(options: RealtimeWatcherOptions): LeaderWork {
   return async (signal) => {
-    const joinTimeoutMs = options.joinTimeoutMs ?? 10_000;
+    const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULTS.joinTimeoutMs;
     const client = createClient(options.source.url, options.source.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-      realtime: { timeout: joinTimeoutMs, heartbeatIntervalMs: options.heartbeatIntervalMs ?? 25_000 },
+      realtime: { timeout: joinTimeoutMs, heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULTS.heartbeatIntervalMs },
     });
     const channel = client.channel(`idsync:${options.source.name}`);
     let onAbort: () => void = () => undefined;
@@ -114,7 +116,10 @@ async function enqueueGapBackfill(options: RealtimeWatcherOptions): Promise<void
   options.logger.info({ source: options.source.name, backfillJobId: jobId }, 'watching');
 }
 
-/** The maintenance `backfill` job of the platform: durable once in Redis, run by any worker. */
+/**
+ * The maintenance `backfill` job of the platform (the one backfill, jobs/backfill.ts, as the CLI
+ * and the API ask for it): durable once in Redis, run by any worker, resumable.
+ */
 async function enqueueBackfill(options: RealtimeWatcherOptions, trigger: ReturnType<typeof changeTrigger>): Promise<string | undefined> {
   const data: BackfillJobData = { trigger, platforms: [options.source.platform] };
   const job = await options.queues.enqueueMaintenance('backfill', data);

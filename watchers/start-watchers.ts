@@ -20,7 +20,7 @@ import { describeSources } from './sources.ts';
 import type { WatchedSource, WatcherConfig } from './sources.ts';
 
 export interface StartWatchersOptions {
-  readonly config: WatcherConfig & Pick<Config, 'redis' | 'connectTimeoutMs'>;
+  readonly config: WatcherConfig & Pick<Config, 'redis' | 'connectTimeoutMs' | 'maintenance'>;
   /** Leases, checkpoints and the queues live in this Redis (idsync's open dependencies have this shape). */
   readonly dependencies: { readonly redis: { readonly client: Redis } };
   /** What the open platforms ask to have watched (their `watch`), one watcher each. */
@@ -72,10 +72,19 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   const redis = dependencies.redis.client;
   const prefix = config.redis.queuePrefix;
   const { queues } = options;
+  // Every backfill reads and enqueues AUDIT_BATCH_SIZE records at a time, the maintenance job's too.
+  const backfillBatchSize = config.maintenance.batchSize;
   const shared: Shared = {
     options,
-    sink: createChangeSink({ queues, adapters: options.adapters, links: options.links, logger }),
-    clientSink: createChangeSink({ queues, adapters: options.clientAdapters ?? {}, links: options.clientLinks ?? NO_LINKS, logger, kind: 'client' }),
+    sink: createChangeSink({ queues, adapters: options.adapters, links: options.links, logger, backfillBatchSize }),
+    clientSink: createChangeSink({
+      queues,
+      adapters: options.clientAdapters ?? {},
+      links: options.clientLinks ?? NO_LINKS,
+      logger,
+      kind: 'client',
+      backfillBatchSize,
+    }),
     checkpoints: createCheckpointStore(redis, prefix),
   };
   const owner = defaultOwner();

@@ -44,7 +44,12 @@ export interface WorkersStopped {
  * The workers role: reconcile, propagate (when the CRM is synced: it is the profile's source) and
  * provision workers, and one maintenance worker with the audit and cleanup schedules.
  */
-export async function startWorkerRole(config: Config, dependencies: Dependencies, logger: Logger, shared: { queues: Queues; metrics: Metrics }): Promise<WorkerRole> {
+export async function startWorkerRole(
+  config: Config,
+  dependencies: Dependencies,
+  logger: Logger,
+  shared: { queues: Queues; metrics: Metrics },
+): Promise<WorkerRole> {
   const { queues, metrics } = shared;
   const ledger = createLedger(dependencies.ledger.pool);
   const adapters = partsOf(dependencies.platforms, 'adapter');
@@ -104,23 +109,38 @@ async function buildEmptyLinkIndex(config: Config, dependencies: Dependencies, k
 }
 
 /** Whether a failure may pass on retry: any system's driver's, and the ledger's (Postgres, whichever systems are synced). */
-function isRetryable(error: unknown): boolean {
+function isRetryable(
+  error: unknown,
+): boolean {
   return isRetryablePostgresError(error) || isPlatformRetryable(error);
 }
 
 /** The processors of the queues that work on one person: reconcile, propagate, provision. */
-function personProcessors(config: Config, dependencies: Dependencies, deps: ReconcileDependencies, shared: { queues: Queues; metrics: Metrics }): Partial<Record<QueueName, Processor>> {
+function personProcessors(
+  config: Config,
+  dependencies: Dependencies,
+  deps: ReconcileDependencies,
+  shared: { queues: Queues; metrics: Metrics },
+): Partial<Record<QueueName, Processor>> {
   const { ledger, logger } = deps;
   const { queues, metrics } = shared;
   const { platforms } = dependencies;
   const crm = platforms.crm?.profileSource;
   const clientLinks = createLinkIndex(dependencies.ledger.pool, 'client');
-  const reconcile = createReconcileProcessor({ ...deps, clientAdapters: partsOf(platforms, 'clientAdapter'), clientLinks }, config, { metrics, queues: crm ? queues : undefined });
+  const reconcile = createReconcileProcessor({
+    ...deps,
+    clientAdapters: partsOf(platforms, 'clientAdapter'),
+    clientLinks,
+  }, config, { metrics, queues: crm ? queues : undefined });
   const propagate = crm && createPropagateProcessor({ crm, targets: countProfileWrites(partsOf(platforms, 'profileTarget'), metrics), ledger, logger });
   const provision = createProvisionProcessor(
     {
       openers: partsOf(platforms, 'accountOpener'),
-      reconcile: (origin, context) => reconcilePerson(deps, origin, context, { platforms: config.platforms, required: config.requiredPlatforms, conflictPolicy: config.policy.conflict }),
+      reconcile: (origin, context) => reconcilePerson(deps, origin, context, {
+        platforms: config.platforms,
+        required: config.requiredPlatforms,
+        conflictPolicy: config.policy.conflict,
+      }),
       ledger,
       logger,
     },

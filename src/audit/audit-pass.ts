@@ -15,7 +15,7 @@ export interface AuditPassOptions extends ScanAllOptions {
   required?: readonly Platform[];
   /** The conflict policy (CONFLICT_POLICY). Default: 'newest'. */
   conflictPolicy?: 'newest' | 'manual';
-  /** gather's bound on one person's records. Default: 32. */
+  /** gather's bound on one person's records. Default: gather's own (DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
 }
 

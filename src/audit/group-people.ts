@@ -17,7 +17,7 @@ import { RecordIndex } from './record-index.ts';
  */
 
 export interface GroupOptions {
-  /** gather's bound on the records of one person. Default: 32 (gather's own). */
+  /** gather's bound on the records of one person. Default: gather's own (DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
 }
 
@@ -30,7 +30,11 @@ export interface OversizedGroup extends PersonGroup {
  * The people, one at a time: a caller that keeps only what it needs of each group holds no more
  * than the scan and its index. Each group is computed when asked for, in origin order.
  */
-export function* groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
+export function* groupPeople(
+  records: readonly PersonRecord[],
+  scanned: readonly Platform[],
+  options: GroupOptions = {},
+): Generator<PersonGroup | OversizedGroup> {
   const index = new RecordIndex(records, scanned);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   // The index hands out its own record objects, so identity is enough to know one was reached.

@@ -53,7 +53,13 @@ export function planOrphanCleanup(people: Iterable<PersonEvaluation>): CleanupPl
 function orphansOf(person: PersonEvaluation, record: PersonRecord): OrphanReference[] {
   return person.issues.flatMap((issue): OrphanReference[] =>
     issue.kind === 'orphan' && issue.platform === record.platform && issue.recordId === record.id
-      ? [{ personKey: person.personKey, platform: issue.platform, recordId: issue.recordId, claimedPlatform: issue.claimedPlatform, claimedId: issue.claimedId }]
+      ? [{
+        personKey: person.personKey,
+        platform: issue.platform,
+        recordId: issue.recordId,
+        claimedPlatform: issue.claimedPlatform,
+        claimedId: issue.claimedId,
+      }]
       : [],
   );
 }

@@ -5,6 +5,19 @@ import { LOCAL_DEFAULTS } from './local-defaults.ts';
 
 const PORT_MAX = 65_535;
 
+/**
+ * Settings' defaults that modules taking them as options share with the environment, so that a
+ * module used without a config (a test, a bench) behaves as `idsync start` does.
+ */
+export const SETTING_DEFAULTS = {
+  /** CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs: 5_000,
+  /** CHECKPOINT_INTERVAL_MS. */
+  checkpointIntervalMs: 10_000,
+  /** AUDIT_BATCH_SIZE: records per scan round trip, jobs per addBulk. */
+  batchSize: 1_000,
+} as const;
+
 const PROTOCOLS = {
   mongo: ['mongodb:', 'mongodb+srv:'],
   postgres: ['postgres:', 'postgresql:'],
@@ -76,7 +89,7 @@ export const ENV_SCHEMA = {
   // Failed logins (API token, dashboard user and password) one address may make per window before it is answered 429.
   AUTH_FAILURE_LIMIT: wholeNumber(1, 10_000).default(10),
   AUTH_FAILURE_WINDOW_MS: wholeNumber(1_000, 86_400_000).default(900_000),
-  CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(5_000),
+  CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(SETTING_DEFAULTS.connectTimeoutMs),
   // How long `idsync start` waits for running jobs after SIGTERM or SIGINT before it closes the workers anyway.
   SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 3_600_000).default(30_000),
   CONFLICT_POLICY: z.enum(['newest', 'manual']).default('newest'),
@@ -88,14 +101,14 @@ export const ENV_SCHEMA = {
   CLEANUP_MODE: z.enum(['report', 'apply']).default('report'),
   CLEANUP_MAX_FRACTION: fraction.default(0.05),
   WATCH_LEASE_MS: wholeNumber(1_000, 600_000).default(15_000),
-  CHECKPOINT_INTERVAL_MS: wholeNumber(100, 3_600_000).default(10_000),
+  CHECKPOINT_INTERVAL_MS: wholeNumber(100, 3_600_000).default(SETTING_DEFAULTS.checkpointIntervalMs),
   // Replication slot names are cluster-wide and lower-case; slot and publication are `<prefix>_<platform>`.
   REPLICATION_SLOT_PREFIX: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,39}$/, { message: 'must be 1-40 lower-case letters, digits or _, starting with a letter' })
     .default('idsync'),
   // Records per scan round trip, rows per ledger statement and jobs per addBulk of the maintenance jobs.
-  AUDIT_BATCH_SIZE: wholeNumber(1, 10_000).default(1_000),
+  AUDIT_BATCH_SIZE: wholeNumber(1, 10_000).default(SETTING_DEFAULTS.batchSize),
 };
 
 export type EnvName = keyof typeof ENV_SCHEMA;

@@ -93,7 +93,8 @@ export function loadConfig(env: Env = process.env, local: ReturnType<typeof loca
 }
 
 const SUPABASE_ABSENT =
-  'Supabase Auth is not synced: scripts/services found no local auth server binary (SUPABASE_AUTH_BIN, or auth on PATH), so PLATFORMS defaults to crm,omnistack,bookmaster';
+  'Supabase Auth is not synced: scripts/services found no local auth server binary (SUPABASE_AUTH_BIN, or auth on PATH), ' +
+  'so PLATFORMS defaults to crm,omnistack,bookmaster';
 
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
@@ -110,6 +111,16 @@ function mongoTarget(url: string, fallbackDatabase: string): MongoTarget {
   return { url, database: database || fallbackDatabase };
 }
 
+function supabaseConfig(env: ParsedEnv): Config['supabase'] {
+  return {
+    url: env.SUPABASE_URL,
+    authUrl: env.SUPABASE_AUTH_URL ?? `${env.SUPABASE_URL.replace(/\/+$/, '')}/auth/v1`,
+    serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
+    dbUrl: env.SUPABASE_DB_URL,
+    watch: env.SUPABASE_WATCH,
+  };
+}
+
 function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
   return {
     env: env.NODE_ENV,
@@ -117,13 +128,7 @@ function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
     redis: { url: env.REDIS_URL, queuePrefix: env.QUEUE_PREFIX },
     crm: mongoTarget(env.CRM_MONGO_URL, 'trackmaster'),
     omnistack: mongoTarget(env.OMNISTACK_MONGO_URL, 'omnistack'),
-    supabase: {
-      url: env.SUPABASE_URL,
-      authUrl: env.SUPABASE_AUTH_URL ?? `${env.SUPABASE_URL.replace(/\/+$/, '')}/auth/v1`,
-      serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY,
-      dbUrl: env.SUPABASE_DB_URL,
-      watch: env.SUPABASE_WATCH,
-    },
+    supabase: supabaseConfig(env),
     bookmaster: { dbUrl: env.BOOKMASTER_DB_URL },
     ledger: { dbUrl: env.LEDGER_DB_URL },
     platforms: [...new Set(env.PLATFORMS)],

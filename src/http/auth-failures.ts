@@ -37,14 +37,21 @@ export async function registerAuthFailureLimit(app: FastifyInstance, options: Au
     refuse: async (request, reply) => {
       const state = await limiter(request, { increment: false });
       if (state.isAllowed || state.remaining > 0) return undefined;
-      const body: ErrorBody = { code: codes.TOO_MANY_AUTH_FAILURES, message: `too many failed authentications from this address; retry in ${state.ttlInSeconds} s` };
+      const body: ErrorBody = {
+        code: codes.TOO_MANY_AUTH_FAILURES,
+        message: `too many failed authentications from this address; retry in ${state.ttlInSeconds} s`,
+      };
       return reply.code(HTTP_TOO_MANY_REQUESTS).header('retry-after', String(state.ttlInSeconds)).send(body);
     },
     count: async (request) => {
       const state = await limiter(request);
       // Logged once, by the failure that reaches the limit; later ones are refused before they count.
       if (!state.isAllowed && state.remaining === 0 && !state.isExceeded) {
-        request.log.warn({ address: state.key, limit, retryAfterSeconds: state.ttlInSeconds }, 'failed authentications reached the limit: the address is answered 429 until the window ends');
+        request.log.warn({
+          address: state.key,
+          limit,
+          retryAfterSeconds: state.ttlInSeconds,
+        }, 'failed authentications reached the limit: the address is answered 429 until the window ends');
       }
     },
   };

@@ -115,7 +115,8 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const status = errorSpec(body.code).httpStatus;
   const json = JSON.stringify(body);
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+    const headers = `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close`;
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${headers}\r\n\r\n${json}`);
   }
   socket.destroy(error);
 }

@@ -70,4 +70,8 @@ export const findingsAnswer = z.object({
 });
 
 /** GET /openapi.json: this document. */
-export const openApiAnswer = z.object({ openapi: z.string(), info: z.object({ title: z.string(), version: z.string() }), paths: z.record(z.string(), z.unknown()) });
+export const openApiAnswer = z.object({
+  openapi: z.string(),
+  info: z.object({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});

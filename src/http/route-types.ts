@@ -19,7 +19,10 @@ export interface OperatorContext {
   readonly ledgerPool: Pool;
   /** Served on /metrics, with the queue and audit gauges added. */
   readonly metrics: Metrics;
-  /** The synced platforms' adapters: /api/status/:platform/:id reads a record's links where the ledger cannot tell its person. Default: none (the ledger alone). */
+  /**
+   * The synced platforms' adapters: /api/status/:platform/:id reads a record's links where the
+   * ledger cannot tell its person. Default: none (the ledger alone).
+   */
   readonly adapters?: Adapters;
   /** The platforms this deployment syncs (src/platforms/registry.ts `syncedPlatforms`). */
   readonly platforms: readonly Platform[];

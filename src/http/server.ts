@@ -53,7 +53,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   let closing = false;
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => errorHandler(httpError(codes.NOT_FOUND, `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    return errorHandler(httpError(codes.NOT_FOUND, `no route ${request.method} ${path}`), request, reply);
+  });
   const table = routes(options, { closing: () => closing });
   if (options.operator) await registerOpenApi(app);
   for (const route of table.filter((entry) => entry.access === 'public')) app.route(routeOptions(route));
@@ -85,8 +88,11 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   } catch (error) {
     await app.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new IdsyncError(codes.PORT_IN_USE, `cannot listen on ${host}:${port}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
-    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError(codes.CANNOT_LISTEN, `cannot listen on ${host}:${port}: ${code}`, { cause: error });
+    const where = `cannot listen on ${host}:${port}`;
+    if (code === 'EADDRINUSE') {
+      throw new IdsyncError(codes.PORT_IN_USE, `${where}: something else listens there (set HTTP_PORT to a free port)`, { cause: error });
+    }
+    if (typeof code === 'string' && code.startsWith('E')) throw new IdsyncError(codes.CANNOT_LISTEN, `${where}: ${code}`, { cause: error });
     throw error;
   }
 }

@@ -30,17 +30,8 @@ export interface AuditRunStore {
   claimForConfirmation(id: string): Promise<AuditRun | null>;
 }
 
-interface RunRow {
-  id: string;
-  kind: RunKind;
-  trigger: Trigger;
-  status: RunStatus;
-  counts: Record<string, unknown>;
-  started_at: Date;
-  finished_at: Date | null;
-}
-
-const COLUMNS = 'id, kind, trigger, status, counts, started_at, finished_at';
+// Aliased to the AuditRun's own names, so a row is an AuditRun as it comes.
+const COLUMNS = 'id, kind, trigger, status, counts, started_at as "startedAt", finished_at as "finishedAt"';
 
 const START = `
 insert into audit_runs (id, kind, trigger, status) values ($1, $2, $3::jsonb, 'running')
@@ -51,13 +42,12 @@ const GET = `select ${COLUMNS} from audit_runs where id = $1`;
 const CLAIM = `
 with before as (select ${COLUMNS} from audit_runs where id = $1 and status = 'awaiting-confirmation' for update)
 update audit_runs set status = 'running', finished_at = null from before where audit_runs.id = before.id
-returning before.id, before.kind, before.trigger, before.status, before.counts, before.started_at, before.finished_at`;
+returning before.*`;
 
 export function createAuditRunStore(pool: Pool): AuditRunStore {
   const one = async (text: string, id: string): Promise<AuditRun | null> => {
-    const { rows } = await pool.query<RunRow>(text, [id]);
-    const row = rows[0];
-    return row === undefined ? null : toRun(row);
+    const { rows } = await pool.query<AuditRun>(text, [id]);
+    return rows[0] ?? null;
   };
   return {
     start: async (id, kind, trigger) => {
@@ -68,17 +58,5 @@ export function createAuditRunStore(pool: Pool): AuditRunStore {
     },
     get: (id) => one(GET, id),
     claimForConfirmation: (id) => one(CLAIM, id),
-  };
-}
-
-function toRun(row: RunRow): AuditRun {
-  return {
-    id: row.id,
-    kind: row.kind,
-    trigger: row.trigger,
-    status: row.status,
-    counts: row.counts,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
   };
 }

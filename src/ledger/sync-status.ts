@@ -35,15 +35,10 @@ on conflict (user_id) do update set
   last_check = excluded.last_check,
   audit_run_id = excluded.audit_run_id`;
 const REMOVE_UNCHECKED = 'delete from sync_status where last_check < $1';
-const GET = 'select user_id, platforms_in_sync, issues, last_check, audit_run_id from sync_status where user_id = $1';
-
-interface StatusRow {
-  user_id: string;
-  platforms_in_sync: Platform[];
-  issues: Record<string, unknown>[];
-  last_check: Date;
-  audit_run_id: string | null;
-}
+// Aliased to the SyncStatus's own names, so a row is a SyncStatus as it comes.
+const GET = `
+select user_id as "userId", platforms_in_sync as "platformsInSync", issues, last_check as "lastCheck", audit_run_id as "auditRunId"
+from sync_status where user_id = $1`;
 
 export function createSyncStatusStore(pool: Pool): SyncStatusStore {
   return {
@@ -55,9 +50,8 @@ export function createSyncStatusStore(pool: Pool): SyncStatusStore {
     },
     removeUnchecked: async (checkedBefore) => (await pool.query(REMOVE_UNCHECKED, [checkedBefore])).rowCount ?? 0,
     get: async (userId) => {
-      const { rows } = await pool.query<StatusRow>(GET, [userId]);
-      const row = rows[0];
-      return row === undefined ? null : fromRow(row);
+      const { rows } = await pool.query<SyncStatus>(GET, [userId]);
+      return rows[0] ?? null;
     },
   };
 }
@@ -72,12 +66,3 @@ function toJson(row: SyncStatus) {
   };
 }
 
-function fromRow(row: StatusRow): SyncStatus {
-  return {
-    userId: row.user_id,
-    platformsInSync: row.platforms_in_sync,
-    issues: row.issues,
-    lastCheck: row.last_check,
-    auditRunId: row.audit_run_id,
-  };
-}

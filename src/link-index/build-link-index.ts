@@ -20,7 +20,12 @@ export interface BuildLinkIndexOptions {
  * initial snapshot, what a first start does before its workers take jobs, so that gather finds
  * the claims and emails of records written before idsync ran.
  */
-export async function buildLinkIndex(pool: Pool, adapters: Adapters, platforms: readonly Platform[], options: BuildLinkIndexOptions = {}): Promise<{ records: number; removed: number }> {
+export async function buildLinkIndex(
+  pool: Pool,
+  adapters: Adapters,
+  platforms: readonly Platform[],
+  options: BuildLinkIndexOptions = {},
+): Promise<{ records: number; removed: number }> {
   const scanned = PLATFORMS.filter((platform) => platforms.includes(platform) && adapters[platform] !== undefined);
   const kind = options.kind ?? 'user';
   const rebuild = await startLinkIndexRebuild(pool, options.runId ?? newRunId(`build-${kind}`), scanned, kind);

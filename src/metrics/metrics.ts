@@ -53,6 +53,8 @@ export const METRIC_NAMES = {
 
 const DEFAULT_CONSISTENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
+const WRITE_LABELS = ['platform', 'outcome'] as const;
+
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
@@ -70,7 +72,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
   const writeCounter = (name: string, what: string) =>
-    new Counter({ name, help: `Compare-and-set writes of ${what}, by platform and outcome (written, stale, error)`, labelNames: ['platform', 'outcome'] as const, registers });
+    new Counter({ name, help: `Compare-and-set writes of ${what}, by platform and outcome (written, stale, error)`, labelNames: WRITE_LABELS, registers });
   const platformWrites = writeCounter(METRIC_NAMES.platformWrites, 'link fields');
   const profileWrites = writeCounter(METRIC_NAMES.profileWrites, "a CRM user's profile (name, email) to a linked record");
   const changeToConsistent = new Histogram({

@@ -67,6 +67,26 @@ export function requireOwnRecord(owner: Platform, record: PersonRecord): string 
   return requireRawId(owner, record.id);
 }
 
+/** A link write's input, checked: the record's id, the change's targets, and the snapshot that guards the write. */
+export interface LinkWrite<S> {
+  readonly id: string;
+  readonly targets: LinkTargets;
+  readonly snapshot: S;
+}
+
+/**
+ * What every adapter's writeLinks checks first, in this order: the record is `owner`'s
+ * (codes.INVALID_RECORD), the change is valid (requireLinkChange), and the snapshot is one
+ * `isSnapshot` accepts, i.e. this adapter read it (codes.INVALID_SNAPSHOT).
+ */
+export function requireLinkWrite<S>(owner: Platform, record: PersonRecord, change: unknown, isSnapshot: (value: unknown) => value is S): LinkWrite<S> {
+  const id = requireOwnRecord(owner, record);
+  const targets = requireLinkChange(owner, change);
+  const snapshot: unknown = record.snapshot;
+  if (!isSnapshot(snapshot)) throw invalidSnapshot(owner);
+  return { id, targets, snapshot };
+}
+
 /** A record's snapshot that another adapter (or no adapter) made cannot guard this adapter's write. */
 export function invalidSnapshot(owner: Platform): InvalidInputError {
   return new InvalidInputError(codes.INVALID_SNAPSHOT, `the record's snapshot was not read by the ${owner} adapter`);

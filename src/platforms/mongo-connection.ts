@@ -4,6 +4,7 @@ import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import type { MongoTarget } from '../config/load-config.ts';
 import { ServiceUnreachableError } from '../errors.ts';
+import { SETTING_DEFAULTS } from '../config/env-schema.ts';
 
 export interface MongoConnection extends Dependency {
   readonly client: MongoClient;
@@ -19,7 +20,7 @@ export interface MongoConnectionOptions {
 
 /** Connects to a MongoDB deployment and proves it answers, or throws ServiceUnreachableError. */
 export async function openMongo(name: string, target: MongoTarget, options: MongoConnectionOptions = {}): Promise<MongoConnection> {
-  const timeoutMs = options.connectTimeoutMs ?? 5_000;
+  const timeoutMs = options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs;
   const client = new MongoClient(target.url, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,

@@ -1,12 +1,13 @@
 import { ObjectId } from 'mongodb';
-import type { Collection, Document, Filter } from 'mongodb';
+import type { Collection, Db, Document, Filter } from 'mongodb';
 import { requireRawId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
-import { requireBatchSize, requireEmailQuery } from './adapter-support.ts';
+import { requireBatchSize, requireEmailQuery, requireLinkWrite } from './adapter-support.ts';
+import type { LinkWrite } from './adapter-support.ts';
 import { cursorBatches, EXACT_READ } from './mongo-link-fields.ts';
 import { emailPattern } from './mongo-patterns.ts';
 import type { PersonRecord } from './person-record.ts';
-import type { PlatformAdapter } from './platform-adapter.ts';
+import type { PlatformAdapter, WriteOutcome } from './platform-adapter.ts';
 
 /** What differs between the MongoDB collections idsync reads: the rest is MongoReads. */
 export interface MongoRecordSource {
@@ -21,6 +22,25 @@ export interface MongoRecordSource {
 }
 
 export type MongoReads = Pick<PlatformAdapter, 'get' | 'getMany' | 'findByEmail' | 'scan'>;
+
+/** A MongoDB collection as an adapter sees it: its records, and the write of its links. */
+export interface MongoAdapterSpec<S> extends Omit<MongoRecordSource, 'collection'> {
+  readonly collectionName: string;
+  /** Whether a record's snapshot is one this adapter read (the guard of its writes). */
+  isSnapshot(value: unknown): value is S;
+  /** The compare-and-set write of a change already checked (requireLinkWrite). */
+  write(collection: Collection, checked: LinkWrite<S>): Promise<WriteOutcome>;
+}
+
+/** A MongoDB collection as a PlatformAdapter: the shared reads, and the checked link write. */
+export function mongoAdapter<S>(db: Db, spec: MongoAdapterSpec<S>): PlatformAdapter {
+  const collection = db.collection(spec.collectionName);
+  return {
+    platform: spec.platform,
+    ...mongoReads({ ...spec, collection }),
+    writeLinks: async (record, change) => spec.write(collection, requireLinkWrite(spec.platform, record, change, spec.isSnapshot)),
+  };
+}
 
 /**
  * The read half of a MongoDB adapter. Every id is validated before it reaches a query, and every

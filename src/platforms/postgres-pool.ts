@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import { ServiceUnreachableError } from '../errors.ts';
+import { SETTING_DEFAULTS } from '../config/env-schema.ts';
 
 export interface PostgresConnection extends Dependency {
   readonly pool: pg.Pool;
@@ -18,7 +19,7 @@ export interface PostgresPoolOptions {
 export async function openPostgres(name: string, url: string, options: PostgresPoolOptions = {}): Promise<PostgresConnection> {
   const pool = new pg.Pool({
     connectionString: url,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs,
     max: options.maxConnections ?? 10,
   });
   const masked = maskUrl(url);

@@ -21,7 +21,10 @@ export const CONNECTORS: Readonly<Partial<Record<Platform, PlatformConnector>>> 
  * The one definition of "synced": enabled in the configuration (PLATFORMS) and has a connector, in
  * the configuration's order. Whatever asks which systems idsync syncs asks this.
  */
-export function syncedPlatforms(config: Pick<Config, 'platforms'>, connectors: Readonly<Partial<Record<Platform, PlatformConnector>>> = CONNECTORS): Platform[] {
+export function syncedPlatforms(
+  config: Pick<Config, 'platforms'>,
+  connectors: Readonly<Partial<Record<Platform, PlatformConnector>>> = CONNECTORS,
+): Platform[] {
   return config.platforms.filter((platform) => connectors[platform] !== undefined);
 }
 

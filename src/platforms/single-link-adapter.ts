@@ -2,10 +2,9 @@ import { ObjectId } from 'mongodb';
 import type { Db, Document } from 'mongodb';
 import { parseRawId, parseTolerantId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
-import { invalidSnapshot, requireLinkChange, requireOwnRecord } from './adapter-support.ts';
 import { compareAndSetFields, fieldState, fieldUpdate, isFieldState, valueOf } from './mongo-link-fields.ts';
 import type { FieldState } from './mongo-link-fields.ts';
-import { mongoReads } from './mongo-reads.ts';
+import { mongoAdapter } from './mongo-reads.ts';
 import type { PersonRecord } from './person-record.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
 
@@ -30,27 +29,20 @@ interface SingleLinkSnapshot {
  * the link field, so a client's `omniGatewayApiKey` (a secret) is never read.
  */
 export function createSingleLinkAdapter(db: Db, spec: SingleLinkCollection): PlatformAdapter {
-  const documents = db.collection(spec.collection);
-  return {
+  return mongoAdapter(db, {
     platform: spec.platform,
-    ...mongoReads({
-      platform: spec.platform,
-      collection: documents,
-      projection: { _id: 1, [spec.linkField]: 1 },
-      toRecord: (document) => toSingleLinkRecord(spec, document),
-      hasEmail: false,
-    }),
-    writeLinks: async (record, change) => {
-      const id = requireOwnRecord(spec.platform, record);
-      const targets = requireLinkChange(spec.platform, change);
-      const snapshot = record.snapshot;
-      if (!isSingleLinkSnapshot(snapshot)) throw invalidSnapshot(spec.platform);
+    collectionName: spec.collection,
+    projection: { _id: 1, [spec.linkField]: 1 },
+    toRecord: (document) => toSingleLinkRecord(spec, document),
+    hasEmail: false,
+    isSnapshot: isSingleLinkSnapshot,
+    write: async (documents, { id, targets, snapshot }) => {
       if (!targets.has(spec.linkedPlatform)) return 'written';
       const next = targets.get(spec.linkedPlatform) ?? undefined;
       const prior = { [spec.linkField]: snapshot.link };
       return compareAndSetFields(documents, new ObjectId(id), prior, fieldUpdate(prior, { [spec.linkField]: next }));
     },
-  };
+  });
 }
 
 function isSingleLinkSnapshot(value: unknown): value is SingleLinkSnapshot {

@@ -109,7 +109,11 @@ export function userTableReads(pool: Pool, shape: UserTable, toRecord: (row: Use
  * exists: a scan makes exactly ceil(N / batchSize) round trips (one when the table is empty) and
  * never asks for a final empty page.
  */
-async function* scanPages(pool: Pool, sql: ReturnType<typeof statements>, toRecord: (row: UserRow) => PersonRecord | null, options: ScanOptions = {}): AsyncGenerator<PersonRecord[]> {
+async function* scanPages(
+  pool: Pool,
+  sql: ReturnType<typeof statements>,
+  toRecord: (row: UserRow) => PersonRecord | null, options: ScanOptions = {},
+): AsyncGenerator<PersonRecord[]> {
   const batchSize = requireBatchSize(options.batchSize);
   let after: string | null = null;
   for (;;) {

@@ -81,7 +81,8 @@ async function findOne(adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'
   const found = await adapter.findByEmail(email);
   if (found.length > 1) {
     const ids = found.map((record) => record.id).join(', ');
-    throw new AccountError(codes.EMAIL_AMBIGUOUS, adapter.platform, `${found.length} ${adapter.platform} accounts have the email (${ids}); a person must merge them first`);
+    const message = `${found.length} ${adapter.platform} accounts have the email (${ids}); a person must merge them first`;
+    throw new AccountError(codes.EMAIL_AMBIGUOUS, adapter.platform, message);
   }
   return found[0]?.id ?? null;
 }

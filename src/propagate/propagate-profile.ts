@@ -4,7 +4,17 @@ import type { Trigger } from '../ledger/provenance.ts';
 import type { Logger } from '../logging/logger.ts';
 import { usableEmail } from '../platforms/profile-rules.ts';
 import { EmailTakenError, PROFILE_PLATFORMS, ProfileTargetError } from '../platforms/profile-target.ts';
-import type { CrmProfile, CrmProfileReader, EmailTakenReason, ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
+import type {
+  CrmProfile,
+  CrmProfileReader,
+  EmailTakenReason,
+  ProfileChange,
+  ProfileField,
+  ProfilePlatform,
+  ProfileTarget,
+  ProfileTargets,
+  TargetProfile,
+} from '../platforms/profile-target.ts';
 import { codes } from '../errors.ts';
 
 export interface PropagateDependencies {
@@ -29,7 +39,13 @@ export interface PropagateOptions {
 export type SkipReason = 'no-link' | 'malformed-link' | 'conflicting-links' | 'no-target' | 'orphan-link' | 'not-linked-back';
 
 export type TargetResult =
-  | { readonly platform: ProfilePlatform; readonly recordId: string; readonly result: 'written'; readonly fields: readonly ProfileField[]; readonly attempts: number }
+  | {
+      readonly platform: ProfilePlatform;
+      readonly recordId: string;
+      readonly result: 'written';
+      readonly fields: readonly ProfileField[];
+      readonly attempts: number;
+    }
   | { readonly platform: ProfilePlatform; readonly recordId: string; readonly result: 'unchanged' }
   | { readonly platform: ProfilePlatform; readonly recordId: string | null; readonly result: 'skipped'; readonly reason: SkipReason };
 
@@ -59,7 +75,12 @@ interface Run {
  * linked system with a target writes what differs, with compare-and-set; a lost race re-reads the
  * target and tries again (bounded), then fails retryable `codes.PROPAGATE_CONTENDED`.
  */
-export async function propagateProfile(deps: PropagateDependencies, crmId: string, context: PropagateContext, options: PropagateOptions = {}): Promise<PropagateOutcome> {
+export async function propagateProfile(
+  deps: PropagateDependencies,
+  crmId: string,
+  context: PropagateContext,
+  options: PropagateOptions = {},
+): Promise<PropagateOutcome> {
   const personKey = formatRecordKey({ platform: 'crm', id: crmId });
   const profile = await deps.crm.read(crmId);
   if (profile === null) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import type { DefaultJobOptions, Job } from 'bullmq';
+import type { DefaultJobOptions, Job, JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
@@ -46,24 +46,26 @@ export interface Queues {
   close(): Promise<void>;
 }
 
+const DEFAULTS = { prefix: 'idsync', attempts: 8, backoffMs: 1_000, reconcileDebounceMs: 50, propagateDebounceMs: 50 } as const;
+
 const COMPLETED_KEEP_SECONDS = 24 * 60 * 60;
 const COMPLETED_KEEP_COUNT = 10_000;
 const FAILED_KEEP_SECONDS = 30 * 24 * 60 * 60;
 
 export function createQueues(options: QueueOptions): Queues {
   const defaultJobOptions: DefaultJobOptions = {
-    attempts: options.attempts ?? 8,
-    backoff: { type: 'exponential', delay: options.backoffMs ?? 1_000 },
+    attempts: options.attempts ?? DEFAULTS.attempts,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULTS.backoffMs },
     removeOnComplete: { age: COMPLETED_KEEP_SECONDS, count: COMPLETED_KEEP_COUNT },
     // Failed jobs stay inspectable in Bull Board for a month.
     removeOnFail: { age: FAILED_KEEP_SECONDS },
   };
-  const prefix = options.prefix ?? 'idsync';
+  const prefix = options.prefix ?? DEFAULTS.prefix;
   const byName = Object.fromEntries(
     QUEUE_NAMES.map((name) => [name, new Queue(name, { connection: options.connection, prefix, defaultJobOptions })]),
   ) as Record<QueueName, Queue>;
-  const debounceMs = options.reconcileDebounceMs ?? 50;
-  const propagateDebounceMs = options.propagateDebounceMs ?? 50;
+  const debounceMs = options.reconcileDebounceMs ?? DEFAULTS.reconcileDebounceMs;
+  const propagateDebounceMs = options.propagateDebounceMs ?? DEFAULTS.propagateDebounceMs;
   let closed: Promise<void> | undefined;
   return {
     byName,
@@ -74,12 +76,7 @@ export function createQueues(options: QueueOptions): Queues {
     },
     enqueuePropagateProfile: async (crmId, trigger) => {
       const data: PropagateProfileJobData = { crmId: requireRawId('crm', crmId), trigger };
-      // The reconcile's deduplication, keyed by the CRM id: a burst of edits is one job, and an edit
-      // made while the job runs is one follow-up job (the running one may have read the old profile).
-      const job = await byName.propagate.add('profile', data, {
-        delay: propagateDebounceMs,
-        deduplication: { id: `profile:${formatRecordKey({ platform: 'crm', id: data.crmId })}`, replace: true, keepLastIfActive: true },
-      });
+      const job = await byName.propagate.add('profile', data, profileJobOptions(data.crmId, propagateDebounceMs));
       return job.id;
     },
     enqueueProvision: async (member, trigger) => {
@@ -91,6 +88,16 @@ export function createQueues(options: QueueOptions): Queues {
     enqueueMaintenance: (name, data, runKind = name) => byName.maintenance.add(name, data, { jobId: newRunId(runKind) }),
     close: () => (closed ??= Promise.all(Object.values(byName).map((queue) => queue.close())).then(() => undefined)),
   };
+}
+
+/**
+ * Options for one CRM user's `propagate profile` job: the reconcile's deduplication, keyed by the
+ * CRM id. A burst of edits is one job, and an edit made while the job runs is one follow-up job
+ * (the running one may have read the old profile).
+ */
+export function profileJobOptions(crmId: string, delayMs: number): JobsOptions {
+  const id = `profile:${formatRecordKey({ platform: 'crm', id: crmId })}`;
+  return { delay: delayMs, deduplication: { id, replace: true, keepLastIfActive: true } };
 }
 
 function emailDigest(email: string): string {

@@ -3,6 +3,7 @@ import type { Dependency } from '../config/dependency.ts';
 import { maskUrl } from '../config/mask-url.ts';
 import { ServiceUnreachableError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
+import { SETTING_DEFAULTS } from '../config/env-schema.ts';
 
 export interface RedisConnection extends Dependency {
   /** Shared by queues; BullMQ duplicates it for the blocking connections of workers. */
@@ -20,7 +21,7 @@ export interface RedisConnectionOptions {
  */
 export async function openRedis(url: string, logger: Logger, options: RedisConnectionOptions = {}): Promise<RedisConnection> {
   const masked = maskUrl(url);
-  const connectTimeout = options.connectTimeoutMs ?? 5_000;
+  const connectTimeout = options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs;
   await probe(url, masked, connectTimeout);
   // maxRetriesPerRequest: null is BullMQ's requirement: a command waits for the reconnect instead of failing.
   const client = new Redis(url, { maxRetriesPerRequest: null, connectTimeout });

@@ -33,7 +33,11 @@ export interface RequestQueuesOptions {
  */
 export function openRequestQueues(connection: Pick<RedisConnection, 'client' | 'url'>, options: RequestQueuesOptions): RequestQueues {
   const client = connection.client.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: options.timeoutMs });
-  client.on('error', (error: Error) => options.logger.warn({ dependency: 'redis', url: connection.url, err: error.message }, 'redis connection error (request queues)'));
+  client.on('error', (error: Error) => options.logger.warn({
+    dependency: 'redis',
+    url: connection.url,
+    err: error.message,
+  }, 'redis connection error (request queues)'));
   const queues = createQueues({ connection: client, prefix: options.prefix, reconcileDebounceMs: options.reconcileDebounceMs });
   // Each queue re-emits its connection's errors, and BullMQ prints an unheard one to the console:
   // the client's listener above has logged it once already.

@@ -139,7 +139,9 @@ class Traversal {
     for (const platform of platforms) for (const email of emails) this.#holders.set(`${platform} ${email}`, []);
     for (const key of hinted.sort(compareKeys)) {
       const record = this.#read.get(keyOf(key));
-      if (record?.email != null && platforms.includes(record.platform) && emails.includes(record.email)) this.#holders.get(`${record.platform} ${record.email}`)?.push(record);
+      if (record?.email != null && platforms.includes(record.platform) && emails.includes(record.email)) {
+        this.#holders.get(`${record.platform} ${record.email}`)?.push(record);
+      }
     }
   }
 

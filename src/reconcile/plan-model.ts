@@ -33,11 +33,23 @@ export interface LinkPatch extends LinkChange {
 
 export type Finding =
   /** Two or more existing records of one platform belong to the person. */
-  | { readonly kind: 'conflict'; readonly platform: Platform; readonly candidates: readonly string[]; readonly winner: string | null; readonly policy: 'newest' | 'manual' }
+  | {
+      readonly kind: 'conflict';
+      readonly platform: Platform;
+      readonly candidates: readonly string[];
+      readonly winner: string | null;
+      readonly policy: 'newest' | 'manual';
+    }
   /** A record claims an id whose record does not exist. */
   | { readonly kind: 'orphan'; readonly platform: Platform; readonly recordId: string; readonly claimedPlatform: Platform; readonly claimedId: string }
   /** A record's link field holds something that is not an id. `value` is never copied. */
-  | { readonly kind: 'malformed-id'; readonly platform: Platform; readonly recordId: string; readonly claimedPlatform: Platform | null; readonly reason: string }
+  | {
+      readonly kind: 'malformed-id';
+      readonly platform: Platform;
+      readonly recordId: string;
+      readonly claimedPlatform: Platform | null;
+      readonly reason: string;
+    }
   /** The person has no record in a synced platform (reported; reconcile never creates one). */
   | { readonly kind: 'missing'; readonly platform: Platform };
 

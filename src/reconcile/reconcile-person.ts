@@ -65,14 +65,25 @@ const CONFLICT_RULE = { newest: 'newest-wins', manual: 'manual' } as const;
  * reads. The writes that did land are recorded in the ledger even when the run gives up, so the
  * ledger never misses a change idsync made.
  */
-export async function reconcilePerson(deps: ReconcileDependencies, origin: RecordKey, context: ReconcileContext, options: ReconcileOptions): Promise<ReconcileOutcome> {
+export async function reconcilePerson(
+  deps: ReconcileDependencies,
+  origin: RecordKey,
+  context: ReconcileContext,
+  options: ReconcileOptions,
+): Promise<ReconcileOutcome> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const written: AppliedPatch[] = [];
   let personKey = formatRecordKey(origin);
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
       const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords });
-      const plan = planReconcile({ origin, ...gathered, platforms: options.platforms, required: options.required, conflictPolicy: options.conflictPolicy ?? 'newest' });
+      const plan = planReconcile({
+        origin,
+        ...gathered,
+        platforms: options.platforms,
+        required: options.required,
+        conflictPolicy: options.conflictPolicy ?? 'newest',
+      });
       personKey = personKeyOf(plan, origin);
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));

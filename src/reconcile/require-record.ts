@@ -12,5 +12,6 @@ import type { Adapters } from '../platforms/platform-adapter.ts';
 export async function requireExistingRecord(adapters: Adapters, key: RecordKey): Promise<void> {
   const adapter = adapters[key.platform];
   if (adapter === undefined || (await adapter.get(key.id)) !== null) return;
-  throw new IdsyncError(codes.NOT_FOUND, `${formatRecordKey(key)} exists in no store: nothing to reconcile (check the id; a record deleted since is reconciled through the records that claimed it)`);
+  const hint = 'check the id; a record deleted since is reconciled through the records that claimed it';
+  throw new IdsyncError(codes.NOT_FOUND, `${formatRecordKey(key)} exists in no store: nothing to reconcile (${hint})`);
 }

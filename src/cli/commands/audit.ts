@@ -4,26 +4,20 @@ import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
 import { ISSUE_KINDS } from '../../audit/audit-model.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
+import { openQueueClient, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 600;
+const EXAMPLES = ['idsync audit', 'idsync audit --wait --report-only --json'];
 
-interface AuditFlags {
-  wait?: boolean;
+interface AuditFlags extends JobFlags {
   reportOnly?: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
 }
 
 export function auditCommand(): Command {
-  return new Command('audit')
-    .description('run an audit now: scan every system, record each person\'s sync status and findings, enqueue repairs')
-    .option('--wait', 'wait for the run to finish and print its counts')
+  return withJobOptions(new Command('audit'), { defaultWaitSeconds: DEFAULT_WAIT_SECONDS, wait: '--wait', examples: EXAMPLES })
+    .description("run an audit now: scan every system, record each person's sync status and findings, enqueue repairs")
     .option('--report-only', 'record statuses and findings, but enqueue no repair')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync audit\n  idsync audit --wait --report-only --json')
     .action(async (flags: AuditFlags) => {
       const config = loadConfig();
       const client = await openQueueClient(config, flags.wait ?? false);

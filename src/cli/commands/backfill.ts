@@ -13,26 +13,26 @@ import { createLogger } from '../../logging/logger.ts';
 import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms, requireSynced, syncedPlatforms } from '../../platforms/registry.ts';
 import { printResult } from '../output.ts';
-import { endProgress, openQueueClient, progressLine, timeoutOption, waitForJob } from './queue-client.ts';
+import { endProgress, openQueueClient, progressLine, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 3600;
 
-interface BackfillFlags {
+interface BackfillFlags extends JobFlags {
   platform: string[];
   dryRun?: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
 }
 
 export function backfillCommand(): Command {
-  return new Command('backfill')
+  const command = new Command('backfill')
     .description('enqueue a reconcile for every record of the chosen systems (default: every synced system), with progress')
     .option('--platform <platform>', 'a system to enumerate (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
-    .option('--dry-run', 'plan every person and print the writes the repairs would make; write nothing')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output (with --dry-run: every planned patch)')
-    .addHelpText('after', '\nExamples:\n  idsync backfill\n  idsync backfill --platform crm --platform bookmaster\n  idsync backfill --dry-run --json')
+    .option('--dry-run', 'plan every person and print the writes the repairs would make; write nothing');
+  return withJobOptions(command, {
+    defaultWaitSeconds: DEFAULT_WAIT_SECONDS,
+    json: 'machine-readable output (with --dry-run: every planned patch)',
+    examples: ['idsync backfill', 'idsync backfill --platform crm --platform bookmaster', 'idsync backfill --dry-run --json'],
+  })
     .action(async (flags: BackfillFlags) => {
       const config = loadConfig();
       const platforms = chosenPlatforms(config, flags.platform);
@@ -65,12 +65,13 @@ async function dryRun(config: Config, platforms: readonly Platform[], json: bool
     endProgress();
     const people = [...pass.people()].filter((person) => person.records.some((record) => platforms.includes(record.platform)));
     const writes = plannedWrites(people);
-    const patches = people.flatMap((person) =>
-      person.patches.map((patch) => ({ personKey: person.personKey, platform: patch.record.platform, recordId: patch.record.id, set: patch.set, unset: patch.unset, rules: patch.rules })),
+    const patches = people.flatMap(({ personKey, patches: planned }) =>
+      planned.map(({ record, set, unset, rules }) => ({ personKey, platform: record.platform, recordId: record.id, set, unset, rules })),
     );
     const summary = summarizeWrites(writes);
     const scanned = scannablePlatforms(adapters, synced);
-    printResult(json, { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes }, describeDryRun(people.length, writes, summary));
+    const result = { dryRun: true, platforms, scanned, people: people.length, total: writes.length, summary, patches, writes };
+    printResult(json, result, describeDryRun(people.length, writes, summary));
   } finally {
     await opened.close();
   }

@@ -6,51 +6,52 @@ import type { Config } from '../../config/load-config.ts';
 import { codes, IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
-import { printResult } from '../output.ts';
-import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
+import { examples, printResult } from '../output.ts';
+import { openQueueClient, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 600;
 const RUN_ID_MAX_LENGTH = 200;
 
-interface CleanupFlags {
-  wait?: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
-}
-
 export function cleanupCommand(): Command {
   const command = new Command('cleanup')
     .description('references to records that no longer exist: list them (CLEANUP_MODE=report) or remove them (apply)')
-    .addCommand(withFlags(new Command('run').description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker").action(runNow)))
+    .addCommand(
+      withFlags(
+        new Command('run')
+          .description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker")
+          .action(runNow),
+        EXAMPLES.run,
+      ),
+    )
     .addCommand(
       withFlags(
         new Command('confirm')
           .description('carry out a cleanup run that the circuit breaker holds')
           .argument('<run-id>', 'the run id the held run reported')
           .action(confirm),
+        EXAMPLES.confirm,
       ),
     )
-    .addHelpText('after', '\nExamples:\n  idsync cleanup run --wait\n  idsync cleanup confirm cleanup-orphans-20250101T000000Z-1a2b3c4d --wait');
+    .addHelpText('after', examples(EXAMPLES.run, EXAMPLES.confirm));
   // main.ts makes the top-level commands throw instead of exiting; these are one level down.
   for (const sub of command.commands) sub.exitOverride();
   return command;
 }
 
-function withFlags(command: Command): Command {
-  return command
-    .option('--wait', 'wait for the run to finish and print its outcome')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output');
+const EXAMPLES = { run: 'idsync cleanup run --wait', confirm: 'idsync cleanup confirm cleanup-orphans-20250101T000000Z-1a2b3c4d --wait' };
+
+function withFlags(command: Command, example: string): Command {
+  return withJobOptions(command, { defaultWaitSeconds: DEFAULT_WAIT_SECONDS, wait: '--wait', examples: [example] });
 }
 
 /** The run carries this command's CLEANUP_MODE: the worker's own setting is for its scheduled runs. */
-async function runNow(flags: CleanupFlags): Promise<void> {
+async function runNow(flags: JobFlags): Promise<void> {
   const config = loadConfig();
   await enqueue(config, { trigger: { type: 'command', via: 'cli' }, mode: config.policy.cleanupMode }, flags);
 }
 
-async function confirm(runId: string, flags: CleanupFlags): Promise<void> {
+async function confirm(runId: string, flags: JobFlags): Promise<void> {
   const config = loadConfig();
   await requireAwaiting(config, runId.slice(0, RUN_ID_MAX_LENGTH));
   await enqueue(config, { trigger: { type: 'command', via: 'cli' }, confirmRunId: runId }, flags);
@@ -70,7 +71,7 @@ async function requireAwaiting(config: Config, runId: string): Promise<void> {
   }
 }
 
-async function enqueue(config: Config, data: CleanupJobData, flags: CleanupFlags): Promise<void> {
+async function enqueue(config: Config, data: CleanupJobData, flags: JobFlags): Promise<void> {
   const client = await openQueueClient(config, flags.wait ?? false);
   try {
     const job = await client.queues.enqueueMaintenance('cleanup-orphans', data, data.confirmRunId === undefined ? 'cleanup-orphans' : 'cleanup-confirm');

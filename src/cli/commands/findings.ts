@@ -5,7 +5,7 @@ import { parsePlatform } from '../../ids/index.ts';
 import { DEFAULT_FINDINGS_LIMIT, FINDING_KINDS, findingsQuerySchema, listFindings, MAX_FINDINGS_LIMIT } from '../../ledger/findings.ts';
 import type { FindingEntry, FindingsPage, FindingsQuery } from '../../ledger/findings.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
-import { printResult } from '../output.ts';
+import { examples, printResult } from '../output.ts';
 
 interface FindingsFlags {
   kind?: string;
@@ -23,7 +23,7 @@ export function findingsCommand(): Command {
     .option('--limit <n>', `findings per page (1 to ${MAX_FINDINGS_LIMIT})`, String(DEFAULT_FINDINGS_LIMIT))
     .option('--offset <n>', 'findings to skip: the next page starts at the offset the last one printed', '0')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync findings\n  idsync findings --kind conflict --platform omnistack --limit 20\n  idsync findings --offset 50 --json')
+    .addHelpText('after', examples('idsync findings', 'idsync findings --kind conflict --platform omnistack --limit 20', 'idsync findings --offset 50 --json'))
     .action(async (flags: FindingsFlags) => {
       const query = findingsQuery(flags);
       const config = loadConfig();

@@ -1,8 +1,10 @@
 import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Option } from 'commander';
+import type { Command } from 'commander';
 import { JobFailedError, readJobFailure } from '../../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
+import { examples } from '../output.ts';
 import { codes, IdsyncError, InvalidInputError } from '../../errors.ts';
 import { createLogger } from '../../logging/logger.ts';
 import type { QueueName } from '../../queues/queue-names.ts';
@@ -16,7 +18,9 @@ const MS_PER_SECOND = 1_000;
 /** `--timeout <seconds>` as commander hands it over; a bad value is bad usage. */
 export function timeoutMs(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError(codes.USAGE, `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new InvalidInputError(codes.USAGE, `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
+  }
   return seconds * MS_PER_SECOND;
 }
 
@@ -28,6 +32,37 @@ export function timeoutOption(defaultSeconds: number): Option {
   return new Option('--timeout <seconds>', 'how long to wait for the job before giving up (it stays queued)')
     .argParser(timeoutMs)
     .default(defaultSeconds * MS_PER_SECOND, String(defaultSeconds));
+}
+
+const WAIT_HELP = { '--wait': 'wait for the job to finish and print its outcome', '--no-wait': 'only enqueue the job' } as const;
+
+export interface JobOptionsSpec {
+  /** The longest wait, when --timeout is not given. */
+  readonly defaultWaitSeconds: number;
+  /** `--wait` (waits when asked) or `--no-wait` (waits unless told not to). Default: none (always waits). */
+  readonly wait?: keyof typeof WAIT_HELP;
+  /** The help of --json. Default: 'machine-readable output'. */
+  readonly json?: string;
+  /** Example command lines for the help. */
+  readonly examples: readonly string[];
+}
+
+/** What the options of withJobOptions hand the command's action. */
+export interface JobFlags {
+  /** Set by --wait; false by --no-wait. */
+  wait?: boolean;
+  /** In ms (timeoutOption). */
+  timeout: number;
+  json?: boolean;
+}
+
+/** The options of every command that enqueues a job and may wait for it: its wait flag, --timeout and --json; and its examples. */
+export function withJobOptions(command: Command, spec: JobOptionsSpec): Command {
+  if (spec.wait !== undefined) command.option(spec.wait, WAIT_HELP[spec.wait]);
+  return command
+    .addOption(timeoutOption(spec.defaultWaitSeconds))
+    .option('--json', spec.json ?? 'machine-readable output')
+    .addHelpText('after', examples(...spec.examples));
 }
 
 export interface QueueClient {
@@ -78,7 +113,9 @@ export async function waitForJob(client: QueueClient, job: Job, timeout: number,
     // may have finished between the deadline and this look: then its result is the answer.
     const state = await job.getState();
     if (state !== 'completed' && state !== 'failed') {
-      throw new IdsyncError(codes.WAIT_TIMEOUT, `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
+      const where = `${state} on the ${job.queueName} queue (is a worker running?)`;
+      const message = `gave up after ${seconds} s waiting for ${what}, which is ${where}; it stays queued, and --timeout waits longer`;
+      throw new IdsyncError(codes.WAIT_TIMEOUT, message);
     }
     const finished = await client.queues.byName[job.queueName as QueueName].getJob(job.id ?? '');
     if (state === 'completed') return finished?.returnvalue;

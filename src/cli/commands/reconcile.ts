@@ -8,26 +8,17 @@ import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms, requireSynced } from '../../platforms/registry.ts';
 import { requireExistingRecord } from '../../reconcile/require-record.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
+import { openQueueClient, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 60;
-
-interface ReconcileFlags {
-  wait?: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
-}
+const EXAMPLES = ['idsync reconcile crm:65f0c0ffee0000000000beef', 'idsync reconcile omnistack:65f0c0ffee0000000000cafe --wait --json'];
 
 export function reconcileCommand(): Command {
-  return new Command('reconcile')
+  return withJobOptions(new Command('reconcile'), { defaultWaitSeconds: DEFAULT_WAIT_SECONDS, wait: '--wait', examples: EXAMPLES })
     .description('enqueue one person for reconciliation, starting from one of their records')
     .argument('<platform:id>', 'a record key, e.g. crm:65f0c0ffee0000000000beef or bookmaster:bm_1042')
-    .option('--wait', 'wait for the job to finish and print its outcome')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync reconcile crm:65f0c0ffee0000000000beef\n  idsync reconcile omnistack:65f0c0ffee0000000000cafe --wait --json')
-    .action(async (recordKey: string, flags: ReconcileFlags) => {
+    .action(async (recordKey: string, flags: JobFlags) => {
       const key = parseRecordKey(recordKey);
       const config = loadConfig();
       requireSynced(config, [key.platform]);
@@ -47,7 +38,10 @@ export function reconcileCommand(): Command {
 
 /** Opens the record's own system only, to refuse a record that does not exist before anything is enqueued. */
 async function requireRecordInItsStore(config: Config, key: RecordKey): Promise<void> {
-  const opened = await openSyncedPlatforms({ ...config, platforms: [key.platform] }, { connectTimeoutMs: config.connectTimeoutMs, logger: createLogger({ level: 'warn' }) });
+  const opened = await openSyncedPlatforms({ ...config, platforms: [key.platform] }, {
+    connectTimeoutMs: config.connectTimeoutMs,
+    logger: createLogger({ level: 'warn' }),
+  });
   try {
     await requireExistingRecord(partsOf(opened.platforms, 'adapter'), key);
   } finally {

@@ -6,19 +6,16 @@ import { CRM_ROLES } from '../../platforms/crm/crm-roles.ts';
 import { staffMemberSchema } from '../../queues/job-payloads.ts';
 import type { StaffMember } from '../../queues/job-payloads.ts';
 import { printResult } from '../output.ts';
-import { openQueueClient, timeoutOption, waitForJob } from './queue-client.ts';
+import { openQueueClient, waitForJob, withJobOptions } from './queue-client.ts';
+import type { JobFlags } from './queue-client.ts';
 
 const DEFAULT_WAIT_SECONDS = 60;
 
-interface StaffFlags {
+interface StaffFlags extends JobFlags {
   email: string;
   name: string;
   surname: string;
   role?: string;
-  wait: boolean;
-  /** In ms (timeoutOption). */
-  timeout: number;
-  json?: boolean;
 }
 
 /**
@@ -32,11 +29,15 @@ export function staffCommand(): Command {
     .requiredOption('--email <email>', 'their email address')
     .requiredOption('--name <name>', 'first name')
     .requiredOption('--surname <surname>', 'last name')
-    .option('--role <role>', `CRM role, one of ${CRM_ROLES.join(', ')} (default: SALES, the CRM's)`)
-    .option('--no-wait', 'only enqueue the job')
-    .addOption(timeoutOption(DEFAULT_WAIT_SECONDS))
-    .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync staff create --email ana@example.com --name Ana --surname Lopez\n  idsync staff create --email ana@example.com --name Ana --surname Lopez --role SALES --json')
+    .option('--role <role>', `CRM role, one of ${CRM_ROLES.join(', ')} (default: SALES, the CRM's)`);
+  withJobOptions(create, {
+    defaultWaitSeconds: DEFAULT_WAIT_SECONDS,
+    wait: '--no-wait',
+    examples: [
+      'idsync staff create --email ana@example.com --name Ana --surname Lopez',
+      'idsync staff create --email ana@example.com --name Ana --surname Lopez --role SALES --json',
+    ],
+  })
     .action(async (flags: StaffFlags) => {
       const member = parseMember(flags);
       await createStaff(member, flags.wait ? flags.timeout : undefined, flags.json ?? false);

@@ -10,20 +10,32 @@ import { createLogger } from '../../logging/logger.ts';
 import { partsOf } from '../../platforms/connector.ts';
 import { openSyncedPlatforms } from '../../platforms/registry.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
-import { printResult } from '../output.ts';
+import { examples, printResult } from '../output.ts';
 
 export function statusCommand(): Command {
   return new Command('status')
     .description("show a person's sync status, as the last audit recorded it in the ledger, from any of their records")
     .argument('<record>', 'platform:id of any of their records (crm:, omnistack:, supabase:, bookmaster:), or a bare CRM user id')
     .option('--json', 'machine-readable output')
-    .addHelpText('after', '\nExamples:\n  idsync status 65f0c0ffee0000000000beef\n  idsync status supabase:7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b\n  idsync status bookmaster:bm_1042 --json')
+    .addHelpText(
+      'after',
+      examples(
+        'idsync status 65f0c0ffee0000000000beef',
+        'idsync status supabase:7f1c2a9e-3b4d-4e5f-8a6b-1c2d3e4f5a6b',
+        'idsync status bookmaster:bm_1042 --json',
+      ),
+    )
     .action(async (target: string, flags: { json?: boolean }) => {
       const key = parseStatusTarget(target);
       const config = loadConfig();
       const ledger = await openPostgres('ledger', config.ledger.dbUrl, { connectTimeoutMs: config.connectTimeoutMs, maxConnections: 1 });
       try {
-        const status = await statusOf(key, { ledgerPool: ledger.pool, crmIdFromPlatforms: (record) => crmIdFromSystems(config, createLinkIndex(ledger.pool), record) });
+        const status = await statusOf(key, {
+          ledgerPool: ledger.pool,
+          crmIdFromPlatforms: (record) => crmIdFromSystems(config,
+          createLinkIndex(ledger.pool),
+          record),
+        });
         printResult(flags.json ?? false, statusJson(status), describeStatus(status));
       } finally {
         await ledger.close();

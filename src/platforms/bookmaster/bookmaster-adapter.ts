@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Pool } from 'pg';
-import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { requireLinkWrite } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
 import type { LinkChange, PersonRecord } from '../person-record.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
@@ -32,10 +32,7 @@ export function createBookmasterAdapter(pool: Pool): PlatformAdapter {
 }
 
 async function writeBookmasterLinks(pool: Pool, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {
-  const id = requireOwnRecord('bookmaster', record);
-  const targets = requireLinkChange('bookmaster', change);
-  const snapshot = record.snapshot;
-  if (!isBookmasterSnapshot(snapshot)) throw invalidSnapshot('bookmaster');
+  const { id, targets, snapshot } = requireLinkWrite('bookmaster', record, change, isBookmasterSnapshot);
   const stored = parseJsonb(snapshot.externalIds);
   if (isDeepStrictEqual(editIdMap('bookmaster', stored, targets), stored)) return 'written';
   const added = Object.fromEntries([...targets].filter(([, linked]) => linked !== null));

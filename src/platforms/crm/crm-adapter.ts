@@ -1,34 +1,25 @@
 import { ObjectId } from 'mongodb';
 import type { Collection, Db } from 'mongodb';
-import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
-import type { LinkTargets } from '../adapter-support.ts';
+import type { LinkTargets, LinkWrite } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
 import { compareAndSetFields, fieldUpdate, valueOf } from '../mongo-link-fields.ts';
 import type { FieldUpdate } from '../mongo-link-fields.ts';
-import { mongoReads } from '../mongo-reads.ts';
-import type { PersonRecord, LinkChange } from '../person-record.ts';
+import { mongoAdapter } from '../mongo-reads.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
 import { CRM_PROJECTION, CRM_USERS_COLLECTION, isCrmSnapshot, toCrmRecord } from './crm-record.ts';
 import type { CrmSnapshot } from './crm-record.ts';
+
+const CRM_USERS = { platform: 'crm', collectionName: CRM_USERS_COLLECTION, projection: CRM_PROJECTION, toRecord: toCrmRecord, hasEmail: true } as const;
 
 /**
  * The Trackmaster CRM's `User` collection as a PlatformAdapter. The CRM is the hub: its
  * `externalIds` map holds the other three ids, and `supabaseId` mirrors `externalIds.supabase`.
  */
 export function createCrmAdapter(db: Db): PlatformAdapter {
-  const users = db.collection(CRM_USERS_COLLECTION);
-  return {
-    platform: 'crm',
-    ...mongoReads({ platform: 'crm', collection: users, projection: CRM_PROJECTION, toRecord: toCrmRecord, hasEmail: true }),
-    writeLinks: (record, change) => writeCrmLinks(users, record, change),
-  };
+  return mongoAdapter(db, { ...CRM_USERS, isSnapshot: isCrmSnapshot, write: writeCrmLinks });
 }
 
-async function writeCrmLinks(users: Collection, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {
-  const id = requireOwnRecord('crm', record);
-  const targets = requireLinkChange('crm', change);
-  const snapshot = record.snapshot;
-  if (!isCrmSnapshot(snapshot)) throw invalidSnapshot('crm');
+async function writeCrmLinks(users: Collection, { id, targets, snapshot }: LinkWrite<CrmSnapshot>): Promise<WriteOutcome> {
   const prior = { externalIds: snapshot.externalIds, supabaseId: snapshot.supabaseId };
   return compareAndSetFields(users, new ObjectId(id), prior, crmUpdate(snapshot, targets));
 }

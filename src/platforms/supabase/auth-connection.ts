@@ -1,6 +1,7 @@
 import type { Dependency } from '../../config/dependency.ts';
 import { maskUrl } from '../../config/mask-url.ts';
 import { ServiceUnreachableError } from '../../errors.ts';
+import { SETTING_DEFAULTS } from '../../config/env-schema.ts';
 
 export interface SupabaseAuthOptions {
   /** How long a health request may take, in ms. Default: 5000. */
@@ -13,7 +14,7 @@ export interface SupabaseAuthOptions {
  */
 export async function openSupabaseAuth(authUrl: string, serviceRoleKey: string, options: SupabaseAuthOptions = {}): Promise<Dependency> {
   const url = maskUrl(authUrl);
-  const timeoutMs = options.connectTimeoutMs ?? 5_000;
+  const timeoutMs = options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs;
   const check = async () => {
     const response = await fetch(`${authUrl.replace(/\/+$/, '')}/health`, {
       headers: { apikey: serviceRoleKey },

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Pool } from 'pg';
-import { invalidSnapshot, requireLinkChange, requireOwnRecord } from '../adapter-support.ts';
+import { requireLinkWrite } from '../adapter-support.ts';
 import { editIdMap } from '../id-map-edit.ts';
 import type { LinkChange, PersonRecord } from '../person-record.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
@@ -32,10 +32,7 @@ export function createSupabaseAdapter(pool: Pool, admin: SupabaseAdmin): Platfor
  * foreign keys are kept by the edit. A user deleted since the guard's read answers 'stale'.
  */
 async function writeSupabaseLinks(pool: Pool, admin: SupabaseAdmin, record: PersonRecord, change: LinkChange): Promise<WriteOutcome> {
-  const id = requireOwnRecord('supabase', record);
-  const targets = requireLinkChange('supabase', change);
-  const snapshot = record.snapshot;
-  if (!isSupabaseSnapshot(snapshot)) throw invalidSnapshot('supabase');
+  const { id, targets, snapshot } = requireLinkWrite('supabase', record, change, isSupabaseSnapshot);
   const stored = parseJsonb(snapshot.externalIds);
   const edited = editIdMap('supabase', stored, targets);
   if (isDeepStrictEqual(edited, stored)) return 'written';

@@ -101,6 +101,10 @@ describe('the MongoDB change-stream watcher', () => {
     await fixture.waitForLog('cannot resume the change stream', { source: 'crm.User' });
     await fixture.waitForLog('watching', { source: 'crm.User', from: 'backfill' });
     for (const id of existing) await waitFor(`the backfill job of ${id}`, jobFor('crm', id));
+    // The one backfill, asked by a watcher that missed changes: bulk-lane reconciles, and a profile job per CRM user.
+    const bulk = await fixture.queues.byName.reconcile.getJobs(['prioritized']);
+    expect(bulk.map((job) => String(job.data.id)).sort()).toEqual([...existing].sort());
+    expect((await fixture.profileJobs()).map((job) => job.crmId).sort()).toEqual([...existing].sort());
     expect(await checkpoint()).not.toContain('not-a-resume-token');
     const later = await insertCrmUser(crm.db);
     await waitFor('a job for a write after the fresh start', jobFor('crm', later));
