@@ -50,7 +50,7 @@ export function createCleanupProcessor(deps: MaintenanceDependencies, config: Ma
   return async (job: Job): Promise<CleanupReport> => {
     const parsed = cleanupJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
-    const { trigger, confirmRunId, mode } = parsed.data;
+    const { trigger, confirmRunId, mode, maxFraction } = parsed.data;
     const runId = confirmRunId ?? runIdOf(job);
     const held = confirmRunId === undefined ? null : await claimConfirmation(runs.store, confirmRunId);
     const confirmedReferences = held === null ? null : confirmedCount(held);
@@ -65,7 +65,7 @@ export function createCleanupProcessor(deps: MaintenanceDependencies, config: Ma
     };
     const report = await runs.run(
       run,
-      () => runCleanup(deps, config, { runId, trigger, mode, confirmedReferences, listLimit }),
+      () => runCleanup(deps, config, { runId, trigger, mode, maxFraction, confirmedReferences, listLimit }),
       ({ references: _listed, ...counts }) => ({ status: counts.status, counts }),
     );
     deps.logger.info({ runId, mode: report.mode, status: report.status, orphans: report.orphanReferences, removed: report.removed }, 'cleanup finished');
@@ -92,6 +92,8 @@ interface CleanupRequest {
   readonly trigger: Trigger;
   /** The mode the job carries (the enqueuing command's CLEANUP_MODE); the worker's when absent. */
   readonly mode: 'report' | 'apply' | undefined;
+  /** The breaker's fraction the job carries (the enqueuing command's CLEANUP_MAX_FRACTION); the worker's when absent. */
+  readonly maxFraction: number | undefined;
   /** Set when an operator confirmed a held run: at most this many references may go. */
   readonly confirmedReferences: number | null;
   readonly listLimit: number;
@@ -105,7 +107,7 @@ async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConf
     batchSize: config.maintenance.batchSize,
   });
   const plan = planOrphanCleanup(pass.people());
-  const breaker = breakerDecision(plan.references.length, pass.links, config.policy.cleanupMaxFraction);
+  const breaker = breakerDecision(plan.references.length, pass.links, request.maxFraction ?? config.policy.cleanupMaxFraction);
   const mode = request.confirmedReferences === null ? (request.mode ?? config.policy.cleanupMode) : 'apply';
   const base = {
     runId: request.runId,

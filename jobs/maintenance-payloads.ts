@@ -29,10 +29,19 @@ export const cleanupJobSchema = z
      * operator sees. Default: the worker's CLEANUP_MODE (scheduled runs). A confirmed run applies.
      */
     mode: z.enum(CLEANUP_MODES).optional(),
+    /**
+     * Set by `idsync cleanup run`: the CLEANUP_MAX_FRACTION of the command that enqueued the run, the
+     * share of all links above which the breaker holds it. Default: the worker's (scheduled runs).
+     */
+    maxFraction: z.number().min(0).max(1).optional(),
   })
   .refine((data) => data.confirmRunId === undefined || data.mode === undefined, {
     path: ['mode'],
     error: 'a confirmation carries out the held run (apply): it takes no mode',
+  })
+  .refine((data) => data.confirmRunId === undefined || data.maxFraction === undefined, {
+    path: ['maxFraction'],
+    error: 'a confirmation carries out the held run as the operator saw it: it takes no breaker fraction',
   });
 
 export const backfillJobSchema = z.object({

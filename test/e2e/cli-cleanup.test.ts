@@ -46,6 +46,16 @@ describe('idsync cleanup', () => {
     expect(await linked()).toBe(before);
   });
 
+  it('`cleanup run` carries its own CLEANUP_MAX_FRACTION: a command allowing every link through is not held by the worker\'s 0.05', async () => {
+    await fixture.bookmaster.query('delete from users');
+    const run = runIdsync(['cleanup', 'run', '--wait', '--json'], { ...fixture.env, CLEANUP_MODE: 'apply', CLEANUP_MAX_FRACTION: '1' });
+    expect(await run.exited).toBe(0);
+    const report = run.logs.at(-1) as unknown as CleanupReport;
+    expect(report).toMatchObject({ mode: 'apply', status: 'completed', breaker: { maxFraction: 1, trip: false } });
+    expect(report.removed).toBeGreaterThan(0);
+    expect(await fixture.crm.collection('User').countDocuments({ 'externalIds.bookmaster': { $exists: true } })).toBe(0);
+  });
+
   it('confirm of an unknown run exits 1 with IDSYNC_ERR_RUN_NOT_FOUND', async () => {
     const cli = runIdsync(['cleanup', 'confirm', 'cleanup-orphans-nope'], fixture.env);
     expect(await cli.exited).toBe(1);

@@ -19,7 +19,9 @@ export function cleanupCommand(): Command {
     .addCommand(
       withFlags(
         new Command('run')
-          .description("run the orphan cleanup now, in this command's CLEANUP_MODE (default: report), which the job carries to the worker")
+          .description(
+            "run the orphan cleanup now, in this command's CLEANUP_MODE (default: report) and CLEANUP_MAX_FRACTION (default: 0.05), which the job carries",
+          )
           .action(runNow),
         EXAMPLES.run,
       ),
@@ -45,10 +47,10 @@ function withFlags(command: Command, example: string): Command {
   return withJobOptions(command, { defaultWaitSeconds: DEFAULT_WAIT_SECONDS, wait: '--wait', examples: [example] });
 }
 
-/** The run carries this command's CLEANUP_MODE: the worker's own setting is for its scheduled runs. */
+/** The run carries this command's CLEANUP_MODE and CLEANUP_MAX_FRACTION: the worker's own are for its scheduled runs. */
 async function runNow(flags: JobFlags): Promise<void> {
   const config = loadConfig();
-  await enqueue(config, { trigger: { type: 'command', via: 'cli' }, mode: config.policy.cleanupMode }, flags);
+  await enqueue(config, { trigger: { type: 'command', via: 'cli' }, mode: config.policy.cleanupMode, maxFraction: config.policy.cleanupMaxFraction }, flags);
 }
 
 async function confirm(runId: string, flags: JobFlags): Promise<void> {

@@ -73,9 +73,25 @@ describe('cleanup-orphans', () => {
     expect(scheduled).toMatchObject({ mode: 'apply', removed: 2 });
   });
 
+  it("holds or applies by the breaker fraction the job carries (the command's CLEANUP_MAX_FRACTION), not the worker's", async () => {
+    fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'apply', CLEANUP_MAX_FRACTION: '1' } });
+    await seedPlanted(fixture, 10);
+    await fixture.bookmaster.query('delete from users');
+    const before = await snapshot(fixture);
+    const held = await fixture.runJob<CleanupReport>('cleanup-orphans', { ...BY_HAND, mode: 'apply', maxFraction: 0.05 });
+    expect(held).toMatchObject({ status: 'awaiting-confirmation', reason: 'IDSYNC_ERR_CLEANUP_BREAKER', removed: 0, breaker: { maxFraction: 0.05, trip: true } });
+    expect(await snapshot(fixture)).toEqual(before);
+    // A scheduled run carries none: the worker's fraction of 1 lets it through.
+    const scheduled = await fixture.runJob<CleanupReport>('cleanup-orphans', { trigger: { type: 'schedule', scheduler: 'cleanup-orphans' } });
+    expect(scheduled).toMatchObject({ status: 'completed', removed: held.orphanReferences, breaker: { maxFraction: 1, trip: false } });
+  });
+
   it.each([
     ['a mode that is none', { ...BY_HAND, mode: 'delete' }],
     ['a mode on a confirmation, which always applies', { ...BY_HAND, confirmRunId: 'cleanup-orphans-20250101T000000Z-1a2b3c4d', mode: 'report' }],
+    ['a breaker fraction above 1', { ...BY_HAND, maxFraction: 1.5 }],
+    ['a breaker fraction that is a string', { ...BY_HAND, maxFraction: '0.05' }],
+    ['a breaker fraction on a confirmation', { ...BY_HAND, confirmRunId: 'cleanup-orphans-20250101T000000Z-1a2b3c4d', maxFraction: 0.5 }],
   ])('a payload with %s fails at once with IDSYNC_ERR_INVALID_PAYLOAD and starts no run', async (_case, data) => {
     fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'report' } });
     const failure = await fixture.runJob('cleanup-orphans', data).catch((error: unknown) => error);
