@@ -1,14 +1,16 @@
-import type { Platform } from '../ids/index.ts';
+import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
 import { gatherSteps } from '../reconcile/gather-steps.ts';
 import type { GatherLookup, LookupAnswer } from '../reconcile/gather-steps.ts';
 import type { PersonGroup } from './audit-model.ts';
-import { RecordIndex } from './record-index.ts';
+import { NO_LINK } from './platform-columns.ts';
+import { scanStoreOf } from './scan-store-builder.ts';
+import type { ScanStore } from './scan-store.ts';
 
 /*
  * Groups scanned records into people in memory by running gather's own traversal
- * (src/reconcile/gather-steps.ts) with the scan's index answering its look-ups instead of the
+ * (src/reconcile/gather-steps.ts) with the scan store answering its look-ups instead of the
  * systems and the link index: no round trip per person, and for the origin the audit enqueues, a
  * reconcile gathers exactly the same records. Origins are taken in PLATFORMS-then-id order (CRM
  * records first); a record another person's gather already reached does not start a person of its
@@ -26,37 +28,48 @@ export interface OversizedGroup extends PersonGroup {
   readonly oversized: true;
 }
 
+/** The people among `records`, for a caller that holds them all already (the audit pass streams its scan into a store instead). */
+export function groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
+  return groupStore(scanStoreOf(records, scanned), options);
+}
+
 /**
  * The people, one at a time: a caller that keeps only what it needs of each group holds no more
- * than the scan and its index. Each group is computed when asked for, in origin order.
+ * than the store. Each group is computed when asked for, in origin order; only its records are
+ * objects.
  */
-export function* groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
-  const index = new RecordIndex(records, scanned);
+export function* groupStore(store: ScanStore, options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
-  // The index hands out its own record objects, so identity is enough to know one was reached.
-  const reached = new Set<PersonRecord>();
-  for (const origin of index.records) {
-    if (reached.has(origin)) continue;
-    const group = gatherInMemory(index, origin, maxRecords);
-    for (const { record } of group.records) reached.add(record);
-    yield group;
+  // One byte per record: reached by a gather already.
+  const reached = new Map(store.scanned.map((platform) => [platform, new Uint8Array(store.size(platform))]));
+  for (const platform of store.scanned) {
+    const own = reached.get(platform) as Uint8Array;
+    for (let ordinal = 0; ordinal < own.length; ordinal += 1) {
+      if (own[ordinal] === 1) continue;
+      const group = gatherInMemory(store, { platform, id: store.idAt(platform, ordinal) }, maxRecords);
+      for (const { record } of group.records) (reached.get(record.platform) as Uint8Array)[store.find(record.platform, record.id)] = 1;
+      yield group;
+    }
   }
 }
 
-function gatherInMemory(index: RecordIndex, origin: PersonRecord, maxRecords: number): PersonGroup | OversizedGroup {
-  const key = { platform: origin.platform, id: origin.id };
-  const steps = gatherSteps(key, index.scanned, maxRecords);
+function gatherInMemory(store: ScanStore, origin: RecordKey, maxRecords: number): PersonGroup | OversizedGroup {
+  const steps = gatherSteps(origin, store.scanned, maxRecords);
   let step = steps.next();
-  while (!step.done) step = steps.next(answerFromIndex(index, step.value));
+  while (!step.done) step = steps.next(answerFromStore(store, step.value));
   const { records, absent, overLimit } = step.value;
-  return overLimit ? { origin: key, records, absent, oversized: true } : { origin: key, records, absent };
+  return overLimit ? { origin, records, absent, oversized: true } : { origin, records, absent };
 }
 
-/** The scan answers as the systems and the link index would; records are keys too, so no key is built. */
-function answerFromIndex(index: RecordIndex, lookup: GatherLookup): LookupAnswer {
+/** The store answers as the systems and the link index would. */
+function answerFromStore(store: ScanStore, lookup: GatherLookup): LookupAnswer {
   if (lookup.kind === 'holders') {
-    return { records: [], keys: lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => index.holdersOf(platform, email))) };
+    return { records: [], keys: lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => store.holdersOf(platform, email))) };
   }
-  const records = lookup.keys.flatMap((key) => index.get(key.platform, key.id) ?? []);
-  return { records, keys: lookup.claimersOf.flatMap((key) => index.claimersOf(key.platform, key.id)) };
+  const records: PersonRecord[] = [];
+  for (const key of lookup.keys) {
+    const ordinal = store.find(key.platform, key.id);
+    if (ordinal !== NO_LINK) records.push(store.record(key.platform, ordinal));
+  }
+  return { records, keys: lookup.claimersOf.flatMap((key) => store.claimersOf(key.platform, key.id)) };
 }

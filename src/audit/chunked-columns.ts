@@ -1,0 +1,103 @@
+/*
+ * Columns that grow while a scan is read, in chunks of fixed size: growing never copies what is
+ * held, and never leaves more than one chunk unused (a doubling array leaves up to half of itself
+ * unused, and holds the old and the new copy at once while it grows).
+ */
+
+const CHUNK_BITS = 16;
+const CHUNK_LENGTH = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_LENGTH - 1;
+const TEXT_CHUNK_BYTES = 1 << 20;
+/** The longest string a TextColumn packs; a longer one is kept as a string. */
+const PACKED_MAX_LENGTH = 0xff;
+const LATIN1_MAX = 0xff;
+
+type NumberChunk = Int32Array | Uint8Array | Float64Array;
+
+/** Numbers by position, each position set in turn; a position never set reads as 0. */
+export class NumberColumn {
+  readonly #make: (length: number) => NumberChunk;
+  readonly #chunks: NumberChunk[] = [];
+  #length = 0;
+
+  /** `make` makes one chunk: e.g. `(length) => new Float64Array(length)`. */
+  constructor(make: (length: number) => NumberChunk) {
+    this.#make = make;
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Sets `position`, which comes after every position set so far (those skipped read as 0). */
+  set(position: number, value: number): void {
+    while (this.#chunks.length <= position >>> CHUNK_BITS) this.#chunks.push(this.#make(CHUNK_LENGTH));
+    (this.#chunks[position >>> CHUNK_BITS] as NumberChunk)[position & CHUNK_MASK] = value;
+    this.#length = position + 1;
+  }
+
+  get(position: number): number {
+    if (position >= this.#length) return 0;
+    return (this.#chunks[position >>> CHUNK_BITS] as NumberChunk)[position & CHUNK_MASK] as number;
+  }
+}
+
+/**
+ * Strings by position, each position set in turn; a position never set reads as undefined. A
+ * string of latin1 characters (nearly every id and email) is kept as its bytes, one per character,
+ * without the 24 bytes a string object and the slot pointing at it cost; any other is kept as is.
+ */
+export class TextColumn {
+  readonly #chunks: Buffer[] = [];
+  /** Where the last chunk's free bytes begin. */
+  #used = TEXT_CHUNK_BYTES;
+  /** Per position, where its bytes start: chunk index times TEXT_CHUNK_BYTES plus the offset. */
+  readonly #starts = new NumberColumn((length) => new Int32Array(length));
+  /** Per position, how many bytes it holds: 0 for none (or a string kept as is). */
+  readonly #lengths = new NumberColumn((length) => new Uint8Array(length));
+  readonly #others = new Map<number, string>();
+
+  /** Sets `position`, which comes after every position set so far. */
+  set(position: number, text: string): void {
+    if (text.length === 0 || text.length > PACKED_MAX_LENGTH || !isLatin1(text)) {
+      this.#others.set(position, text);
+      return;
+    }
+    if (this.#used + text.length > TEXT_CHUNK_BYTES) {
+      this.#chunks.push(Buffer.allocUnsafe(TEXT_CHUNK_BYTES));
+      this.#used = 0;
+    }
+    this.#starts.set(position, (this.#chunks.length - 1) * TEXT_CHUNK_BYTES + this.#used);
+    this.#lengths.set(position, text.length);
+    this.#used += (this.#chunks.at(-1) as Buffer).write(text, this.#used, 'latin1');
+  }
+
+  get(position: number): string | undefined {
+    const length = this.#lengths.get(position);
+    if (length === 0) return this.#others.get(position);
+    const start = this.#starts.get(position);
+    const offset = start % TEXT_CHUNK_BYTES;
+    return this.#chunkAt(start).toString('latin1', offset, offset + length);
+  }
+
+  /** Whether `position` holds `text`: get(position) === text, without making the string. */
+  holds(position: number, text: string): boolean {
+    const length = this.#lengths.get(position);
+    if (length === 0) return this.#others.get(position) === text;
+    if (length !== text.length) return false;
+    const start = this.#starts.get(position);
+    const chunk = this.#chunkAt(start);
+    const offset = start % TEXT_CHUNK_BYTES;
+    for (let at = 0; at < length; at += 1) if (chunk[offset + at] !== text.charCodeAt(at)) return false;
+    return true;
+  }
+
+  #chunkAt(start: number): Buffer {
+    return this.#chunks[Math.floor(start / TEXT_CHUNK_BYTES)] as Buffer;
+  }
+}
+
+function isLatin1(text: string): boolean {
+  for (let at = 0; at < text.length; at += 1) if (text.charCodeAt(at) > LATIN1_MAX) return false;
+  return true;
+}

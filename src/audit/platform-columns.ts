@@ -1,0 +1,129 @@
+import { PLATFORMS } from '../ids/index.ts';
+import type { Links, Platform } from '../ids/index.ts';
+import type { PersonRecord } from '../platforms/person-record.ts';
+import type { TextColumn } from './chunked-columns.ts';
+import { candidatesFor, hashOrdinals } from './ordinal-lists.ts';
+import type { OrdinalLists } from './ordinal-lists.ts';
+import type { ScannedPlatform } from './platform-scan.ts';
+
+/*
+ * One scanned system's records as the audit keeps them: each record an ordinal (its place in id
+ * order), found by id or email through hash buckets of ordinals, its links to scanned systems
+ * ordinals into their columns, the rest of what it holds in the scan's columns by position. A
+ * record becomes an object again only while its person is grouped and planned.
+ */
+
+/** No record, in a column of ordinals. */
+export const NO_LINK = -1;
+
+const NO_EXTRA_LINKS: PersonRecord['extraLinks'] = Object.freeze({});
+const NO_UNREADABLE: PersonRecord['unreadable'] = Object.freeze([]);
+
+/** The columns of a platform by name: undefined for a platform not scanned. */
+export type ColumnsOf = (platform: Platform) => PlatformColumns | undefined;
+
+export class PlatformColumns {
+  readonly platform: Platform;
+  readonly size: number;
+  /** Per scanned platform, each regular record's link there as an ordinal (NO_LINK for none); set by resolveLinks. */
+  readonly links = new Map<Platform, Int32Array>();
+  /** The records the columns cannot describe, whole, by ordinal. */
+  readonly irregular: Map<number, PersonRecord>;
+  readonly #scan: Omit<ScannedPlatform, 'links'>;
+  /** Regular records' links as ids, by position: every link until resolveLinks, then those to platforms not scanned. */
+  readonly #textLinks: Map<Platform, TextColumn>;
+  readonly #byId: OrdinalLists;
+  readonly #byEmail: OrdinalLists;
+
+  constructor({ links, ...scan }: ScannedPlatform) {
+    this.platform = scan.platform;
+    this.size = scan.positions.length;
+    this.irregular = scan.irregular;
+    this.#scan = scan;
+    this.#textLinks = new Map(links);
+    this.#byId = hashOrdinals(this.size, (ordinal) => this.idAt(ordinal));
+    this.#byEmail = hashOrdinals(this.size, (ordinal) => this.#emailAt(ordinal));
+  }
+
+  idAt(ordinal: number): string {
+    return this.#scan.ids.get(this.#scan.positions[ordinal] as number) as string;
+  }
+
+  /** The ordinal of `id`, or NO_LINK. */
+  find(id: string): number {
+    for (const ordinal of candidatesFor(this.#byId, id)) if (this.#scan.ids.holds(this.#scan.positions[ordinal] as number, id)) return ordinal;
+    return NO_LINK;
+  }
+
+  /** The ordinals of the records holding `email`, in id order. */
+  holders(email: string): number[] {
+    return Array.from(candidatesFor(this.#byEmail, email)).filter((ordinal) => this.#scan.emails.holds(this.#scan.positions[ordinal] as number, email));
+  }
+
+  /**
+   * Turns each regular record's links to scanned platforms into ordinals there, and drops them as
+   * ids. A record whose link names an id no scanned record has is kept whole instead: the traversal
+   * must see it claim a record that does not exist.
+   */
+  resolveLinks(columnsOf: ColumnsOf): void {
+    const dangling = new Set<number>();
+    for (const [target, column] of this.#textLinks) {
+      const targetColumns = columnsOf(target);
+      if (targetColumns === undefined) continue;
+      const ordinals = new Int32Array(this.size).fill(NO_LINK);
+      this.#scan.positions.forEach((position, ordinal) => {
+        const id = column.get(position);
+        if (id === undefined) return;
+        const linked = targetColumns.find(id);
+        if (linked === NO_LINK) dangling.add(ordinal);
+        else ordinals[ordinal] = linked;
+      });
+      this.links.set(target, ordinals);
+    }
+    for (const ordinal of dangling) {
+      this.irregular.set(ordinal, this.#regularRecord(ordinal, this.#linksAsRead(ordinal)));
+      for (const ordinals of this.links.values()) ordinals[ordinal] = NO_LINK;
+    }
+    for (const target of this.links.keys()) this.#textLinks.delete(target);
+  }
+
+  /** The record at `ordinal` as the scan read it (its snapshot only if kept). */
+  record(ordinal: number, columnsOf: ColumnsOf): PersonRecord {
+    const whole = this.irregular.get(ordinal);
+    if (whole !== undefined) return whole;
+    const links: Links = {};
+    for (const target of PLATFORMS) {
+      const linked = this.links.get(target)?.[ordinal];
+      const id = linked === undefined ? this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number) : linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
+      if (id !== undefined) links[target] = id;
+    }
+    return this.#regularRecord(ordinal, links);
+  }
+
+  #linksAsRead(ordinal: number): Links {
+    const links: Links = {};
+    for (const [target, column] of this.#textLinks) {
+      const id = column.get(this.#scan.positions[ordinal] as number);
+      if (id !== undefined) links[target] = id;
+    }
+    return links;
+  }
+
+  #regularRecord(ordinal: number, links: Links): PersonRecord {
+    const position = this.#scan.positions[ordinal] as number;
+    return {
+      platform: this.platform,
+      id: this.idAt(ordinal),
+      email: this.#emailAt(ordinal),
+      createdAt: new Date(this.#scan.createdAt.get(position)),
+      links,
+      extraLinks: NO_EXTRA_LINKS,
+      unreadable: NO_UNREADABLE,
+      snapshot: this.#scan.snapshots === undefined ? null : this.#scan.snapshots[position],
+    };
+  }
+
+  #emailAt(ordinal: number): string | null {
+    return this.#scan.emails.get(this.#scan.positions[ordinal] as number) ?? null;
+  }
+}
