@@ -11,6 +11,8 @@ const TEXT_CHUNK_BYTES = 1 << 20;
 /** The longest string a TextColumn packs; a longer one is kept as a string. */
 const PACKED_MAX_LENGTH = 0xff;
 const LATIN1_MAX = 0xff;
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
 
 type NumberChunk = Int32Array | Uint8Array | Float64Array;
 
@@ -72,12 +74,41 @@ export class TextColumn {
     this.#used += (this.#chunks.at(-1) as Buffer).write(text, this.#used, 'latin1');
   }
 
+  has(position: number): boolean {
+    return this.#lengths.get(position) !== 0 || this.#others.has(position);
+  }
+
   get(position: number): string | undefined {
     const length = this.#lengths.get(position);
     if (length === 0) return this.#others.get(position);
     const start = this.#starts.get(position);
     const offset = start % TEXT_CHUNK_BYTES;
     return this.#chunkAt(start).toString('latin1', offset, offset + length);
+  }
+
+  /** An unsigned 32-bit hash of the string at `position` (hashText's), without making the string; null for none. */
+  hashAt(position: number): number | null {
+    const length = this.#lengths.get(position);
+    if (length === 0) {
+      const text = this.#others.get(position);
+      return text === undefined ? null : hashText(text);
+    }
+    const start = this.#starts.get(position);
+    const chunk = this.#chunkAt(start);
+    const offset = start % TEXT_CHUNK_BYTES;
+    let hash = FNV_OFFSET;
+    for (let at = offset; at < offset + length; at += 1) hash = Math.imul(hash ^ (chunk[at] as number), FNV_PRIME);
+    return hash >>> 0;
+  }
+
+  /** Whether `position` holds the string `other` holds at `otherPosition` (both set), without making either. */
+  sameAs(position: number, other: TextColumn, otherPosition: number): boolean {
+    const length = other.#lengths.get(otherPosition);
+    if (length === 0) return this.holds(position, other.#others.get(otherPosition) as string);
+    if (this.#lengths.get(position) !== length) return false;
+    const [start, otherStart] = [this.#starts.get(position), other.#starts.get(otherPosition)];
+    const [chunk, otherChunk] = [this.#chunkAt(start), other.#chunkAt(otherStart)];
+    return chunk.compare(otherChunk, otherStart % TEXT_CHUNK_BYTES, (otherStart % TEXT_CHUNK_BYTES) + length, start % TEXT_CHUNK_BYTES, (start % TEXT_CHUNK_BYTES) + length) === 0;
   }
 
   /** Whether `position` holds `text`: get(position) === text, without making the string. */
@@ -95,6 +126,13 @@ export class TextColumn {
   #chunkAt(start: number): Buffer {
     return this.#chunks[Math.floor(start / TEXT_CHUNK_BYTES)] as Buffer;
   }
+}
+
+/** FNV-1a over the UTF-16 code units: for hash tables only, never stored. */
+export function hashText(text: string): number {
+  let hash = FNV_OFFSET;
+  for (let at = 0; at < text.length; at += 1) hash = Math.imul(hash ^ text.charCodeAt(at), FNV_PRIME);
+  return hash >>> 0;
 }
 
 function isLatin1(text: string): boolean {

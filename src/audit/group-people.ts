@@ -1,12 +1,14 @@
+import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
 import { gatherSteps } from '../reconcile/gather-steps.ts';
 import type { GatherLookup, LookupAnswer } from '../reconcile/gather-steps.ts';
+import { platformRank } from '../reconcile/plan/order.ts';
 import type { PersonGroup } from './audit-model.ts';
 import { NO_LINK } from './platform-columns.ts';
 import { scanStoreOf } from './scan-store-builder.ts';
-import type { ScanStore } from './scan-store.ts';
+import type { RecordRef, ScanStore } from './scan-store.ts';
 
 /*
  * Groups scanned records into people in memory by running gather's own traversal
@@ -35,8 +37,8 @@ export function groupPeople(records: readonly PersonRecord[], scanned: readonly 
 
 /**
  * The people, one at a time: a caller that keeps only what it needs of each group holds no more
- * than the store. Each group is computed when asked for, in origin order; only its records are
- * objects.
+ * than the store. Each group is computed when asked for, in origin order; only the records its
+ * gather reads are objects.
  */
 export function* groupStore(store: ScanStore, options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
@@ -46,30 +48,64 @@ export function* groupStore(store: ScanStore, options: GroupOptions = {}): Gener
     const own = reached.get(platform) as Uint8Array;
     for (let ordinal = 0; ordinal < own.length; ordinal += 1) {
       if (own[ordinal] === 1) continue;
-      const group = gatherInMemory(store, { platform, id: store.idAt(platform, ordinal) }, maxRecords);
-      for (const { record } of group.records) (reached.get(record.platform) as Uint8Array)[store.find(record.platform, record.id)] = 1;
+      const reads = new GatherReads(store);
+      const group = reads.gather(reads.keyOf({ platform, ordinal }), maxRecords);
+      for (const { record } of group.records) (reached.get(record.platform) as Uint8Array)[reads.ordinalOf(record)] = 1;
       yield group;
     }
   }
 }
 
-function gatherInMemory(store: ScanStore, origin: RecordKey, maxRecords: number): PersonGroup | OversizedGroup {
-  const steps = gatherSteps(origin, store.scanned, maxRecords);
-  let step = steps.next();
-  while (!step.done) step = steps.next(answerFromStore(store, step.value));
-  const { records, absent, overLimit } = step.value;
-  return overLimit ? { origin, records, absent, oversized: true } : { origin, records, absent };
-}
+/**
+ * One gather answered by the store. It remembers the ordinal of each record it hands out and the
+ * id of each record it has named, so that no id is read out of the columns twice in one gather
+ * (the claimers of a person's records are mostly the records themselves).
+ */
+class GatherReads {
+  readonly #store: ScanStore;
+  readonly #ordinals = new Map<PersonRecord, number>();
+  /** By ordinal times the number of platforms plus the platform's rank. */
+  readonly #ids = new Map<number, string>();
 
-/** The store answers as the systems and the link index would. */
-function answerFromStore(store: ScanStore, lookup: GatherLookup): LookupAnswer {
-  if (lookup.kind === 'holders') {
-    return { records: [], keys: lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => store.holdersOf(platform, email))) };
+  constructor(store: ScanStore) {
+    this.#store = store;
   }
-  const records: PersonRecord[] = [];
-  for (const key of lookup.keys) {
-    const ordinal = store.find(key.platform, key.id);
-    if (ordinal !== NO_LINK) records.push(store.record(key.platform, ordinal));
+
+  gather(origin: RecordKey, maxRecords: number): PersonGroup | OversizedGroup {
+    const steps = gatherSteps(origin, this.#store.scanned, maxRecords);
+    let step = steps.next();
+    while (!step.done) step = steps.next(this.#answer(step.value));
+    const { records, absent, overLimit } = step.value;
+    return overLimit ? { origin, records, absent, oversized: true } : { origin, records, absent };
   }
-  return { records, keys: lookup.claimersOf.flatMap((key) => store.claimersOf(key.platform, key.id)) };
+
+  /** The ordinal of a record this gather handed out. */
+  ordinalOf(record: PersonRecord): number {
+    return this.#ordinals.get(record) as number;
+  }
+
+  keyOf({ platform, ordinal }: RecordRef): RecordKey {
+    const slot = ordinal * PLATFORMS.length + platformRank(platform);
+    let id = this.#ids.get(slot);
+    if (id === undefined) this.#ids.set(slot, (id = this.#store.idAt(platform, ordinal)));
+    return { platform, id };
+  }
+
+  /** The store answers as the systems and the link index would. */
+  #answer(lookup: GatherLookup): LookupAnswer {
+    const store = this.#store;
+    if (lookup.kind === 'holders') {
+      return { records: [], keys: lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => store.holdersOf(platform, email).map((ref) => this.keyOf(ref)))) };
+    }
+    const records: PersonRecord[] = [];
+    for (const { platform, id } of lookup.keys) {
+      const ordinal = store.find(platform, id);
+      if (ordinal === NO_LINK) continue;
+      this.#ids.set(ordinal * PLATFORMS.length + platformRank(platform), id);
+      const record = store.record(platform, ordinal, id);
+      this.#ordinals.set(record, ordinal);
+      records.push(record);
+    }
+    return { records, keys: lookup.claimersOf.flatMap((key) => store.claimersOf(key.platform, key.id).map((ref) => this.keyOf(ref))) };
+  }
 }

@@ -34,25 +34,36 @@ export function listAt(lists: OrdinalLists, slot: number): Int32Array {
   return lists.values.subarray(lists.offsets[slot] as number, lists.offsets[slot + 1] as number);
 }
 
-/** The ordinals below `size` by the hash of their key (none for a null key), in as many buckets as ordinals. */
-export function hashOrdinals(size: number, keyAt: (ordinal: number) => string | null): OrdinalLists {
+/**
+ * A hash table of ordinals: those below `size` in as many buckets as there are ordinals, by
+ * `hashAt` (an unsigned 32-bit hash of each one's key; null for an ordinal without one).
+ */
+export function hashOrdinals(size: number, hashAt: (ordinal: number) => number | null): OrdinalLists {
   const buckets = Math.max(1, size);
+  const slots = new Int32Array(size);
+  for (let ordinal = 0; ordinal < size; ordinal += 1) {
+    const hash = hashAt(ordinal);
+    slots[ordinal] = hash === null ? -1 : hash % buckets;
+  }
   return buildOrdinalLists(buckets, (emit) => {
-    for (let ordinal = 0; ordinal < size; ordinal += 1) {
-      const key = keyAt(ordinal);
-      if (key !== null) emit(hashOf(key) % buckets, ordinal);
-    }
+    slots.forEach((slot, ordinal) => {
+      if (slot !== -1) emit(slot, ordinal);
+    });
   });
 }
 
-/** The ordinals whose key may be `key` (those sharing its bucket), in ordinal order. */
-export function candidatesFor(lists: OrdinalLists, key: string): Int32Array {
-  return listAt(lists, hashOf(key) % (lists.offsets.length - 1));
+/** The ordinals of `hash`'s bucket, in ordinal order: those whose key may have that hash. */
+export function bucketOf(lists: OrdinalLists, hash: number): Int32Array {
+  return listAt(lists, hash % (lists.offsets.length - 1));
 }
 
-/** FNV-1a over the UTF-16 code units: spreads keys over buckets; never stored. */
-function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let at = 0; at < text.length; at += 1) hash = Math.imul(hash ^ text.charCodeAt(at), 0x01000193);
-  return hash >>> 0;
+/** The first ordinal of `hash`'s bucket for which `matches` holds, or -1. */
+export function findInBucket(lists: OrdinalLists, hash: number, matches: (ordinal: number) => boolean): number {
+  const bucket = hash % (lists.offsets.length - 1);
+  const end = lists.offsets[bucket + 1] as number;
+  for (let at = lists.offsets[bucket] as number; at < end; at += 1) {
+    const ordinal = lists.values[at] as number;
+    if (matches(ordinal)) return ordinal;
+  }
+  return -1;
 }

@@ -1,8 +1,9 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Links, Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
+import { hashText } from './chunked-columns.ts';
 import type { TextColumn } from './chunked-columns.ts';
-import { candidatesFor, hashOrdinals } from './ordinal-lists.ts';
+import { bucketOf, findInBucket, hashOrdinals } from './ordinal-lists.ts';
 import type { OrdinalLists } from './ordinal-lists.ts';
 import type { ScannedPlatform } from './platform-scan.ts';
 
@@ -41,8 +42,8 @@ export class PlatformColumns {
     this.irregular = scan.irregular;
     this.#scan = scan;
     this.#textLinks = new Map(links);
-    this.#byId = hashOrdinals(this.size, (ordinal) => this.idAt(ordinal));
-    this.#byEmail = hashOrdinals(this.size, (ordinal) => this.#emailAt(ordinal));
+    this.#byId = hashOrdinals(this.size, (ordinal) => scan.ids.hashAt(scan.positions[ordinal] as number));
+    this.#byEmail = hashOrdinals(this.size, (ordinal) => scan.emails.hashAt(scan.positions[ordinal] as number));
   }
 
   idAt(ordinal: number): string {
@@ -51,13 +52,18 @@ export class PlatformColumns {
 
   /** The ordinal of `id`, or NO_LINK. */
   find(id: string): number {
-    for (const ordinal of candidatesFor(this.#byId, id)) if (this.#scan.ids.holds(this.#scan.positions[ordinal] as number, id)) return ordinal;
-    return NO_LINK;
+    return findInBucket(this.#byId, hashText(id), (ordinal) => this.#scan.ids.holds(this.#scan.positions[ordinal] as number, id));
+  }
+
+  /** The ordinal of the id `column` holds at `position` (which holds one), or NO_LINK. */
+  #findText(column: TextColumn, position: number): number {
+    const ids = this.#scan.ids;
+    return findInBucket(this.#byId, column.hashAt(position) as number, (ordinal) => ids.sameAs(this.#scan.positions[ordinal] as number, column, position));
   }
 
   /** The ordinals of the records holding `email`, in id order. */
   holders(email: string): number[] {
-    return Array.from(candidatesFor(this.#byEmail, email)).filter((ordinal) => this.#scan.emails.holds(this.#scan.positions[ordinal] as number, email));
+    return Array.from(bucketOf(this.#byEmail, hashText(email))).filter((ordinal) => this.#scan.emails.holds(this.#scan.positions[ordinal] as number, email));
   }
 
   /**
@@ -72,32 +78,31 @@ export class PlatformColumns {
       if (targetColumns === undefined) continue;
       const ordinals = new Int32Array(this.size).fill(NO_LINK);
       this.#scan.positions.forEach((position, ordinal) => {
-        const id = column.get(position);
-        if (id === undefined) return;
-        const linked = targetColumns.find(id);
+        if (!column.has(position)) return;
+        const linked = targetColumns.#findText(column, position);
         if (linked === NO_LINK) dangling.add(ordinal);
         else ordinals[ordinal] = linked;
       });
       this.links.set(target, ordinals);
     }
     for (const ordinal of dangling) {
-      this.irregular.set(ordinal, this.#regularRecord(ordinal, this.#linksAsRead(ordinal)));
+      this.irregular.set(ordinal, this.#regularRecord(ordinal, this.#linksAsRead(ordinal), this.idAt(ordinal)));
       for (const ordinals of this.links.values()) ordinals[ordinal] = NO_LINK;
     }
     for (const target of this.links.keys()) this.#textLinks.delete(target);
   }
 
-  /** The record at `ordinal` as the scan read it (its snapshot only if kept). */
-  record(ordinal: number, columnsOf: ColumnsOf): PersonRecord {
+  /** The record at `ordinal` as the scan read it (its snapshot only if kept); `id`, when the caller knows it, is not read again. */
+  record(ordinal: number, columnsOf: ColumnsOf, id?: string): PersonRecord {
     const whole = this.irregular.get(ordinal);
     if (whole !== undefined) return whole;
     const links: Links = {};
     for (const target of PLATFORMS) {
       const linked = this.links.get(target)?.[ordinal];
-      const id = linked === undefined ? this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number) : linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
-      if (id !== undefined) links[target] = id;
+      const link = linked === undefined ? this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number) : linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
+      if (link !== undefined) links[target] = link;
     }
-    return this.#regularRecord(ordinal, links);
+    return this.#regularRecord(ordinal, links, id ?? this.idAt(ordinal));
   }
 
   #linksAsRead(ordinal: number): Links {
@@ -109,11 +114,11 @@ export class PlatformColumns {
     return links;
   }
 
-  #regularRecord(ordinal: number, links: Links): PersonRecord {
+  #regularRecord(ordinal: number, links: Links, id: string): PersonRecord {
     const position = this.#scan.positions[ordinal] as number;
     return {
       platform: this.platform,
-      id: this.idAt(ordinal),
+      id,
       email: this.#emailAt(ordinal),
       createdAt: new Date(this.#scan.createdAt.get(position)),
       links,

@@ -1,5 +1,5 @@
 import { PLATFORMS } from '../ids/index.ts';
-import type { Platform, RecordKey } from '../ids/index.ts';
+import type { Platform } from '../ids/index.ts';
 import { claimedIds } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { platformRank } from '../reconcile/plan/order.ts';
@@ -19,6 +19,12 @@ import type { PlatformColumns } from './platform-columns.ts';
  * its ordinal. Numeric order is then PLATFORMS-then-id order; a platform may hold up to 2^29 records.
  */
 const RANK_SPAN = 2 ** 29;
+
+/** A record of the store: its platform and its ordinal there. */
+export interface RecordRef {
+  readonly platform: Platform;
+  readonly ordinal: number;
+}
 
 export interface ScanCounts {
   /** Records read per scanned platform (a duplicate id included); a platform with none is left out. */
@@ -62,13 +68,13 @@ export class ScanStore {
     return this.#columns.get(platform)?.find(id) ?? NO_LINK;
   }
 
-  /** The record at `ordinal` of `platform`, as an object of its own. */
-  record(platform: Platform, ordinal: number): PersonRecord {
-    return this.#own(platform).record(ordinal, (target) => this.#columns.get(target));
+  /** The record at `ordinal` of `platform`, as an object of its own; `id`, when the caller knows it, is not read again. */
+  record(platform: Platform, ordinal: number, id?: string): PersonRecord {
+    return this.#own(platform).record(ordinal, (target) => this.#columns.get(target), id);
   }
 
   /** The records claiming (`platform`, `id`), in PLATFORMS-then-id order; nothing for a platform not scanned. */
-  claimersOf(platform: Platform, id: string): RecordKey[] {
+  claimersOf(platform: Platform, id: string): RecordRef[] {
     const codes: number[] = [];
     const ordinal = this.find(platform, id);
     const regular = this.#claimers.get(platform);
@@ -78,13 +84,12 @@ export class ScanStore {
       codes.push(...irregular);
       codes.sort((left, right) => left - right);
     }
-    return codes.map((code) => this.#keyOf(code));
+    return codes.map((code) => ({ platform: PLATFORMS[Math.floor(code / RANK_SPAN)] as Platform, ordinal: code % RANK_SPAN }));
   }
 
   /** The records of `platform` holding `email`, in id order. */
-  holdersOf(platform: Platform, email: string): RecordKey[] {
-    const own = this.#columns.get(platform);
-    return own === undefined ? [] : own.holders(email).map((ordinal) => ({ platform, id: own.idAt(ordinal) }));
+  holdersOf(platform: Platform, email: string): RecordRef[] {
+    return (this.#columns.get(platform)?.holders(email) ?? []).map((ordinal) => ({ platform, ordinal }));
   }
 
   #own(platform: Platform): PlatformColumns {
@@ -93,10 +98,6 @@ export class ScanStore {
     return own;
   }
 
-  #keyOf(code: number): RecordKey {
-    const platform = PLATFORMS[Math.floor(code / RANK_SPAN)] as Platform;
-    return { platform, id: this.idAt(platform, code % RANK_SPAN) };
-  }
 
   /** Every id an irregular record claims on a scanned platform, extra ids included, each once per record. */
   #indexIrregularClaims(own: PlatformColumns): void {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ScanStoreBuilder } from '../../../src/audit/scan-store-builder.ts';
-import type { ScanStore } from '../../../src/audit/scan-store.ts';
+import type { RecordRef, ScanStore } from '../../../src/audit/scan-store.ts';
 import { PLATFORMS } from '../../../src/ids/index.ts';
 import type { Links, Platform, RecordKey } from '../../../src/ids/index.ts';
 import { claims, claimsOf } from '../../../src/platforms/person-record.ts';
@@ -86,6 +86,9 @@ function keptRecords(records: readonly PersonRecord[]): PersonRecord[] {
 }
 
 const keyOf = (record: PersonRecord): RecordKey => ({ platform: record.platform, id: record.id });
+const keyIn =
+  (store: ScanStore) =>
+  ({ platform, ordinal }: RecordRef): RecordKey => ({ platform, id: store.idAt(platform, ordinal) });
 
 /** Every key and email worth asking about: those the records hold or claim, and some nobody has. */
 function questions(records: readonly PersonRecord[]): { keys: RecordKey[]; emails: string[] } {
@@ -105,10 +108,10 @@ describe('the scan store', () => {
           const ordinal = store.find(platform, id);
           const record = kept.find((candidate) => candidate.platform === platform && candidate.id === id);
           expect(ordinal === -1 ? undefined : store.record(platform, ordinal)).toEqual(record);
-          expect(store.claimersOf(platform, id)).toEqual(kept.filter((candidate) => claims(candidate, platform, id)).map(keyOf));
+          expect(store.claimersOf(platform, id).map(keyIn(store))).toEqual(kept.filter((candidate) => claims(candidate, platform, id)).map(keyOf));
         }
         for (const platform of SCANNED) {
-          for (const email of emails) expect(store.holdersOf(platform, email)).toEqual(kept.filter((record) => record.platform === platform && record.email === email).map(keyOf));
+          for (const email of emails) expect(store.holdersOf(platform, email).map(keyIn(store))).toEqual(kept.filter((record) => record.platform === platform && record.email === email).map(keyOf));
         }
       }),
       { numRuns: 500 },
