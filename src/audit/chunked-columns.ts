@@ -1,3 +1,5 @@
+import { compareIds } from '../reconcile/plan/order.ts';
+
 /*
  * Columns that grow while a scan is read, in chunks of fixed size: growing never copies what is
  * held, and never leaves more than one chunk unused (a doubling array leaves up to half of itself
@@ -109,6 +111,23 @@ export class TextColumn {
     const [start, otherStart] = [this.#starts.get(position), other.#starts.get(otherPosition)];
     const [chunk, otherChunk] = [this.#chunkAt(start), other.#chunkAt(otherStart)];
     return chunk.compare(otherChunk, otherStart % TEXT_CHUNK_BYTES, (otherStart % TEXT_CHUNK_BYTES) + length, start % TEXT_CHUNK_BYTES, (start % TEXT_CHUNK_BYTES) + length) === 0;
+  }
+
+  /**
+   * The code-unit order (compareIds) of the strings at `left` and `right` (both set): a latin1
+   * string's bytes are its code units, so two packed ones are compared without making either.
+   */
+  compareAt(left: number, right: number): number {
+    const [leftLength, rightLength] = [this.#lengths.get(left), this.#lengths.get(right)];
+    if (leftLength === 0 || rightLength === 0) return compareIds(this.get(left) as string, this.get(right) as string);
+    const [leftStart, rightStart] = [this.#starts.get(left), this.#starts.get(right)];
+    const [leftChunk, rightChunk] = [this.#chunkAt(leftStart), this.#chunkAt(rightStart)];
+    const [leftOffset, rightOffset] = [leftStart % TEXT_CHUNK_BYTES, rightStart % TEXT_CHUNK_BYTES];
+    for (let at = 0; at < Math.min(leftLength, rightLength); at += 1) {
+      const difference = (leftChunk[leftOffset + at] as number) - (rightChunk[rightOffset + at] as number);
+      if (difference !== 0) return difference;
+    }
+    return leftLength - rightLength;
   }
 
   /** Whether `position` holds `text`: get(position) === text, without making the string. */

@@ -2,7 +2,6 @@ import { PLATFORMS } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { claimsOf } from '../platforms/person-record.ts';
-import { compareIds } from '../reconcile/plan/order.ts';
 import { NumberColumn, TextColumn } from './chunked-columns.ts';
 
 /*
@@ -77,12 +76,12 @@ export class PlatformScan {
 
   /** The columns and their order by id; of two records with one id, the first read is kept. */
   sorted(): ScannedPlatform {
-    const idAt = (position: number) => this.#ids.get(position) as string;
+    const ids = this.#ids;
     const order = Array.from({ length: this.#count }, (_, position) => position);
     // Array sort is stable, so of equal ids the first read comes first; it is also quick on the
     // runs a scan in id order hands it (a collation's order is nearly code-unit order).
-    order.sort((left, right) => compareIds(idAt(left), idAt(right)));
-    const positions = Int32Array.from(order.filter((position, at) => at === 0 || idAt(position) !== idAt(order[at - 1] as number)));
+    order.sort((left, right) => ids.compareAt(left, right));
+    const positions = Int32Array.from(order.filter((position, at) => at === 0 || !ids.sameAs(position, ids, order[at - 1] as number)));
     const irregular = new Map<number, PersonRecord>();
     if (this.#irregular.size > 0) {
       positions.forEach((position, ordinal) => {
