@@ -9,10 +9,17 @@ import { compareIds } from '../reconcile/plan/order.ts';
 const CHUNK_BITS = 16;
 const CHUNK_LENGTH = 1 << CHUNK_BITS;
 const CHUNK_MASK = CHUNK_LENGTH - 1;
+/** A TextColumn's chunk; a column holds at most 2 GiB of packed text (its starts are Int32). */
 const TEXT_CHUNK_BYTES = 1 << 20;
-/** The longest string a TextColumn packs; a longer one is kept as a string. */
-const PACKED_MAX_LENGTH = 0xff;
+/** A packed string's length byte: its byte count, plus HEX_FLAG for lower-case hex packed two digits a byte. */
+const HEX_FLAG = 0x80;
+/** The most bytes a string may pack into (more, and it is kept as a string). */
+const PACKED_MAX_BYTES = HEX_FLAG - 1;
 const LATIN1_MAX = 0xff;
+const HEX_DIGITS = [...'0123456789abcdef'].map((digit) => digit.charCodeAt(0));
+const [DIGIT_0, DIGIT_9, LOWER_A, LOWER_F] = [...'09af'].map((digit) => digit.charCodeAt(0)) as [number, number, number, number];
+const NIBBLE_BITS = 4;
+const NIBBLE_MASK = 0xf;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
@@ -27,10 +34,6 @@ export class NumberColumn {
   /** `make` makes one chunk: e.g. `(length) => new Float64Array(length)`. */
   constructor(make: (length: number) => NumberChunk) {
     this.#make = make;
-  }
-
-  get length(): number {
-    return this.#length;
   }
 
   /** Sets `position`, which comes after every position set so far (those skipped read as 0). */
@@ -49,7 +52,9 @@ export class NumberColumn {
 /**
  * Strings by position, each position set in turn; a position never set reads as undefined. A
  * string of latin1 characters (nearly every id and email) is kept as its bytes, one per character,
- * without the 24 bytes a string object and the slot pointing at it cost; any other is kept as is.
+ * and one of lower-case hex digits (a MongoDB ObjectId) as the bytes it spells, without the 24
+ * bytes a string object and the slot pointing at it cost; any other is kept as is. Which form a
+ * string takes depends on the string alone, so two strings in different forms differ.
  */
 export class TextColumn {
   readonly #chunks: Buffer[] = [];
@@ -57,23 +62,25 @@ export class TextColumn {
   #used = TEXT_CHUNK_BYTES;
   /** Per position, where its bytes start: chunk index times TEXT_CHUNK_BYTES plus the offset. */
   readonly #starts = new NumberColumn((length) => new Int32Array(length));
-  /** Per position, how many bytes it holds: 0 for none (or a string kept as is). */
+  /** Per position, its length byte (HEX_FLAG); 0 for none or a string kept as is. */
   readonly #lengths = new NumberColumn((length) => new Uint8Array(length));
   readonly #others = new Map<number, string>();
 
   /** Sets `position`, which comes after every position set so far. */
   set(position: number, text: string): void {
-    if (text.length === 0 || text.length > PACKED_MAX_LENGTH || !isLatin1(text)) {
+    const hex = isLowerHex(text);
+    const bytes = hex ? text.length / 2 : text.length;
+    if (bytes === 0 || bytes > PACKED_MAX_BYTES || (!hex && !isLatin1(text))) {
       this.#others.set(position, text);
       return;
     }
-    if (this.#used + text.length > TEXT_CHUNK_BYTES) {
+    if (this.#used + bytes > TEXT_CHUNK_BYTES) {
       this.#chunks.push(Buffer.allocUnsafe(TEXT_CHUNK_BYTES));
       this.#used = 0;
     }
     this.#starts.set(position, (this.#chunks.length - 1) * TEXT_CHUNK_BYTES + this.#used);
-    this.#lengths.set(position, text.length);
-    this.#used += (this.#chunks.at(-1) as Buffer).write(text, this.#used, 'latin1');
+    this.#lengths.set(position, hex ? HEX_FLAG | bytes : bytes);
+    this.#used += (this.#chunks.at(-1) as Buffer).write(text, this.#used, hex ? 'hex' : 'latin1');
   }
 
   has(position: number): boolean {
@@ -81,69 +88,72 @@ export class TextColumn {
   }
 
   get(position: number): string | undefined {
-    const length = this.#lengths.get(position);
-    if (length === 0) return this.#others.get(position);
-    const start = this.#starts.get(position);
-    const offset = start % TEXT_CHUNK_BYTES;
-    return this.#chunkAt(start).toString('latin1', offset, offset + length);
+    const packed = this.#packed(position);
+    if (packed === undefined) return this.#others.get(position);
+    return packed.chunk.toString(packed.hex ? 'hex' : 'latin1', packed.offset, packed.offset + packed.bytes);
   }
 
   /** An unsigned 32-bit hash of the string at `position` (hashText's), without making the string; null for none. */
   hashAt(position: number): number | null {
-    const length = this.#lengths.get(position);
-    if (length === 0) {
+    const packed = this.#packed(position);
+    if (packed === undefined) {
       const text = this.#others.get(position);
       return text === undefined ? null : hashText(text);
     }
-    const start = this.#starts.get(position);
-    const chunk = this.#chunkAt(start);
-    const offset = start % TEXT_CHUNK_BYTES;
+    const { chunk, offset, bytes, hex } = packed;
     let hash = FNV_OFFSET;
-    for (let at = offset; at < offset + length; at += 1) hash = Math.imul(hash ^ (chunk[at] as number), FNV_PRIME);
-    return hash >>> 0;
-  }
-
-  /** Whether `position` holds the string `other` holds at `otherPosition` (both set), without making either. */
-  sameAs(position: number, other: TextColumn, otherPosition: number): boolean {
-    const length = other.#lengths.get(otherPosition);
-    if (length === 0) return this.holds(position, other.#others.get(otherPosition) as string);
-    if (this.#lengths.get(position) !== length) return false;
-    const [start, otherStart] = [this.#starts.get(position), other.#starts.get(otherPosition)];
-    const [chunk, otherChunk] = [this.#chunkAt(start), other.#chunkAt(otherStart)];
-    return chunk.compare(otherChunk, otherStart % TEXT_CHUNK_BYTES, (otherStart % TEXT_CHUNK_BYTES) + length, start % TEXT_CHUNK_BYTES, (start % TEXT_CHUNK_BYTES) + length) === 0;
-  }
-
-  /**
-   * The code-unit order (compareIds) of the strings at `left` and `right` (both set): a latin1
-   * string's bytes are its code units, so two packed ones are compared without making either.
-   */
-  compareAt(left: number, right: number): number {
-    const [leftLength, rightLength] = [this.#lengths.get(left), this.#lengths.get(right)];
-    if (leftLength === 0 || rightLength === 0) return compareIds(this.get(left) as string, this.get(right) as string);
-    const [leftStart, rightStart] = [this.#starts.get(left), this.#starts.get(right)];
-    const [leftChunk, rightChunk] = [this.#chunkAt(leftStart), this.#chunkAt(rightStart)];
-    const [leftOffset, rightOffset] = [leftStart % TEXT_CHUNK_BYTES, rightStart % TEXT_CHUNK_BYTES];
-    for (let at = 0; at < Math.min(leftLength, rightLength); at += 1) {
-      const difference = (leftChunk[leftOffset + at] as number) - (rightChunk[rightOffset + at] as number);
-      if (difference !== 0) return difference;
+    for (let at = offset; at < offset + bytes; at += 1) {
+      const byte = chunk[at] as number;
+      if (hex) hash = Math.imul(Math.imul(hash ^ (HEX_DIGITS[byte >> NIBBLE_BITS] as number), FNV_PRIME) ^ (HEX_DIGITS[byte & NIBBLE_MASK] as number), FNV_PRIME);
+      else hash = Math.imul(hash ^ byte, FNV_PRIME);
     }
-    return leftLength - rightLength;
+    return hash >>> 0;
   }
 
   /** Whether `position` holds `text`: get(position) === text, without making the string. */
   holds(position: number, text: string): boolean {
-    const length = this.#lengths.get(position);
-    if (length === 0) return this.#others.get(position) === text;
-    if (length !== text.length) return false;
-    const start = this.#starts.get(position);
-    const chunk = this.#chunkAt(start);
-    const offset = start % TEXT_CHUNK_BYTES;
-    for (let at = 0; at < length; at += 1) if (chunk[offset + at] !== text.charCodeAt(at)) return false;
+    const packed = this.#packed(position);
+    if (packed === undefined) return this.#others.get(position) === text;
+    const { chunk, offset, bytes, hex } = packed;
+    if (text.length !== (hex ? 2 * bytes : bytes)) return false;
+    for (let at = 0; at < bytes; at += 1) {
+      const byte = chunk[offset + at] as number;
+      if (!hex && byte !== text.charCodeAt(at)) return false;
+      if (hex && (HEX_DIGITS[byte >> NIBBLE_BITS] !== text.charCodeAt(2 * at) || HEX_DIGITS[byte & NIBBLE_MASK] !== text.charCodeAt(2 * at + 1))) return false;
+    }
     return true;
   }
 
-  #chunkAt(start: number): Buffer {
-    return this.#chunks[Math.floor(start / TEXT_CHUNK_BYTES)] as Buffer;
+  /** Whether `position` holds the string `other` holds at `otherPosition` (which holds one), without making either. */
+  sameAs(position: number, other: TextColumn, otherPosition: number): boolean {
+    const [mine, theirs] = [this.#packed(position), other.#packed(otherPosition)];
+    if (theirs === undefined) return this.holds(position, other.#others.get(otherPosition) as string);
+    if (mine === undefined || mine.hex !== theirs.hex || mine.bytes !== theirs.bytes) return false;
+    return mine.chunk.compare(theirs.chunk, theirs.offset, theirs.offset + theirs.bytes, mine.offset, mine.offset + mine.bytes) === 0;
+  }
+
+  /**
+   * The code-unit order (compareIds) of the strings at `left` and `right` (both set). Bytes in one
+   * form sort as the strings they spell (a latin1 byte is its code unit; hex digits sort as their
+   * values), so two strings packed alike are compared without making either.
+   */
+  compareAt(left: number, right: number): number {
+    const [one, two] = [this.#packed(left), this.#packed(right)];
+    if (one === undefined || two === undefined || one.hex !== two.hex) return compareIds(this.get(left) as string, this.get(right) as string);
+    for (let at = 0; at < Math.min(one.bytes, two.bytes); at += 1) {
+      const difference = (one.chunk[one.offset + at] as number) - (two.chunk[two.offset + at] as number);
+      if (difference !== 0) return difference;
+    }
+    return one.bytes - two.bytes;
+  }
+
+  /** Where the bytes of a packed string are; undefined for none or one kept as is. */
+  #packed(position: number): { chunk: Buffer; offset: number; bytes: number; hex: boolean } | undefined {
+    const length = this.#lengths.get(position);
+    if (length === 0) return undefined;
+    const start = this.#starts.get(position);
+    const chunk = this.#chunks[Math.floor(start / TEXT_CHUNK_BYTES)] as Buffer;
+    return { chunk, offset: start % TEXT_CHUNK_BYTES, bytes: length & PACKED_MAX_BYTES, hex: (length & HEX_FLAG) !== 0 };
   }
 }
 
@@ -152,6 +162,16 @@ export function hashText(text: string): number {
   let hash = FNV_OFFSET;
   for (let at = 0; at < text.length; at += 1) hash = Math.imul(hash ^ text.charCodeAt(at), FNV_PRIME);
   return hash >>> 0;
+}
+
+/** An even number of lower-case hex digits: the string a sequence of bytes spells in hex. */
+function isLowerHex(text: string): boolean {
+  if (text.length % 2 !== 0) return false;
+  for (let at = 0; at < text.length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (!((code >= DIGIT_0 && code <= DIGIT_9) || (code >= LOWER_A && code <= LOWER_F))) return false;
+  }
+  return true;
 }
 
 function isLatin1(text: string): boolean {

@@ -12,20 +12,31 @@ export interface OrdinalLists {
 /** Calls `emit` for each value of each slot. */
 export type ListVisitor = (emit: (slot: number, value: number) => void) => void;
 
-/** Builds the lists from `visit`, called twice (to count, then to fill): each slot keeps its values in visiting order. */
+/**
+ * Builds the lists from `visit`, called twice (to count, then to fill): each slot keeps its values
+ * in visiting order. The offsets serve as the fill's cursors, so nothing else is allocated.
+ */
 export function buildOrdinalLists(slots: number, visit: ListVisitor): OrdinalLists {
   const offsets = new Int32Array(slots + 1);
   visit((slot) => {
-    offsets[slot + 1] = (offsets[slot + 1] as number) + 1;
+    offsets[slot] = (offsets[slot] as number) + 1;
   });
-  for (let slot = 0; slot < slots; slot += 1) offsets[slot + 1] = (offsets[slot + 1] as number) + (offsets[slot] as number);
-  const values = new Int32Array(offsets[slots] as number);
-  const cursors = offsets.slice(0, slots);
+  let total = 0;
+  for (let slot = 0; slot < slots; slot += 1) {
+    const count = offsets[slot] as number;
+    offsets[slot] = total;
+    total += count;
+  }
+  offsets[slots] = total;
+  const values = new Int32Array(total);
   visit((slot, value) => {
-    const at = cursors[slot] as number;
+    const at = offsets[slot] as number;
     values[at] = value;
-    cursors[slot] = at + 1;
+    offsets[slot] = at + 1;
   });
+  // Each slot's cursor ended where the next slot starts: shifted by one, they are the offsets again.
+  offsets.copyWithin(1, 0, slots);
+  offsets[0] = 0;
   return { offsets, values };
 }
 
@@ -40,15 +51,12 @@ export function listAt(lists: OrdinalLists, slot: number): Int32Array {
  */
 export function hashOrdinals(size: number, hashAt: (ordinal: number) => number | null): OrdinalLists {
   const buckets = Math.max(1, size);
-  const slots = new Int32Array(size);
-  for (let ordinal = 0; ordinal < size; ordinal += 1) {
-    const hash = hashAt(ordinal);
-    slots[ordinal] = hash === null ? -1 : hash % buckets;
-  }
+  // Hashing each key twice costs less than holding every hash between the two visits.
   return buildOrdinalLists(buckets, (emit) => {
-    slots.forEach((slot, ordinal) => {
-      if (slot !== -1) emit(slot, ordinal);
-    });
+    for (let ordinal = 0; ordinal < size; ordinal += 1) {
+      const hash = hashAt(ordinal);
+      if (hash !== null) emit(hash % buckets, ordinal);
+    }
   });
 }
 

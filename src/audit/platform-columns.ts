@@ -34,7 +34,8 @@ export class PlatformColumns {
   /** Regular records' links as ids, by position: every link until resolveLinks, then those to platforms not scanned. */
   readonly #textLinks: Map<Platform, TextColumn>;
   readonly #byId: OrdinalLists;
-  readonly #byEmail: OrdinalLists;
+  /** Made at the first look-up by email: not while the scan's links are still held as ids, when memory peaks. */
+  #byEmail: OrdinalLists | undefined;
 
   constructor({ links, ...scan }: ScannedPlatform) {
     this.platform = scan.platform;
@@ -43,7 +44,6 @@ export class PlatformColumns {
     this.#scan = scan;
     this.#textLinks = new Map(links);
     this.#byId = hashOrdinals(this.size, (ordinal) => scan.ids.hashAt(scan.positions[ordinal] as number));
-    this.#byEmail = hashOrdinals(this.size, (ordinal) => scan.emails.hashAt(scan.positions[ordinal] as number));
   }
 
   idAt(ordinal: number): string {
@@ -63,6 +63,8 @@ export class PlatformColumns {
 
   /** The ordinals of the records holding `email`, in id order. */
   holders(email: string): number[] {
+    const scan = this.#scan;
+    this.#byEmail ??= hashOrdinals(this.size, (ordinal) => scan.emails.hashAt(scan.positions[ordinal] as number));
     return Array.from(bucketOf(this.#byEmail, hashText(email))).filter((ordinal) => this.#scan.emails.holds(this.#scan.positions[ordinal] as number, email));
   }
 
@@ -98,11 +100,17 @@ export class PlatformColumns {
     if (whole !== undefined) return whole;
     const links: Links = {};
     for (const target of PLATFORMS) {
-      const linked = this.links.get(target)?.[ordinal];
-      const link = linked === undefined ? this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number) : linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
+      const link = this.#linkAt(ordinal, target, columnsOf);
       if (link !== undefined) links[target] = link;
     }
     return this.#regularRecord(ordinal, links, id ?? this.idAt(ordinal));
+  }
+
+  /** A regular record's link to `target`: an ordinal there for a scanned platform, else the id as read. */
+  #linkAt(ordinal: number, target: Platform, columnsOf: ColumnsOf): string | undefined {
+    const linked = this.links.get(target)?.[ordinal];
+    if (linked === undefined) return this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number);
+    return linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
   }
 
   #linksAsRead(ordinal: number): Links {

@@ -76,12 +76,7 @@ export class PlatformScan {
 
   /** The columns and their order by id; of two records with one id, the first read is kept. */
   sorted(): ScannedPlatform {
-    const ids = this.#ids;
-    const order = Array.from({ length: this.#count }, (_, position) => position);
-    // Array sort is stable, so of equal ids the first read comes first; it is also quick on the
-    // runs a scan in id order hands it (a collation's order is nearly code-unit order).
-    order.sort((left, right) => ids.compareAt(left, right));
-    const positions = Int32Array.from(order.filter((position, at) => at === 0 || !ids.sameAs(position, ids, order[at - 1] as number)));
+    const positions = this.#inIdOrder() ? Int32Array.from({ length: this.#count }, (_, position) => position) : this.#sortedPositions();
     const irregular = new Map<number, PersonRecord>();
     if (this.#irregular.size > 0) {
       positions.forEach((position, ordinal) => {
@@ -91,6 +86,22 @@ export class PlatformScan {
     }
     const snapshots = this.#snapshots === undefined ? undefined : padded(this.#snapshots, this.#count);
     return { platform: this.platform, ids: this.#ids, positions, emails: this.#emails, createdAt: this.#createdAt, snapshots, links: this.#links, irregular };
+  }
+
+  /** Whether the scan read the ids in order, each once (a MongoDB scan by `_id` does): then nothing is sorted. */
+  #inIdOrder(): boolean {
+    for (let position = 1; position < this.#count; position += 1) if (this.#ids.compareAt(position - 1, position) >= 0) return false;
+    return true;
+  }
+
+  /** By ordinal, the position of each id, in id order; of equal ids only the first read. */
+  #sortedPositions(): Int32Array {
+    const ids = this.#ids;
+    const order = Array.from({ length: this.#count }, (_, position) => position);
+    // Array sort is stable, so of equal ids the first read comes first; it is also quick on the
+    // runs a scan in a collation's order hands it (nearly code-unit order).
+    order.sort((left, right) => ids.compareAt(left, right));
+    return Int32Array.from(order.filter((position, at) => at === 0 || !ids.sameAs(position, ids, order[at - 1] as number)));
   }
 
   #column(target: Platform): TextColumn {

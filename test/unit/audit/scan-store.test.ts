@@ -12,16 +12,17 @@ import { idOf, minutesIn } from '../reconcile/builders.ts';
 /*
  * The scan store keeps records as columns and gives them back as objects: it must answer gather's
  * look-ups exactly as a search of the records themselves does, whatever the records hold. The data
- * sets here mix what the columns hold packed (latin1 ids, one link per platform) with everything
- * they must keep some other way: ids and emails that are empty, too long or not latin1, extra ids,
- * unreadable entries, links to ids no record has, two records with one id, records and links of a
- * platform not scanned, snapshots or none.
+ * sets here mix what the columns hold packed (latin1 or lower-case hex ids, one link per platform)
+ * with everything they must keep some other way: ids and emails that are empty, too long or not
+ * latin1, extra ids, unreadable entries, links to ids no record has, two records with one id,
+ * records and links of a platform not scanned, snapshots or none. '«' is the byte the hex 'ab'
+ * packs into: packed alike, they would be taken for one another.
  */
 
 const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 const POOL_SIZE = 4;
 
-const oddTextArb = fc.constantFrom('', 'Ünïcödé-ид', '\u{1F600}', 'x'.repeat(300), '\uD800', 'é');
+const oddTextArb = fc.constantFrom('', 'Ünïcödé-ид', '\u{1F600}', 'x'.repeat(300), '\uD800', 'é', 'ab', '\u00ab', 'abc', 'ABCDEF', '0'.repeat(256), 'f'.repeat(254));
 const idArb = (platform: Platform) =>
   fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: POOL_SIZE - 1 }).map((seq) => idOf(platform, seq)) }, { weight: 1, arbitrary: oddTextArb });
 const emailArb = fc.oneof(
@@ -143,6 +144,13 @@ describe('the scan store', () => {
         }
       }),
     );
+  });
+
+  it('keeps apart ids whose packed bytes are alike: the hex "ab" and the latin1 "\u00ab"', () => {
+    const record = (id: string): PersonRecord => ({ platform: 'crm', id, email: null, createdAt: minutesIn(0), links: {}, extraLinks: {}, unreadable: [], snapshot: null });
+    const store = storeOf([record('ab'), record('\u00ab')], [2]);
+    expect([store.idAt('crm', 0), store.idAt('crm', 1)]).toEqual(['ab', '\u00ab']);
+    expect([store.find('crm', 'ab'), store.find('crm', '\u00ab')]).toEqual([0, 1]);
   });
 
   it('finds nothing on a platform it did not scan', () => {
