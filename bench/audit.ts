@@ -2,9 +2,10 @@ import { loadConfig } from '../src/config/load-config.ts';
 import type { Platform } from '../src/ids/index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { AuditChildResult } from './audit-child.ts';
-import { openCountedStores } from './counted-stores.ts';
+import { openCountedStores, STORES } from './counted-stores.ts';
 import type { RoundTrips } from './counted-stores.ts';
 import { createNamespace, runBenchChild, teardown } from './namespace.ts';
+import type { System } from './namespace.ts';
 import { seedLinkedPeople } from './seed.ts';
 import { cpuUsage, snapshotCpu } from './system.ts';
 
@@ -28,6 +29,7 @@ export interface PerUserLoop {
 
 export interface AuditResult {
   readonly people: number;
+  readonly systems: readonly System[];
   readonly batchSize: number;
   readonly seedSeconds: number;
   readonly seconds: number;
@@ -47,21 +49,24 @@ export interface AuditResult {
   readonly speedUp: number;
 }
 
-export async function runAudit(people: number, batchSize: number, sample: number): Promise<AuditResult> {
-  const stores = await createNamespace();
+const sum = (trips: RoundTrips) => STORES.reduce((total, store) => total + trips[store], 0);
+
+export async function runAudit(people: number, batchSize: number, sample: number, withSupabase: boolean): Promise<AuditResult> {
+  const namespace = await createNamespace(withSupabase);
+  const { stores } = namespace;
   try {
     const seedStarted = performance.now();
-    await seedLinkedPeople(stores, people);
+    await seedLinkedPeople(namespace, people);
     const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
-    const env = { ...stores.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
+    const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
     const cpuBefore = snapshotCpu();
     const { result } = await runBenchChild<AuditChildResult>('audit-child.ts', env);
     const serviceCores = cpuUsage(cpuBefore, snapshotCpu(), new Map([[process.pid, 'bench']]));
     const ids = (await stores.crm.collection('User').find({}, { projection: { _id: 1 } }).limit(sample).toArray()).map((doc) => String(doc._id));
     const loop = await perUserLoop(env, ids, people);
-    const total = result.roundTrips.mongo + result.roundTrips.bookmaster + result.roundTrips.ledger;
     return {
       people,
+      systems: namespace.systems,
       batchSize,
       seedSeconds,
       seconds: result.seconds,
@@ -70,14 +75,14 @@ export async function runAudit(people: number, batchSize: number, sample: number
       serviceCores,
       peakRssMiB: result.peakRssMiB,
       rssBeforeMiB: result.rssBeforeMiB,
-      roundTrips: { ...result.roundTrips, total },
+      roundTrips: { ...result.roundTrips, total: sum(result.roundTrips) },
       inconsistent: result.report.inconsistent,
       enqueued: result.report.enqueued,
       perUserLoop: loop,
       speedUp: loop.extrapolatedSeconds / result.seconds,
     };
   } finally {
-    await teardown(stores, []);
+    await teardown(namespace, []);
   }
 }
 
@@ -100,8 +105,7 @@ async function perUserLoop(env: Record<string, string>, ids: readonly string[], 
     const startedAt = performance.now();
     for (const id of ids) await checkSyncStatus(stores.adapters, id);
     const seconds = (performance.now() - startedAt) / MS_PER_SECOND;
-    const trips = stores.roundTrips();
-    const roundTrips = trips.mongo + trips.bookmaster + trips.ledger;
+    const roundTrips = sum(stores.roundTrips());
     const scale = people / ids.length;
     return { sample: ids.length, seconds, roundTrips, extrapolatedSeconds: seconds * scale, extrapolatedRoundTrips: Math.round(roundTrips * scale) };
   } finally {

@@ -1,15 +1,19 @@
-import { newPerson } from '../test/support/e2e-stores.ts';
-import type { Person } from '../test/support/e2e-stores.ts';
-import { createNamespace, runCommand, startRole, teardown } from './namespace.ts';
-import type { IdsyncProcess } from './namespace.ts';
-import { waitLinked } from './propagation.ts';
+import { reconcileJobTimes } from './job-times.ts';
+import type { JobTimes } from './job-times.ts';
+import { createNamespace, profileEnv, runCommand, startRole, teardown } from './namespace.ts';
+import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
+import { waitLinked } from './linked-times.ts';
+import { measureReconciles, spreadSample } from './round-trips.ts';
+import type { ReconcileSample } from './round-trips.ts';
 import { SEED_CHUNK } from './seed.ts';
 import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
 
 /*
- * Scenario 4: `idsync backfill --platform crm` over N CRM users, each with an unlinked same-email
- * twin in OmniStack and Bookmaster, run by K worker processes (no watchers, so no echo of idsync's
- * own writes). Reconciled per second = N / (last person linked - backfill started).
+ * Scenario 4, once per population size, each on a namespace of its own: `idsync backfill
+ * --platform crm` over N CRM users, each with an unlinked same-email twin in every other synced
+ * system, run by K worker processes (no watchers, so no echo of idsync's own writes). Reconciled
+ * per second = N / (last person linked - backfill started). The workers' first start builds the
+ * link index from the stores before they take a job; that is timed apart, from their log lines.
  *
  * Baseline: the backfill job's own enqueue rate in the same run (enumerate the CRM in batches and
  * addBulk the jobs): reconcile jobs cannot finish faster than they are enqueued, so it is the
@@ -17,15 +21,47 @@ import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
  *
  * Also: one person reconciled by hand (`idsync reconcile omnistack:<id> --wait`, the live lane)
  * right after the backfill's jobs are queued, beside the same command for another person while the
- * workers are idle. Bulk jobs run behind live ones, so the two should be close.
+ * workers are idle; and, once everyone is linked, reconciles run one at a time in the bench
+ * (round-trips.ts): a sample of the people linked (consistent: no write), and people whose other
+ * records were there (and indexed) from the start but whose CRM record is written only now
+ * (linking: a write to each system), for their round trips and the time spent in each store.
  */
 
 const MS_PER_SECOND = 1_000;
+/** How long the workers may take, beyond a fixed allowance, per person to link. */
+const LINK_ALLOWANCE_MS = 600_000;
+const LINK_MS_PER_PERSON = 500;
+/** How long a worker may take to start, beyond a fixed allowance, per person: the first one indexes every record. */
+const START_ALLOWANCE_MS = 60_000;
+const START_MS_PER_PERSON = 10;
+/** People linked in the bench after the backfill, at most. */
+const LINKING_SAMPLE = 50;
+
+export interface BackfillOptions {
+  readonly workerProcesses: number;
+  /** AUDIT_BATCH_SIZE: the backfill's enumeration batch and the index build's scan batch. */
+  readonly batchSize: number;
+  /** Sync Supabase (four systems) rather than three. */
+  readonly withSupabase: boolean;
+  /** People whose reconcile's round trips are counted once everyone is linked. */
+  readonly roundTripSample: number;
+  /** Where each worker process writes a CPU profile (none when undefined). */
+  readonly profileDir: string | undefined;
+}
+
+export interface IndexBuild {
+  readonly seconds: number;
+  /** Records indexed: every synced system's, the shared Supabase database's other users included. */
+  readonly records: number;
+}
 
 export interface BackfillResult {
   readonly users: number;
   readonly workerProcesses: number;
+  readonly systems: readonly System[];
   readonly seedSeconds: number;
+  /** The first worker's build of the empty link index of people, before it took a job. */
+  readonly indexBuild: IndexBuild | null;
   readonly seconds: number;
   readonly reconciledPerSecond: number;
   readonly enqueueSeconds: number;
@@ -33,60 +69,105 @@ export interface BackfillResult {
   readonly linkedAtEnd: number;
   /** Wall time of `idsync reconcile --wait` for one person while the workers are idle, and right after the backfill is queued, in ms. */
   readonly liveReconcileMs: { readonly idle: number; readonly duringBackfill: number };
+  /** Reconciles of people the backfill linked (consistent: no write), one at a time in the bench. */
+  readonly roundTrips: ReconcileSample;
+  /** Reconciles that link a new person, one at a time in the bench. */
+  readonly linking: ReconcileSample;
+  /** How long the newest reconcile jobs ran, in the workers. */
+  readonly jobTimes: JobTimes;
   readonly cpu: Record<string, number>;
   readonly peakRssMiB: Record<string, number>;
 }
 
-function backfillFinishedAt(workers: readonly IdsyncProcess[]): number {
-  const line = workers.flatMap((worker) => worker.logs).find((entry) => entry.msg === 'backfill finished');
-  return Number(line?.time ?? Number.NaN);
+function logTime(workers: readonly IdsyncProcess[], matches: (entry: Record<string, unknown>) => boolean): Record<string, unknown> | undefined {
+  return workers.flatMap((worker) => worker.logs).find(matches);
+}
+
+/** The build of the people's index, from its two log lines ('link index empty: ...' and 'link index built'). */
+function indexBuildOf(workers: readonly IdsyncProcess[]): IndexBuild | null {
+  for (const worker of workers) {
+    const began = worker.logs.find((entry) => entry.kind === 'user' && typeof entry.msg === 'string' && entry.msg.startsWith('link index empty'));
+    const built = worker.logs.find((entry) => entry.kind === 'user' && entry.msg === 'link index built');
+    if (began && built) return { seconds: (Number(built.time) - Number(began.time)) / MS_PER_SECOND, records: Number(built.records) };
+  }
+  return null;
 }
 
 /** The wall time of `idsync reconcile omnistack:<id> --wait` for one person, in ms. */
-async function timeLiveReconcile(person: Person, env: Record<string, string>): Promise<number> {
+async function timeLiveReconcile(person: BenchPerson, env: Record<string, string>): Promise<number> {
   const started = performance.now();
   await runCommand(['reconcile', `omnistack:${person.omnistack}`, '--wait', '--json'], env);
   return performance.now() - started;
 }
 
-export async function runBackfill(users: number, workerProcesses: number, batchSize: number): Promise<BackfillResult> {
-  const stores = await createNamespace();
-  const people = Array.from({ length: users }, newPerson);
-  const [idlePerson, livePerson] = [newPerson(), newPerson()];
+async function seed(namespace: BenchNamespace, people: readonly BenchPerson[]): Promise<number> {
+  const startedAt = performance.now();
+  for (let start = 0; start < people.length; start += SEED_CHUNK) await namespace.writePeople(people.slice(start, start + SEED_CHUNK));
+  return (performance.now() - startedAt) / MS_PER_SECOND;
+}
+
+async function linkNewPeople(namespace: BenchNamespace, env: Record<string, string>, people: readonly BenchPerson[]): Promise<ReconcileSample> {
+  await namespace.writePeople(people, ['crm']);
+  return measureReconciles(env, people.map((person) => person.crm), 'linking');
+}
+
+interface BackfillTimes {
+  readonly seconds: number;
+  readonly enqueueSeconds: number;
+  readonly duringBackfill: number;
+  readonly cpu: Record<string, number>;
+}
+
+/** `idsync backfill --platform crm`, one live reconcile right after it, then the wait for everyone linked. */
+async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], livePerson: BenchPerson): Promise<BackfillTimes> {
+  const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
+  const cpuBefore = snapshotCpu();
+  const startedAt = Date.now();
+  await runCommand(['backfill', '--platform', 'crm', '--json'], env);
+  const duringBackfill = await timeLiveReconcile(livePerson, env);
+  const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON);
+  const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
+  const lastLinked = people.reduce((last, person) => Math.max(last, times.get(person.crm) ?? 0), 0);
+  const finished = logTime(workers, (entry) => entry.msg === 'backfill finished');
+  return { seconds: (lastLinked - startedAt) / MS_PER_SECOND, enqueueSeconds: (Number(finished?.time ?? Number.NaN) - startedAt) / MS_PER_SECOND, duringBackfill, cpu };
+}
+
+export async function runBackfill(users: number, options: BackfillOptions): Promise<BackfillResult> {
+  const namespace = await createNamespace(options.withSupabase);
+  const people = Array.from({ length: users }, namespace.newPerson);
+  const [idlePerson, livePerson] = [namespace.newPerson(), namespace.newPerson()];
+  const linking = Array.from({ length: Math.min(LINKING_SAMPLE, options.roundTripSample) }, namespace.newPerson);
   const workers: IdsyncProcess[] = [];
   try {
-    const seedStarted = performance.now();
-    await stores.writePeople([idlePerson, livePerson]);
-    for (let start = 0; start < users; start += SEED_CHUNK) await stores.writePeople(people.slice(start, start + SEED_CHUNK));
-    const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
-    const env = { ...stores.env, AUDIT_BATCH_SIZE: String(batchSize) };
-    for (let index = 0; index < workerProcesses; index += 1) workers.push(await startRole({ ...stores, env }, 'workers'));
-    const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
+    const seedSeconds = await seed(namespace, [idlePerson, livePerson, ...people]);
+    // Their CRM records come after the backfill, which therefore leaves them alone.
+    await namespace.writePeople(linking, namespace.systems.filter((system) => system !== 'crm'));
+    const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(options.batchSize) };
+    const startTimeoutMs = START_ALLOWANCE_MS + users * START_MS_PER_PERSON;
+    for (let index = 0; index < options.workerProcesses; index += 1) workers.push(await startRole({ env }, 'workers', profileEnv(options.profileDir), startTimeoutMs));
     const idle = await timeLiveReconcile(idlePerson, env);
-    const cpuBefore = snapshotCpu();
-    const startedAt = Date.now();
-    await runCommand(['backfill', '--platform', 'crm', '--json'], env);
-    const duringBackfill = await timeLiveReconcile(livePerson, env);
-    const times = await waitLinked(workers, people);
-    const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
-    const endedAt = Math.max(...times.values());
-    const seconds = (endedAt - startedAt) / MS_PER_SECOND;
-    const enqueueSeconds = (backfillFinishedAt(workers) - startedAt) / MS_PER_SECOND;
+    const { seconds, enqueueSeconds, duringBackfill, cpu } = await timeBackfill(workers, env, people, livePerson);
+    const jobTimes = await reconcileJobTimes(env);
     const peak = Object.fromEntries(workers.map((worker, index) => [`idsync worker ${index + 1}`, Number(peakRssMiB(worker.child.pid ?? 0).toFixed(1))]));
     return {
       users,
-      workerProcesses,
+      workerProcesses: options.workerProcesses,
+      systems: namespace.systems,
       seedSeconds,
+      indexBuild: indexBuildOf(workers),
       seconds,
       reconciledPerSecond: users / seconds,
       enqueueSeconds,
       enqueuedPerSecond: users / enqueueSeconds,
-      linkedAtEnd: await stores.countLinked(people),
+      linkedAtEnd: await namespace.countLinked(people),
       liveReconcileMs: { idle, duringBackfill },
+      roundTrips: await measureReconciles(env, spreadSample(people, options.roundTripSample).map((person) => person.crm), 'consistent'),
+      linking: await linkNewPeople(namespace, env, linking),
+      jobTimes,
       cpu,
       peakRssMiB: peak,
     };
   } finally {
-    await teardown(stores, workers);
+    await teardown(namespace, workers);
   }
 }

@@ -14,23 +14,29 @@ export interface BenchOptions {
   readonly auditSizes: readonly number[];
   /** People the per-user loop checks before its time is extrapolated to the full size. */
   readonly baselineSample: number;
-  readonly backfillUsers: number;
+  /** Population sizes the backfill runs at, each on a namespace of its own, smallest first. */
+  readonly backfillUsers: readonly number[];
   readonly backfillWorkers: number;
+  /** People whose reconcile's round trips are counted after each backfill. */
+  readonly roundTripSample: number;
   readonly batchSize: number;
+  /** Sync Supabase wherever the local auth server runs (false: three systems even there). */
+  readonly supabase: boolean;
   readonly scenarios: readonly Scenario[];
   readonly outDir: string;
-  /** Where the propagation's worker processes write a CPU profile (node --cpu-prof); none by default. */
+  /** Where the propagation's and the backfill's worker processes write a CPU profile (node --cpu-prof); none by default. */
   readonly profileDir: string | undefined;
 }
 
-/** Full-run defaults (about 10-15 minutes on 2 cores) and the --quick ones (under 2 minutes). */
+/** Full-run defaults (the backfill of 100,000 people takes most of the run) and the --quick ones (a few minutes). */
 export const DEFAULTS = {
-  full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: 5_000 },
-  quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: 600 },
+  full: { writes: 400, rate: 200, burst: 400, auditSizes: [10_000, 100_000], baselineSample: 1_000, backfillUsers: [1_000, 100_000] },
+  quick: { writes: 200, rate: 200, burst: 200, auditSizes: [2_000], baselineSample: 200, backfillUsers: [300, 3_000] },
 } as const;
 const MILLION = 1_000_000;
 const DEFAULT_BATCH_SIZE = 1_000;
 const DEFAULT_BACKFILL_WORKERS = 2;
+const DEFAULT_ROUND_TRIP_SAMPLE = 200;
 
 function positiveInteger(value: string): number {
   const parsed = Number(value.replaceAll('_', ''));
@@ -57,9 +63,11 @@ interface RawFlags {
   auditSizes?: number[];
   million?: boolean;
   baselineSample?: number;
-  backfillUsers?: number;
+  backfillUsers?: number[];
   backfillWorkers: number;
+  roundTripSample: number;
   batchSize: number;
+  supabase: boolean;
   only: Scenario[];
   out: string;
   profileDir?: string;
@@ -70,19 +78,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const quick = DEFAULTS.quick;
   const program = new Command('bench')
     .description('idsync benchmarks: propagation latency, worker scale-out, audit scale, backfill; each beside a same-run baseline')
-    .option('--quick', `a run under two minutes (writes ${quick.writes}, burst ${quick.burst}, audit ${quick.auditSizes.join('/')}, backfill ${quick.backfillUsers})`)
+    .option('--quick', `a run of a few minutes (writes ${quick.writes}, burst ${quick.burst}, audit ${quick.auditSizes.join('/')}, backfill ${quick.backfillUsers.join('/')})`)
     .option('--writes <n>', `CRM users written at the steady rate (default ${full.writes})`, positiveInteger)
     .option('--rate <n>', `steady write rate per second (default ${full.rate})`, positiveInteger)
     .option('--burst <n>', `CRM users written at once for reconciles per second (default ${full.burst})`, positiveInteger)
     .option('--audit-sizes <list>', `people seeded for the audit, comma-separated (default ${full.auditSizes.join(',')})`, sizeList)
     .option('--million', 'also audit 1,000,000 people (long; needs several GB for the MongoDB test server)')
     .option('--baseline-sample <n>', `people the per-user loop checks before extrapolating (default ${full.baselineSample})`, positiveInteger)
-    .option('--backfill-users <n>', `CRM users the backfill reconciles (default ${full.backfillUsers})`, positiveInteger)
+    .option('--backfill-users <list>', `population sizes the backfill runs at, comma-separated (default ${full.backfillUsers.join(',')})`, sizeList)
     .option('--backfill-workers <n>', 'worker processes for the backfill', positiveInteger, DEFAULT_BACKFILL_WORKERS)
+    .option('--round-trip-sample <n>', 'people whose reconcile round trips are counted after each backfill', positiveInteger, DEFAULT_ROUND_TRIP_SAMPLE)
     .option('--batch-size <n>', 'AUDIT_BATCH_SIZE for the audit and the backfill', positiveInteger, DEFAULT_BATCH_SIZE)
+    .option('--no-supabase', 'sync three systems even where the local Supabase Auth server runs')
     .option('--only <list>', `scenarios to run (${SCENARIOS.join(',')})`, scenarioList, [...SCENARIOS])
     .option('--out <dir>', 'where the JSON and the SVG go', path.join(import.meta.dirname, 'out'))
-    .option('--profile-dir <dir>', 'write a CPU profile of each propagation worker process here (default: none)');
+    .option('--profile-dir <dir>', 'write a CPU profile of each propagation and backfill worker process here (default: none)');
   program.parse(argv, { from: 'user' });
   const flags = program.opts<RawFlags>();
   const preset = flags.quick ? quick : full;
@@ -94,9 +104,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     burst: flags.burst ?? preset.burst,
     auditSizes: flags.million ? [...auditSizes, MILLION] : auditSizes,
     baselineSample: flags.baselineSample ?? preset.baselineSample,
-    backfillUsers: flags.backfillUsers ?? preset.backfillUsers,
+    backfillUsers: [...new Set(flags.backfillUsers ?? preset.backfillUsers)].sort((left, right) => left - right),
     backfillWorkers: flags.backfillWorkers,
+    roundTripSample: flags.roundTripSample,
     batchSize: flags.batchSize,
+    supabase: flags.supabase,
     scenarios: flags.only,
     outDir: flags.out,
     profileDir: flags.profileDir === undefined ? undefined : path.resolve(flags.profileDir),

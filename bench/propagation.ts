@@ -1,10 +1,9 @@
 import { ObjectId } from 'mongodb';
-import { newPerson } from '../test/support/e2e-stores.ts';
-import type { Person } from '../test/support/e2e-stores.ts';
-import { waitForWatching } from '../test/support/e2e-stores.ts';
+import { WATCHED_SOURCES, waitForWatching } from '../test/support/e2e-stores.ts';
 import { openFloorStream } from './floor-stream.ts';
+import { waitLinked } from './linked-times.ts';
 import { createNamespace, profileEnv, startRole, teardown, waitFor } from './namespace.ts';
-import type { E2eStores, IdsyncProcess } from './namespace.ts';
+import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
 import { distribution } from './stats.ts';
 import type { Distribution } from './stats.ts';
 import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
@@ -17,6 +16,8 @@ import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
  */
 
 const BURST_CHUNK = 500;
+/** The watchers' source for Supabase's users, besides the three systems' WATCHED_SOURCES. */
+const SUPABASE_SOURCE = 'supabase.auth.users';
 const LINK_TIMEOUT_MS = 600_000;
 const MS_PER_SECOND = 1_000;
 
@@ -35,6 +36,7 @@ export interface PhaseResult {
 
 export interface PropagationResult {
   readonly workerProcesses: number;
+  readonly systems: readonly System[];
   readonly rate: number;
   readonly achievedRate: number;
   readonly latencyMs: Distribution;
@@ -53,85 +55,76 @@ export interface PropagationResult {
 }
 
 interface Running {
-  readonly stores: E2eStores;
+  readonly namespace: BenchNamespace;
   readonly watchers: IdsyncProcess;
   readonly workers: readonly IdsyncProcess[];
   readonly names: ReadonlyMap<number, string>;
 }
 
-export async function runPropagation(workerProcesses: number, writes: number, rate: number, burst: number, profileDir?: string): Promise<PropagationResult> {
-  const stores = await createNamespace();
-  const steadyPeople = Array.from({ length: writes }, newPerson);
-  const burstPeople = Array.from({ length: burst }, newPerson);
+export interface PropagationOptions {
+  readonly workerProcesses: number;
+  /** CRM users written one at a time at `rate` per second, then `burst` more as fast as possible. */
+  readonly writes: number;
+  readonly rate: number;
+  readonly burst: number;
+  /** Sync Supabase (four systems, its changes watched by logical replication) rather than three. */
+  readonly withSupabase: boolean;
+  /** Where each worker process writes a CPU profile (none when undefined). */
+  readonly profileDir: string | undefined;
+}
+
+export async function runPropagation(options: PropagationOptions): Promise<PropagationResult> {
+  const { workerProcesses, rate } = options;
+  const namespace = await createNamespace(options.withSupabase);
+  const steadyPeople = Array.from({ length: options.writes }, namespace.newPerson);
+  const burstPeople = Array.from({ length: options.burst }, namespace.newPerson);
   // The twins exist before idsync starts, so the only events are the CRM inserts and idsync's own writes.
-  await stores.writePeople([...steadyPeople, ...burstPeople], ['omnistack', 'bookmaster']);
+  await namespace.writePeople([...steadyPeople, ...burstPeople], namespace.systems.filter((system) => system !== 'crm'));
   const children: IdsyncProcess[] = [];
   try {
-    const watchers = await startRole(stores, 'watchers');
+    const watchers = await startRole(namespace, 'watchers');
     children.push(watchers);
-    for (let index = 0; index < workerProcesses; index += 1) children.push(await startRole(stores, 'workers', profileEnv(profileDir)));
-    await waitForWatching(watchers, LINK_TIMEOUT_MS);
+    for (let index = 0; index < workerProcesses; index += 1) children.push(await startRole(namespace, 'workers', profileEnv(options.profileDir)));
+    await waitForWatching(watchers, LINK_TIMEOUT_MS, namespace.supabase ? [...WATCHED_SOURCES, SUPABASE_SOURCE] : WATCHED_SOURCES);
     const names = new Map<number, string>([[process.pid, 'bench (writer + floor loop)'], [watchers.child.pid ?? 0, 'idsync watchers']]);
     children.slice(1).forEach((child, index) => names.set(child.child.pid ?? 0, `idsync worker ${index + 1}`));
-    const running: Running = { stores, watchers, workers: children.slice(1), names };
+    const running: Running = { namespace, watchers, workers: children.slice(1), names };
+    const { stores } = namespace;
     const floor = await openFloorStream(stores.crm.collection('User'));
     const steady = await steadyPhase(running, steadyPeople, rate, floor.arrivals);
     const burstPhase = await burstPhaseOf(running, burstPeople, floor.arrivals);
     await floor.close();
-    const linkedAtEnd = await stores.countLinked([...steadyPeople, ...burstPeople]);
+    const linkedAtEnd = await namespace.countLinked([...steadyPeople, ...burstPeople]);
     const peak: Record<string, number> = {};
     for (const child of children) peak[names.get(child.child.pid ?? 0) ?? 'idsync'] = Number(peakRssMiB(child.child.pid ?? 0).toFixed(1));
     const swept = watchers.logs.filter((entry) => entry.msg === 'backfill enqueued');
     const sweeps = { count: swept.length, recordsEnqueued: swept.reduce((sum, entry) => sum + Number(entry.enqueued ?? 0), 0) };
-    return { workerProcesses, rate, ...steady.result, burst: burstPhase, linkedAtEnd, peakRssMiB: peak, sweeps };
+    return { workerProcesses, systems: namespace.systems, rate, ...steady.result, burst: burstPhase, linkedAtEnd, peakRssMiB: peak, sweeps };
   } finally {
-    await teardown(stores, children);
+    await teardown(namespace, children);
   }
-}
-
-/** The time of the last reconcile that wrote for each person (by CRM id), across every worker. */
-export function linkedTimes(workers: readonly IdsyncProcess[]): Map<string, number> {
-  const times = new Map<string, number>();
-  for (const worker of workers) {
-    for (const entry of worker.logs) {
-      if (entry.msg !== 'reconciled' || Number(entry.writes) === 0 || typeof entry.personKey !== 'string') continue;
-      const id = entry.personKey.replace(/^crm:/, '');
-      times.set(id, Math.max(times.get(id) ?? 0, Number(entry.time)));
-    }
-  }
-  return times;
 }
 
 function reconcilesBetween(workers: readonly IdsyncProcess[], from: number, to: number): number {
   return workers.reduce((sum, worker) => sum + worker.logs.filter((entry) => entry.msg === 'reconciled' && Number(entry.time) >= from && Number(entry.time) <= to).length, 0);
 }
 
-export async function waitLinked(workers: readonly IdsyncProcess[], people: readonly Person[]): Promise<Map<string, number>> {
-  return waitFor(
-    'every person to be linked',
-    () => {
-      const times = linkedTimes(workers);
-      return people.every((person) => times.has(person.crm)) ? times : undefined;
-    },
-    { timeoutMs: LINK_TIMEOUT_MS, intervalMs: 200 },
-  );
-}
-
-async function steadyPhase(running: Running, people: readonly Person[], rate: number, arrivals: ReadonlyMap<string, number>) {
-  const users = running.stores.crm.collection('User');
+async function steadyPhase(running: Running, people: readonly BenchPerson[], rate: number, arrivals: ReadonlyMap<string, number>) {
+  const users = running.namespace.stores.crm.collection('User');
   const writtenAt = new Map<string, number>();
   const inserts: Array<Promise<unknown>> = [];
   const cpuBefore = snapshotCpu();
   const startedAt = Date.now();
   for (const [index, person] of people.entries()) {
-    const due = startedAt + (index * MS_PER_SECOND) / rate;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    // One reading of the clock: two could straddle the due time and ask for a negative timeout.
+    const wait = startedAt + (index * MS_PER_SECOND) / rate - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     writtenAt.set(person.crm, Date.now());
     inserts.push(users.insertOne({ _id: new ObjectId(person.crm), email: person.email, role: 'SALES' }));
   }
   await Promise.all(inserts);
   const writeSeconds = (Date.now() - startedAt) / MS_PER_SECOND;
-  const times = await waitLinked(running.workers, people);
+  const times = await waitLinked(running.workers, people, LINK_TIMEOUT_MS);
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
   const latencies = people.map((person) => (times.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
   const floor = people.map((person) => (arrivals.get(person.crm) ?? Number.NaN) - (writtenAt.get(person.crm) ?? Number.NaN));
@@ -139,15 +132,15 @@ async function steadyPhase(running: Running, people: readonly Person[], rate: nu
   return { result: { achievedRate: people.length / writeSeconds, latencyMs: distribution(latencies), floorMs: distribution(floor), latencies, floor, steady } };
 }
 
-async function burstPhaseOf(running: Running, people: readonly Person[], arrivals: ReadonlyMap<string, number>): Promise<PhaseResult> {
-  const users = running.stores.crm.collection('User');
+async function burstPhaseOf(running: Running, people: readonly BenchPerson[], arrivals: ReadonlyMap<string, number>): Promise<PhaseResult> {
+  const users = running.namespace.stores.crm.collection('User');
   const cpuBefore = snapshotCpu();
   const startedAt = Date.now();
   for (let start = 0; start < people.length; start += BURST_CHUNK) {
     const chunk = people.slice(start, start + BURST_CHUNK);
     await users.insertMany(chunk.map((person) => ({ _id: new ObjectId(person.crm), email: person.email, role: 'SALES' })));
   }
-  const times = await waitLinked(running.workers, people);
+  const times = await waitLinked(running.workers, people, LINK_TIMEOUT_MS);
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), running.names);
   await waitFor('the floor loop to see every insert', () => people.every((person) => arrivals.has(person.crm)), { timeoutMs: LINK_TIMEOUT_MS });
   return phaseResult(running, people, { linkedAt: times, arrivals, startedAt, cpu });
@@ -162,7 +155,7 @@ interface PhaseTimes {
 }
 
 /** A phase's rates: from its start to the last person linked, and to the floor loop's last arrival. */
-function phaseResult(running: Running, people: readonly Person[], phase: PhaseTimes): PhaseResult {
+function phaseResult(running: Running, people: readonly BenchPerson[], phase: PhaseTimes): PhaseResult {
   const endedAt = Math.max(...people.map((person) => phase.linkedAt.get(person.crm) ?? 0));
   const lastArrival = Math.max(...people.map((person) => phase.arrivals.get(person.crm) ?? 0));
   const seconds = (endedAt - phase.startedAt) / MS_PER_SECOND;

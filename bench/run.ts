@@ -4,13 +4,16 @@ import { runAudit } from './audit.ts';
 import { runBackfill } from './backfill.ts';
 import { renderHistogram } from './chart.ts';
 import { FLOOR_IDLE_MS } from './floor-stream.ts';
+import { goals } from './goals.ts';
+import { removeEverythingOpen } from './namespace.ts';
 import { parseOptions } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { runPropagation } from './propagation.ts';
 import type { PropagationResult } from './propagation.ts';
-import { goals, tableRows } from './report.ts';
+import { tableRows } from './report.ts';
 import type { BenchResults } from './report.ts';
 import { renderGoals, renderTable } from './stats.ts';
+import { authServerMissing } from './supabase.ts';
 import { machineInfo } from './system.ts';
 
 /*
@@ -38,12 +41,22 @@ async function attempt<T>(name: string, errors: string[], work: () => Promise<T>
   }
 }
 
+/** Four systems wherever the local auth server runs (and --no-supabase is not given), else three, with the reason. */
+async function systemsOf(options: BenchOptions): Promise<BenchResults['systems']> {
+  const supabaseMissing = options.supabase ? await authServerMissing() : 'turned off with --no-supabase';
+  const synced = supabaseMissing === null ? (['crm', 'omnistack', 'supabase', 'bookmaster'] as const) : (['crm', 'omnistack', 'bookmaster'] as const);
+  return { synced, supabaseMissing };
+}
+
 async function runAll(options: BenchOptions, errors: string[]): Promise<BenchResults> {
+  const systems = await systemsOf(options);
+  const withSupabase = systems.supabaseMissing === null;
+  log(withSupabase ? `four systems: ${systems.synced.join(', ')}` : `three systems: ${systems.synced.join(', ')} (Supabase not synced: ${systems.supabaseMissing})`);
   const propagation: PropagationResult[] = [];
   if (options.scenarios.includes('propagation')) {
-    for (const workers of WORKER_COUNTS) {
-      log(`propagation with ${workers} worker process(es): ${options.writes} writes at ${options.rate}/s, then a burst of ${options.burst}`);
-      const run = await attempt(`propagation, ${workers} workers`, errors, () => runPropagation(workers, options.writes, options.rate, options.burst, options.profileDir));
+    for (const workerProcesses of WORKER_COUNTS) {
+      log(`propagation with ${workerProcesses} worker process(es): ${options.writes} writes at ${options.rate}/s, then a burst of ${options.burst}`);
+      const run = await attempt(`propagation, ${workerProcesses} workers`, errors, () => runPropagation({ ...options, workerProcesses, withSupabase }));
       if (run) propagation.push(run);
     }
   }
@@ -51,16 +64,20 @@ async function runAll(options: BenchOptions, errors: string[]): Promise<BenchRes
   if (options.scenarios.includes('audit')) {
     for (const people of options.auditSizes) {
       log(`audit of ${people} people (batch ${options.batchSize}), per-user loop on ${Math.min(people, options.baselineSample)}`);
-      const run = await attempt(`audit of ${people}`, errors, () => runAudit(people, options.batchSize, Math.min(people, options.baselineSample)));
+      const run = await attempt(`audit of ${people}`, errors, () => runAudit(people, options.batchSize, Math.min(people, options.baselineSample), withSupabase));
       if (run) audit.push(run);
     }
   }
-  let backfill = null;
+  const backfill = [];
   if (options.scenarios.includes('backfill')) {
-    log(`backfill of ${options.backfillUsers} CRM users with ${options.backfillWorkers} worker processes`);
-    backfill = await attempt('backfill', errors, () => runBackfill(options.backfillUsers, options.backfillWorkers, options.batchSize));
+    const backfillOptions = { workerProcesses: options.backfillWorkers, batchSize: options.batchSize, withSupabase, roundTripSample: options.roundTripSample, profileDir: options.profileDir };
+    for (const users of options.backfillUsers) {
+      log(`backfill of ${users} CRM users with ${options.backfillWorkers} worker processes, then the round trips of ${Math.min(users, options.roundTripSample)} reconciles`);
+      const run = await attempt(`backfill of ${users}`, errors, () => runBackfill(users, backfillOptions));
+      if (run) backfill.push(run);
+    }
   }
-  return { propagation, audit, backfill };
+  return { systems, propagation, audit, backfill };
 }
 
 function chart(runs: readonly PropagationResult[]): string {
@@ -69,6 +86,14 @@ function chart(runs: readonly PropagationResult[]): string {
   if (floor) series.push({ label: `floor: bare change-stream loop, p99 ${floor.floorMs.p99} ms`, values: floor.floor, color: COLORS.at(-1) ?? 'grey' });
   const rate = floor ? `${floor.steady.people} CRM writes at ${floor.rate}/s` : '';
   return renderHistogram(series, { title: `idsync propagation latency (${rate})`, unit: 'ms from the CRM write' });
+}
+
+// A second signal ends the run at once (the handler is installed once), cleanup or not.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the idsync processes and removing what the run created`);
+    void removeEverythingOpen().finally(() => process.exit(1));
+  });
 }
 
 const options = parseOptions(process.argv.slice(2));
@@ -88,7 +113,9 @@ if (results.propagation.length > 0) {
   svgPath = path.join(options.outDir, `propagation-latency-${stamp}.svg`);
   await writeFile(svgPath, `${chart(results.propagation)}\n`);
 }
-console.log(`\nidsync bench, ${options.quick ? 'quick' : 'full'} run, ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${seconds.toFixed(0)} s\n`);
+console.log(`\nidsync bench, ${options.quick ? 'quick' : 'full'} run, ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${seconds.toFixed(0)} s`);
+const { synced, supabaseMissing } = results.systems;
+console.log(supabaseMissing === null ? `Systems: all four (${synced.join(', ')})\n` : `Systems: three (${synced.join(', ')}); Supabase not synced: ${supabaseMissing}\n`);
 console.log(renderTable(tableRows(results)));
 console.log(`\nGoals:\n${renderGoals(goals(results))}\n`);
 if (errors.length > 0) console.log(`Failed scenarios:\n${errors.map((error) => `- ${error}`).join('\n')}\n`);

@@ -57,6 +57,8 @@ function groupOf(comm: string): string {
   if (comm === 'java') return 'mongo-java-server';
   if (comm.startsWith('postgres')) return 'postgres';
   if (comm.startsWith('redis')) return 'redis';
+  // The Supabase Auth server's binary (scripts/services).
+  if (comm === 'auth') return 'supabase-auth';
   return 'other';
 }
 

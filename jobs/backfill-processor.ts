@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
-import { UnrecoverableError } from 'bullmq';
 import { enqueueReconcilesBulk } from '../src/audit/enqueue-bulk.ts';
 import { scannablePlatforms } from '../src/audit/scan.ts';
+import { codes, IdsyncError } from '../src/errors.ts';
 import { PLATFORMS } from '../src/ids/index.ts';
 import type { Platform } from '../src/ids/index.ts';
 import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
@@ -69,7 +69,7 @@ function chosenPlatforms(deps: MaintenanceDependencies, config: MaintenanceConfi
   if (requested === undefined) return available;
   const unavailable = requested.filter((platform) => !available.includes(platform));
   if (unavailable.length > 0) {
-    throw new UnrecoverableError(`IDSYNC_ERR_PLATFORM_UNAVAILABLE: cannot enumerate ${unavailable.join(', ')}: not synced or no adapter`);
+    throw new IdsyncError(codes.PLATFORM_UNAVAILABLE, `cannot enumerate ${unavailable.join(', ')}: not synced or no adapter`);
   }
   return PLATFORMS.filter((platform) => requested.includes(platform));
 }

@@ -3,7 +3,7 @@ import { runAuditPass } from '../src/audit/audit-pass.ts';
 import { issueRow } from '../src/audit/issue-rows.ts';
 import { breakerDecision, planOrphanCleanup } from '../src/audit/orphan-cleanup.ts';
 import type { BreakerDecision, CleanupPlan, OrphanReference, OrphanRemoval } from '../src/audit/orphan-cleanup.ts';
-import { IdsyncError } from '../src/errors.ts';
+import { codes, IdsyncError } from '../src/errors.ts';
 import { createAuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { AuditRunStore } from '../src/ledger/audit-runs.ts';
 import type { WriteRow } from '../src/ledger/ledger.ts';
@@ -18,12 +18,14 @@ export interface CleanupOptions {
   listLimit?: number;
 }
 
+type HoldReason = typeof codes.CLEANUP_BREAKER | typeof codes.CLEANUP_EXCEEDS_CONFIRMED;
+
 export interface CleanupReport {
   readonly runId: string;
   readonly mode: 'report' | 'apply';
   readonly status: 'completed' | 'awaiting-confirmation';
-  /** Why the breaker held the run, when it did: IDSYNC_ERR_CLEANUP_BREAKER or IDSYNC_ERR_CLEANUP_EXCEEDS_CONFIRMED. */
-  readonly reason: string | null;
+  /** Why the breaker held the run, when it did. */
+  readonly reason: HoldReason | null;
   readonly breaker: BreakerDecision;
   readonly orphanReferences: number;
   /** Orphans left alone because two existing ids for that platform sit beside them (a conflict). */
@@ -71,7 +73,7 @@ export function createCleanupProcessor(deps: MaintenanceDependencies, config: Ma
 async function claimConfirmation(runs: AuditRunStore, runId: string): Promise<Record<string, unknown>> {
   const run = await runs.claimForConfirmation(runId);
   if (run === null || run.kind !== 'cleanup-orphans') {
-    throw new IdsyncError('IDSYNC_ERR_RUN_NOT_AWAITING', `cleanup run ${runId} does not await confirmation`);
+    throw new IdsyncError(codes.RUN_NOT_AWAITING, `cleanup run ${runId} does not await confirmation`);
   }
   return run.counts;
 }
@@ -108,10 +110,10 @@ async function runCleanup(deps: MaintenanceDependencies, config: MaintenanceConf
   return { ...base, status: 'completed', reason: null, removed, stale: outcomes.filter((entry) => entry.outcome === 'stale').length };
 }
 
-function holdReason(mode: 'report' | 'apply', breaker: BreakerDecision, plan: CleanupPlan, confirmed: number | null): string | null {
+function holdReason(mode: 'report' | 'apply', breaker: BreakerDecision, plan: CleanupPlan, confirmed: number | null): HoldReason | null {
   if (mode === 'report') return null;
-  if (confirmed === null) return breaker.trip ? 'IDSYNC_ERR_CLEANUP_BREAKER' : null;
-  return plan.references.length > confirmed ? 'IDSYNC_ERR_CLEANUP_EXCEEDS_CONFIRMED' : null;
+  if (confirmed === null) return breaker.trip ? codes.CLEANUP_BREAKER : null;
+  return plan.references.length > confirmed ? codes.CLEANUP_EXCEEDS_CONFIRMED : null;
 }
 
 async function recordOrphans(deps: MaintenanceDependencies, plan: CleanupPlan, request: CleanupRequest): Promise<void> {

@@ -53,7 +53,7 @@ export interface MaintenanceDependencies {
   /** The reconcile queue receives the repairs; the maintenance queue the schedules. */
   readonly queues: Queues;
   readonly logger: Logger;
-  /** Whether a driver error may pass on retry (it is then recorded as IDSYNC_ERR_STORE_UNAVAILABLE). Default: never. */
+  /** Whether a driver error may pass on retry (it is then recorded as codes.STORE_UNAVAILABLE). Default: never. */
   readonly isRetryable?: (error: unknown) => boolean;
 }
 

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import { UnrecoverableError } from 'bullmq';
 import type { Pool } from 'pg';
+import { codes, IdsyncError } from '../src/errors.ts';
 import { createLedger } from '../src/ledger/ledger.ts';
 import type { Logger } from '../src/logging/logger.ts';
 import type { Queues } from '../src/queues/queues.ts';
@@ -22,7 +22,7 @@ export function createMaintenanceProcessor(deps: MaintenanceDependencies, config
   };
   return async (job: Job) => {
     const processor = byName[job.name];
-    if (processor === undefined) throw new UnrecoverableError(`IDSYNC_ERR_UNKNOWN_JOB: no maintenance job named ${JSON.stringify(job.name.slice(0, 40))}`);
+    if (processor === undefined) throw new IdsyncError(codes.UNKNOWN_JOB, `no maintenance job named ${JSON.stringify(job.name.slice(0, 40))}`);
     return processor(job);
   };
 }

@@ -1,5 +1,5 @@
-import { UnrecoverableError } from 'bullmq';
 import type { Job } from 'bullmq';
+import { codes, IdsyncError } from '../src/errors.ts';
 import { propagateProfileJobSchema } from '../src/queues/job-payloads.ts';
 import { propagateProfile } from '../src/propagate/propagate-profile.ts';
 import type { PropagateDependencies, PropagateOptions, PropagateOutcome } from '../src/propagate/propagate-profile.ts';
@@ -12,7 +12,7 @@ import { invalidPayload } from './job-errors.ts';
  */
 export function createPropagateProcessor(deps: PropagateDependencies, options: PropagateOptions = {}) {
   return async (job: Job): Promise<PropagateOutcome> => {
-    if (job.name !== 'profile') throw new UnrecoverableError(`IDSYNC_ERR_UNKNOWN_JOB: the propagate queue runs 'profile' jobs only`);
+    if (job.name !== 'profile') throw new IdsyncError(codes.UNKNOWN_JOB, `the propagate queue runs 'profile' jobs only`);
     const parsed = propagateProfileJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
     return propagateProfile(deps, parsed.data.crmId, { trigger: parsed.data.trigger, jobId: job.id ?? 'unknown' }, options);

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { codes } from '../src/errors.ts';
 import { formatRecordKey } from '../src/ids/index.ts';
 import type { Links, Platform, RecordKey } from '../src/ids/index.ts';
 import type { Ledger, WriteRow } from '../src/ledger/ledger.ts';
@@ -48,7 +49,7 @@ export function createProvisionProcessor(deps: ProvisionDependencies, config: { 
     const { trigger, ...member } = parsed.data;
     const progress = await openAccounts(job, member, steps, deps, options);
     const origin = reconcileOrigin(steps, progress);
-    if (origin === null) throw new AccountError('IDSYNC_ERR_NOT_AVAILABLE', 'crm', 'this deployment syncs none of Supabase, OmniStack and the CRM: there is nowhere to open an account');
+    if (origin === null) throw new AccountError(codes.NOT_AVAILABLE, 'crm', 'this deployment syncs none of Supabase, OmniStack and the CRM: there is nowhere to open an account');
     const context = { trigger, jobId: job.id ?? 'unknown' };
     const outcome = await deps.reconcile(origin, context);
     await deps.ledger.recordOutcome(creationRows(progress, outcome.personKey, context), []);
@@ -61,7 +62,7 @@ async function openAccounts(job: Job, member: NewStaffMember, steps: readonly Ac
   const progress = readProgress(job.progress);
   for (let step = nextStep(steps, progress); step !== null; step = nextStep(steps, progress)) {
     const opener = deps.openers[step];
-    if (!opener) throw new AccountError('IDSYNC_ERR_NOT_AVAILABLE', step, `${step} is synced but idsync cannot open ${step} accounts in this deployment`);
+    if (!opener) throw new AccountError(codes.NOT_AVAILABLE, step, `${step} is synced but idsync cannot open ${step} accounts in this deployment`);
     progress.accounts[step] = await opener.open(member, linksOf(progress));
     // Saved before the next step starts: a retry after a crash resumes after this step.
     await job.updateProgress(progress);

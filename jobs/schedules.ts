@@ -14,7 +14,7 @@ export const SCHEDULE_TIME_ZONE = 'UTC';
  * Creates or updates the repeatable maintenance jobs: the audit on AUDIT_CRON and the
  * orphan cleanup on CLEANUP_CRON. BullMQ's job schedulers are keyed by id, so calling this on every
  * start (and from every worker process) leaves exactly one schedule of each. A cron string that does
- * not parse is a ConfigError (IDSYNC_ERR_CONFIG) before anything is written.
+ * not parse is a ConfigError (codes.CONFIG) before anything is written.
  */
 export async function ensureSchedules(queues: Queues, config: Pick<Config, 'policy'>): Promise<void> {
   const problems = [

@@ -6,7 +6,7 @@ import type { Logger } from '../src/logging/logger.ts';
 import { scrubMessage } from '../src/logging/scrub.ts';
 import { formatRecordKey, parseRecordKey } from '../src/ids/index.ts';
 import type { QueueName } from '../src/queues/queue-names.ts';
-import { errorCode, toJobError } from './job-errors.ts';
+import { clearJobFailure, jobFailureOf, recordJobFailure, toJobError } from './job-errors.ts';
 
 export type Processor = (job: Job) => Promise<unknown>;
 
@@ -39,13 +39,7 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
   const workers = Object.entries(processors).map(([queue, processor]) => {
     const worker = new Worker(
       queue,
-      async (job: Job) => {
-        try {
-          return await processor(job);
-        } catch (error) {
-          throw toJobError(error, isRetryable);
-        }
-      },
+      recordingFailures(processor, { queue, isRetryable, logger }),
       // The shared connection: BullMQ makes (and closes) its own blocking connection from it.
       {
         connection: options.connection,
@@ -66,6 +60,25 @@ export function startWorkers(processors: Partial<Record<QueueName, Processor>>, 
   };
 }
 
+/**
+ * Runs `processor` on a job cleared of a previous attempt's failure; a failure is written into the
+ * job (job-errors.ts) and handed to BullMQ as retryable or not.
+ */
+function recordingFailures(processor: Processor, context: { queue: string; isRetryable: (error: unknown) => boolean; logger: Logger }): Processor {
+  const { queue, isRetryable, logger } = context;
+  return async (job: Job) => {
+    await clearJobFailure(job);
+    try {
+      return await processor(job);
+    } catch (error) {
+      await recordJobFailure(job, jobFailureOf(error, isRetryable)).catch((recordError: unknown) =>
+        logger.warn({ queue, jobId: job.id, err: recordError }, 'could not record the failure in the job'),
+      );
+      throw toJobError(error, isRetryable);
+    }
+  };
+}
+
 interface Failure {
   queue: string;
   job: Job | undefined;
@@ -76,15 +89,16 @@ interface Failure {
 async function recordFailure({ queue, job, error, isRetryable }: Failure, ledger: Ledger, logger: Logger): Promise<void> {
   const personKey = personKeyOf(job);
   const message = scrubMessage(error.message);
+  const failure = jobFailureOf(error, isRetryable);
   logger.warn({ queue, jobId: job?.id, personKey, attempt: job?.attemptsMade, err: message }, 'job failed');
   try {
     await ledger.recordSyncError({
       personKey,
-      platform: (error as { platform?: string }).platform ?? null,
+      platform: failure.platform,
       queue,
       jobName: job?.name ?? 'unknown',
       jobId: job?.id ?? 'unknown',
-      errorCode: errorCode(error, isRetryable),
+      errorCode: failure.code,
       errorMessage: message,
       attempt: Math.max(1, job?.attemptsMade ?? 1),
     });

@@ -1,24 +1,29 @@
-/**
- * Stable error codes. Callers branch on `code` and `retryable`, never on message text: a message is
- * for people and may change, a code is part of the contract (tests assert on codes).
+import { codes, errorSpec } from './error-codes.ts';
+import type { ErrorCode, InputErrorCode } from './error-codes.ts';
+
+export { codes } from './error-codes.ts';
+export type { ErrorCode } from './error-codes.ts';
+
+/*
+ * Callers branch on `code` and `retryable`, never on message text: a message is for people and may
+ * change, a code is part of the contract (tests assert on codes). Every code, with whether it is
+ * retryable, is in the registry (src/error-codes.ts).
  */
-export type ErrorCode = `IDSYNC_ERR_${string}`;
 
 export interface IdsyncErrorOptions {
   cause?: unknown;
-  /** Whether trying the same operation again may succeed. Default: false. */
-  retryable?: boolean;
 }
 
 export class IdsyncError extends Error {
   readonly code: ErrorCode;
+  /** Whether trying the same operation again may succeed: the registry's word for `code`. */
   readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, options: IdsyncErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.retryable = options.retryable ?? false;
+    this.retryable = errorSpec(code).retryable;
   }
 }
 
@@ -27,7 +32,7 @@ export class ConfigError extends IdsyncError {
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super('IDSYNC_ERR_CONFIG', `invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    super(codes.CONFIG, `invalid configuration:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
     this.problems = problems;
   }
 }
@@ -38,19 +43,17 @@ export class ServiceUnreachableError extends IdsyncError {
   readonly url: string;
 
   constructor(service: string, url: string, cause: unknown) {
-    super('IDSYNC_ERR_SERVICE_UNREACHABLE', `cannot reach ${service} at ${url}: ${describeCause(cause)}`, {
-      cause,
-      retryable: true,
-    });
+    super(codes.SERVICE_UNREACHABLE, `cannot reach ${service} at ${url}: ${describeCause(cause)}`, { cause });
     this.service = service;
     this.url = url;
   }
 }
 
-/** A value offered as an ID, a platform key or a job payload is not one. Never retryable. */
+/** A value offered as an ID, a platform key or a job payload is not one: a code of kind `input`. */
 export class InvalidInputError extends IdsyncError {
-  constructor(code: ErrorCode, message: string) {
-    super(code, message, { retryable: false });
+  // eslint-disable-next-line @typescript-eslint/no-useless-constructor -- it narrows the code to input codes
+  constructor(code: InputErrorCode, message: string) {
+    super(code, message);
   }
 }
 

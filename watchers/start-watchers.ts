@@ -25,11 +25,11 @@ export interface StartWatchersOptions {
   readonly dependencies: { readonly redis: { readonly client: Redis } };
   /** What the open platforms ask to have watched (their `watch`), one watcher each. */
   readonly watch: readonly WatchSpec[];
-  /** One adapter per synced platform: deletes look up the records that claimed the deleted one. */
+  /** One adapter per synced platform, for backfills. */
   readonly adapters: Adapters;
   /** The link index: who claims a deleted record. */
   readonly links: LinkLookups;
-  /** The same for the client collections. Default: none (client changes then enqueue nothing but claimers of none). */
+  /** The same for the client collections. Default: none: a changed client is still enqueued, but a backfill finds no clients. */
   readonly clientAdapters?: Adapters;
   /** The clients' link index. Default: none (a deleted client's claimers are not enqueued). */
   readonly clientLinks?: LinkLookups;

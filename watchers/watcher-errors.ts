@@ -1,29 +1,29 @@
-import { IdsyncError } from '../src/errors.ts';
+import { codes, IdsyncError } from '../src/errors.ts';
 
 /** The watcher no longer holds its source's lease: another process leads it now. */
 export class LeaseLostError extends IdsyncError {
   constructor(source: string) {
-    super('IDSYNC_ERR_LEASE_LOST', `lost the lease on ${source}; another watcher leads it now`, { retryable: true });
+    super(codes.LEASE_LOST, `lost the lease on ${source}; another watcher leads it now`);
   }
 }
 
 /** The publication or replication slot a Postgres source needs cannot be made or used as is. */
 export class ReplicationSetupError extends IdsyncError {
   constructor(message: string, cause?: unknown) {
-    super('IDSYNC_ERR_REPLICATION_SETUP', message, { cause, retryable: false });
+    super(codes.REPLICATION_SETUP, message, { cause });
   }
 }
 
 /** The replication connection ended while the watcher still wanted it. */
 export class ReplicationEndedError extends IdsyncError {
   constructor(source: string, cause?: unknown) {
-    super('IDSYNC_ERR_REPLICATION_ENDED', `the replication connection of ${source} ended`, { cause, retryable: true });
+    super(codes.REPLICATION_ENDED, `the replication connection of ${source} ended`, { cause });
   }
 }
 
 /** The Realtime channel stopped listening (closed, errored, timed out, or the server refused the listener). */
 export class RealtimeChannelError extends IdsyncError {
   constructor(source: string, state: string, detail?: string) {
-    super('IDSYNC_ERR_REALTIME_CHANNEL', `the Realtime channel of ${source} is ${state}${detail ? `: ${detail}` : ''}`, { retryable: true });
+    super(codes.REALTIME_CHANNEL, `the Realtime channel of ${source} is ${state}${detail ? `: ${detail}` : ''}`);
   }
 }

@@ -115,6 +115,7 @@ function startHttp(config: Config, dependencies: Dependencies, logger: Logger, s
     logger,
     dependencies: dependencies.all,
     healthTimeoutMs: config.connectTimeoutMs,
+    authFailures: { limit: config.http.authFailureLimit, windowMs: config.http.authFailureWindowMs },
     operator: {
       credentials: config.http,
       queues: shared.queues,

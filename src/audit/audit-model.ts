@@ -38,7 +38,7 @@ export interface SupabaseIdMismatchIssue {
   readonly supabaseIds: readonly string[];
 }
 
-/** More records than gather may span (IDSYNC_ERR_GATHER_LIMIT): a reconcile would fail, so nothing is planned. */
+/** More records than gather may span (codes.GATHER_LIMIT): a reconcile would fail, so nothing is planned. */
 export interface OversizedIssue {
   readonly kind: 'oversized';
   readonly platform: Platform;

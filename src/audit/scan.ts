@@ -22,7 +22,7 @@ export interface ScanAllOptions {
   /**
    * Whether records keep their snapshots, which only a write of the record needs. Kept, every
    * snapshot stays in memory beside the columns; without them a write of a record read by the scan
-   * fails with IDSYNC_ERR_INVALID_SNAPSHOT. Default: true.
+   * fails with codes.INVALID_SNAPSHOT. Default: true.
    */
   keepSnapshots?: boolean;
 }

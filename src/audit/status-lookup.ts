@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, parseRecordKey, requireRawId } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import { createSyncStatusStore } from '../ledger/sync-status.ts';
@@ -13,7 +13,7 @@ import type { Adapters } from '../platforms/platform-adapter.ts';
  * status the audit keeps under their CRM user id.
  */
 
-// A word before the colon names a platform (an unknown one is IDSYNC_ERR_UNKNOWN_PLATFORM); anything else is an id.
+// A word before the colon names a platform (an unknown one is codes.UNKNOWN_PLATFORM); anything else is an id.
 const PLATFORM_PREFIX = /^[a-z]+:/;
 
 /** `<platform>:<id>`, or a bare id, which is a CRM user id (as `idsync status` always took). */
@@ -37,14 +37,14 @@ select person_key from (
 where person_key like 'crm:%'
 order by seen desc limit 1`;
 
-/** The person's status for any of their records; IDSYNC_ERR_NOT_FOUND, with the reconcile that would check them, when no audit has. */
+/** The person's status for any of their records; codes.NOT_FOUND, with the reconcile that would check them, when no audit has. */
 export async function statusOf(key: RecordKey, lookup: StatusLookup): Promise<SyncStatus> {
   const crmId = await crmIdOf(key, lookup);
   const status = crmId === null ? null : await createSyncStatusStore(lookup.ledgerPool).get(crmId);
   if (status !== null) return status;
   const record = formatRecordKey(key);
   const person = crmId === null || key.platform === 'crm' ? '' : ` (crm user ${crmId})`;
-  throw new IdsyncError('IDSYNC_ERR_NOT_FOUND', `no audit has checked ${record}${person} yet: run \`idsync reconcile ${record}\` or \`idsync audit\``);
+  throw new IdsyncError(codes.NOT_FOUND, `no audit has checked ${record}${person} yet: run \`idsync reconcile ${record}\` or \`idsync audit\``);
 }
 
 /** The ledger first (no system is read); the live systems only when it has never filed the record under a CRM user. */

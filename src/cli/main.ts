@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
-import { IdsyncError, InvalidInputError } from '../errors.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit-codes.ts';
+import { IdsyncError } from '../errors.ts';
+import { EXIT_OK, EXIT_USAGE, exitCodeOf } from './exit-codes.ts';
 import { buildProgram } from './program.ts';
 
 /**
@@ -15,8 +15,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (error instanceof CommanderError) return error.exitCode === EXIT_OK ? EXIT_OK : EXIT_USAGE;
     if (error instanceof IdsyncError) {
       process.stderr.write(`idsync: ${error.message} [${error.code}]\n`);
-      // A malformed argument is bad usage; anything else (config, an unreachable service) a failure.
-      return error instanceof InvalidInputError ? EXIT_USAGE : EXIT_FAILURE;
+      return exitCodeOf(error);
     }
     throw error;
   }

@@ -73,6 +73,9 @@ export const ENV_SCHEMA = {
   DASHBOARD_USER: z.string().min(1),
   DASHBOARD_PASSWORD: z.string().min(1),
   API_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }),
+  // Failed logins (API token, dashboard user and password) one address may make per window before it is answered 429.
+  AUTH_FAILURE_LIMIT: wholeNumber(1, 10_000).default(10),
+  AUTH_FAILURE_WINDOW_MS: wholeNumber(1_000, 86_400_000).default(900_000),
   CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(5_000),
   // How long `idsync start` waits for running jobs after SIGTERM or SIGINT before it closes the workers anyway.
   SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 3_600_000).default(30_000),

@@ -28,7 +28,16 @@ export interface Config {
    * person without one on another synced system is consistent.
    */
   requiredPlatforms: readonly Platform[];
-  http: { host: string; port: number; dashboardUser: string; dashboardPassword: string; apiToken: string };
+  http: {
+    host: string;
+    port: number;
+    dashboardUser: string;
+    dashboardPassword: string;
+    apiToken: string;
+    /** Failed authentications per address and window before the API and the dashboard answer 429. */
+    authFailureLimit: number;
+    authFailureWindowMs: number;
+  };
   connectTimeoutMs: number;
   /**
    * How long `idsync start` waits for running jobs once it is told to stop; then it closes the
@@ -125,6 +134,8 @@ function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
       dashboardUser: env.DASHBOARD_USER,
       dashboardPassword: env.DASHBOARD_PASSWORD,
       apiToken: env.API_TOKEN,
+      authFailureLimit: env.AUTH_FAILURE_LIMIT,
+      authFailureWindowMs: env.AUTH_FAILURE_WINDOW_MS,
     },
     connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LOCAL_DEFAULTS } from '../config/local-defaults.ts';
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
+import type { AuthFailures } from './auth-failures.ts';
 import type { ErrorBody } from './http-errors.ts';
 
 /** Who may use the dashboard (basic auth) and the API and /metrics (bearer token). */
@@ -14,10 +15,12 @@ export interface HttpCredentials {
 
 /**
  * Compares a secret in constant time: both sides are hashed first, so neither the position of the
- * first difference nor the length of the expected value shows in the time taken.
+ * first difference nor the length of the expected value shows in the time taken. The hash is of
+ * the UTF-16 code units, which tell every two strings apart (UTF-8 would turn lone surrogates into
+ * one replacement character).
  */
 export function safeEqual(given: string, expected: string): boolean {
-  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  const digest = (value: string) => createHash('sha256').update(value, 'utf16le').digest();
   return timingSafeEqual(digest(given), digest(expected));
 }
 
@@ -38,27 +41,37 @@ export function parseBearer(header: string | undefined): string | undefined {
 const HTTP_UNAUTHORIZED = 401;
 
 function unauthorized(reply: FastifyReply, challenge: string): FastifyReply {
-  const body: ErrorBody = { code: 'IDSYNC_ERR_UNAUTHORIZED', message: 'missing or wrong credentials' };
+  const body: ErrorBody = { code: codes.UNAUTHORIZED, message: 'missing or wrong credentials' };
   return reply.code(HTTP_UNAUTHORIZED).header('www-authenticate', challenge).send(body);
 }
 
-/** An onRequest hook that lets through only requests with the dashboard's user and password. */
-export function requireBasicAuth(credentials: HttpCredentials) {
+/**
+ * An onRequest hook that lets through only requests with the dashboard's user and password. An
+ * address over its failure limit is answered 429; a request that brings wrong credentials counts
+ * as one failure (one that brings none only gets the challenge a browser needs).
+ */
+export function requireBasicAuth(credentials: HttpCredentials, failures: AuthFailures) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const refused = await failures.refuse(request, reply);
+    if (refused) return refused;
     const given = parseBasic(request.headers.authorization);
     // Both comparisons always run, so a right user name does not answer faster than a wrong one.
     const matches = [safeEqual(given?.user ?? '', credentials.dashboardUser), safeEqual(given?.password ?? '', credentials.dashboardPassword)];
     if (given && matches.every(Boolean)) return;
+    if (request.headers.authorization !== undefined) await failures.count(request);
     request.log.info({ url: request.url.split('?')[0] }, 'dashboard request refused: missing or wrong credentials');
     return unauthorized(reply, 'Basic realm="idsync dashboard", charset="UTF-8"');
   };
 }
 
-/** An onRequest hook that lets through only requests bearing the API token. */
-export function requireBearerToken(credentials: HttpCredentials) {
+/** An onRequest hook that lets through only requests bearing the API token; failures count as for the dashboard. */
+export function requireBearerToken(credentials: HttpCredentials, failures: AuthFailures) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
+    const refused = await failures.refuse(request, reply);
+    if (refused) return refused;
     const token = parseBearer(request.headers.authorization);
     if (token !== undefined && safeEqual(token, credentials.apiToken)) return;
+    if (request.headers.authorization !== undefined) await failures.count(request);
     request.log.info({ url: request.url.split('?')[0] }, 'API request refused: missing or wrong token');
     return unauthorized(reply, 'Bearer realm="idsync api"');
   };
@@ -94,7 +107,7 @@ export class InsecureHttpError extends IdsyncError {
 
   constructor(host: string, variables: readonly string[]) {
     super(
-      'IDSYNC_ERR_INSECURE_HTTP',
+      codes.INSECURE_HTTP,
       `refusing to listen on ${host}, which is not a loopback address, without credentials of its own: set ${variables.join(', ')} (or listen on 127.0.0.1)`,
     );
     this.variables = variables;

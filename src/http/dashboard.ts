@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Queues } from '../queues/queues.ts';
 import type { QueueName } from '../queues/queue-names.ts';
+import type { AuthFailures } from './auth-failures.ts';
 import { requireBasicAuth } from './auth.ts';
 import type { HttpCredentials } from './auth.ts';
 
@@ -21,9 +22,9 @@ const DESCRIPTIONS: Record<QueueName, string> = {
  * Registers Bull Board for every queue, behind basic auth, in a scope of its own: the auth hook
  * and Bull Board's view engine, static files and error handler apply to its routes only.
  */
-export async function registerDashboard(app: FastifyInstance, queues: Queues, credentials: HttpCredentials): Promise<void> {
+export async function registerDashboard(app: FastifyInstance, queues: Queues, credentials: HttpCredentials, failures: AuthFailures): Promise<void> {
   await app.register(async (scope) => {
-    scope.addHook('onRequest', requireBasicAuth(credentials));
+    scope.addHook('onRequest', requireBasicAuth(credentials, failures));
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(DASHBOARD_PATH);
     createBullBoard({

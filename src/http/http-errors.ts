@@ -2,14 +2,15 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { IdsyncError, InvalidInputError } from '../errors.ts';
+import { errorSpec } from '../error-codes.ts';
+import { codes, IdsyncError, InvalidInputError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 
 /** One problem with a request: the field it concerns (a dotted path) and why. */
 export interface RequestIssue {
   readonly field: string;
   readonly message: string;
-  /** A stable code where one exists (e.g. IDSYNC_ERR_INVALID_ID for a malformed id). */
+  /** A stable code where one exists (e.g. codes.INVALID_ID for a malformed id). */
   readonly code?: ErrorCode;
 }
 
@@ -28,7 +29,7 @@ export class RequestValidationError extends InvalidInputError {
   readonly issues: readonly RequestIssue[];
 
   constructor(issues: readonly RequestIssue[]) {
-    super('IDSYNC_ERR_INVALID_REQUEST', issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
+    super(codes.INVALID_REQUEST, issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
     this.issues = issues;
   }
 }
@@ -50,53 +51,43 @@ function toRequestIssues(issue: z.core.$ZodIssue): RequestIssue[] {
   return [{ field: field(at), message: issue.message }];
 }
 
-/** The HTTP status of each error code the API answers with; any other IdsyncError is a 500. */
-const STATUS_BY_CODE: Record<string, number> = {
-  IDSYNC_ERR_INVALID_REQUEST: 400,
-  IDSYNC_ERR_INVALID_JSON: 400,
-  IDSYNC_ERR_UNAUTHORIZED: 401,
-  IDSYNC_ERR_INVALID_URL: 400,
-  IDSYNC_ERR_NOT_FOUND: 404,
-  IDSYNC_ERR_BODY_TOO_LARGE: 413,
-  IDSYNC_ERR_URI_TOO_LONG: 414,
-  IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE: 415,
-  IDSYNC_ERR_NOT_AVAILABLE: 501,
-  IDSYNC_ERR_SERVICE_UNREACHABLE: 503,
-};
-
-/** Fastify's own request errors, as idsync codes. */
+/** Fastify's own request errors, as idsync codes; any other 4xx of Fastify's is codes.BAD_REQUEST. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'IDSYNC_ERR_BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'IDSYNC_ERR_UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'IDSYNC_ERR_INVALID_JSON',
-  FST_ERR_MAX_PARAM_LENGTH: 'IDSYNC_ERR_URI_TOO_LONG',
-  FST_ERR_BAD_URL: 'IDSYNC_ERR_INVALID_URL',
+  FST_ERR_CTP_BODY_TOO_LARGE: codes.BODY_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: codes.UNSUPPORTED_MEDIA_TYPE,
+  FST_ERR_CTP_INVALID_JSON_BODY: codes.INVALID_JSON,
+  FST_ERR_CTP_EMPTY_JSON_BODY: codes.INVALID_JSON,
+  FST_ERR_MAX_PARAM_LENGTH: codes.URI_TOO_LONG,
+  FST_ERR_BAD_URL: codes.INVALID_URL,
+  FST_ERR_NOT_FOUND: codes.NOT_FOUND,
 };
 
 /** Messages of our own where Fastify's would echo the request's path back (up to the whole URL). */
 const FASTIFY_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  IDSYNC_ERR_URI_TOO_LONG: 'a path parameter is longer than 100 characters',
-  IDSYNC_ERR_INVALID_URL: 'the path is not valid percent-encoding',
+  [codes.URI_TOO_LONG]: 'a path parameter is longer than 100 characters',
+  [codes.INVALID_URL]: 'the path is not valid percent-encoding',
 };
 
 const HTTP_BAD_REQUEST = 400;
 const HTTP_SERVER_ERROR = 500;
 
-/** Maps any error to a status and an ErrorBody. Unexpected errors answer 500 without details. */
+/**
+ * Maps any error to a status (the registry's for its code) and an ErrorBody. A 500 and an
+ * unexpected error answer without details.
+ */
 export function toErrorAnswer(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof RequestValidationError) return { status: HTTP_BAD_REQUEST, body: { code: error.code, message: error.message, issues: error.issues } };
   if (error instanceof IdsyncError) {
-    const status = STATUS_BY_CODE[error.code] ?? (error instanceof InvalidInputError ? HTTP_BAD_REQUEST : HTTP_SERVER_ERROR);
-    return { status, body: { code: error.code, message: status === HTTP_SERVER_ERROR ? 'internal error' : error.message } };
+    const status = errorSpec(error.code).httpStatus;
+    const issues = error instanceof RequestValidationError ? { issues: error.issues } : {};
+    return { status, body: { code: error.code, message: status === HTTP_SERVER_ERROR ? 'internal error' : error.message, ...issues } };
   }
   const fastify = error as Partial<FastifyError>;
   const status = fastify.statusCode ?? HTTP_SERVER_ERROR;
   if (status >= HTTP_BAD_REQUEST && status < HTTP_SERVER_ERROR) {
-    const code = FASTIFY_CODES[fastify.code ?? ''] ?? 'IDSYNC_ERR_BAD_REQUEST';
-    return { status: STATUS_BY_CODE[code] ?? status, body: { code, message: FASTIFY_MESSAGES[code] ?? fastify.message ?? 'bad request' } };
+    const code = FASTIFY_CODES[fastify.code ?? ''] ?? codes.BAD_REQUEST;
+    return { status: errorSpec(code).httpStatus, body: { code, message: FASTIFY_MESSAGES[code] ?? fastify.message ?? 'bad request' } };
   }
-  return { status: HTTP_SERVER_ERROR, body: { code: 'IDSYNC_ERR_INTERNAL', message: 'internal error' } };
+  return { status: HTTP_SERVER_ERROR, body: { code: codes.INTERNAL, message: 'internal error' } };
 }
 
 /** Fastify's error handler for idsync's routes: one JSON shape for every failure. */
@@ -106,12 +97,12 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   return reply.code(status).send(body);
 }
 
-/** What Node's HTTP parser refuses before Fastify sees a request: the status and the body in idsync's shape. */
-const CLIENT_ERRORS: Record<string, { status: number; body: ErrorBody }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, body: { code: 'IDSYNC_ERR_HEADERS_TOO_LARGE', message: 'the request headers are larger than 16 KiB' } },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, body: { code: 'IDSYNC_ERR_REQUEST_TIMEOUT', message: 'the request did not arrive in time' } },
+/** What Node's HTTP parser refuses before Fastify sees a request, in idsync's shape. */
+const CLIENT_ERRORS: Record<string, ErrorBody> = {
+  HPE_HEADER_OVERFLOW: { code: codes.HEADERS_TOO_LARGE, message: 'the request headers are larger than 16 KiB' },
+  ERR_HTTP_REQUEST_TIMEOUT: { code: codes.REQUEST_TIMEOUT, message: 'the request did not arrive in time' },
 };
-const MALFORMED_REQUEST = { status: HTTP_BAD_REQUEST, body: { code: 'IDSYNC_ERR_BAD_REQUEST', message: 'not a valid HTTP request' } } as const;
+const MALFORMED_REQUEST: ErrorBody = { code: codes.BAD_REQUEST, message: 'not a valid HTTP request' };
 
 /**
  * Fastify's `clientErrorHandler`: a request Node's parser refuses (headers too large, a timeout,
@@ -120,7 +111,8 @@ const MALFORMED_REQUEST = { status: HTTP_BAD_REQUEST, body: { code: 'IDSYNC_ERR_
 export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
   // A reset connection has nobody to answer (as Fastify's own handler does).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const { status, body } = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const body = CLIENT_ERRORS[error.code ?? ''] ?? MALFORMED_REQUEST;
+  const status = errorSpec(body.code).httpStatus;
   const json = JSON.stringify(body);
   if (socket.writable) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
@@ -128,7 +120,7 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   socket.destroy(error);
 }
 
-/** An IdsyncError that answers with `code` (and the status STATUS_BY_CODE gives it). */
+/** An IdsyncError that answers with `code` (and the status the registry gives it). */
 export function httpError(code: ErrorCode, message: string): IdsyncError {
   return new IdsyncError(code, message);
 }

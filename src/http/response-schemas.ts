@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ERROR_CODE_LIST } from '../error-codes.ts';
+import { codes } from '../errors.ts';
 import { PLATFORMS } from '../ids/index.ts';
 
 /**
@@ -9,12 +11,12 @@ import { PLATFORMS } from '../ids/index.ts';
 
 /** Every failure (src/http/http-errors.ts `ErrorBody`). */
 export const errorAnswer = z.object({
-  code: z.string().regex(/^IDSYNC_ERR_[A-Z_]+$/).meta({ description: 'stable: branch on it' }),
+  code: z.enum(ERROR_CODE_LIST).meta({ description: 'stable: branch on it (the README lists every code)' }),
   message: z.string().meta({ description: 'for people; may change' }),
   issues: z
-    .array(z.object({ field: z.string(), message: z.string(), code: z.string().optional() }))
+    .array(z.object({ field: z.string(), message: z.string(), code: z.enum(ERROR_CODE_LIST).optional() }))
     .optional()
-    .meta({ description: 'one per problem with the request (400 IDSYNC_ERR_INVALID_REQUEST)' }),
+    .meta({ description: `one per problem with the request (400 ${codes.INVALID_REQUEST})` }),
 });
 
 /** 202 from every enqueueing endpoint (src/http/handlers/enqueue.ts `Enqueued`). */

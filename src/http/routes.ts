@@ -8,6 +8,7 @@ import { checkReady } from './handlers/ready.ts';
 import { enqueueStaff } from './handlers/staff.ts';
 import { readRecordStatus, readStatus } from './handlers/status.ts';
 import { validate } from './http-errors.ts';
+import { ledgerForReads } from './ledger-reads.ts';
 import { documented, OPENAPI_PATH } from './openapi.ts';
 import { auditBody, backfillBody, findingsQuery, reconcileBody, recordStatusParams, staffBody, statusParams } from './request-schemas.ts';
 import { enqueuedAnswer, findingsAnswer, healthAnswer, openApiAnswer, readinessAnswer, syncStatusAnswer } from './response-schemas.ts';
@@ -20,7 +21,7 @@ const DEFAULT_READINESS = ['redis', 'ledger'];
 
 /** The route table: each entry is a method, a path, who may call it and a thin handler. */
 export function routes(context: RouteContext, state: ServerState): Route[] {
-  const operator = context.operator;
+  const operator = context.operator && { ...context.operator, ledgerPool: ledgerForReads(context.operator.ledgerPool) };
   return [...healthRoutes(context, state), ...(operator ? [...enqueueRoutes(operator), ...statusRoutes(operator), ...readRoutes(operator)] : [])];
 }
 

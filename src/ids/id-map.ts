@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 import { describeValue, isPlatform, otherPlatforms } from './platforms.ts';
 import type { Links, Platform } from './platforms.ts';
 import { parseTolerantId, requireRawId } from './raw-id.ts';
@@ -45,8 +45,8 @@ export function readIdMap(owner: Platform, value: unknown): IdMapRead {
 /**
  * The canonical map: raw IDs in PLATFORMS order, then foreign keys in their given order. The
  * owner's own link is left out, so a caller may pass a person's full set of links. Throws
- * InvalidInputError (`IDSYNC_ERR_INVALID_ID`) for a link that is not a valid raw ID, and
- * (`IDSYNC_ERR_INVALID_FOREIGN`) for a "foreign" key that is a platform key.
+ * InvalidInputError (`codes.INVALID_ID`) for a link that is not a valid raw ID, and
+ * (`codes.INVALID_FOREIGN`) for a "foreign" key that is a platform key.
  */
 export function writeIdMap(
   owner: Platform,
@@ -60,7 +60,7 @@ export function writeIdMap(
   }
   for (const [key, entry] of Object.entries(foreign)) {
     if (isPlatform(key)) {
-      throw new InvalidInputError('IDSYNC_ERR_INVALID_FOREIGN', `foreign key ${describeValue(key)} is a platform key`);
+      throw new InvalidInputError(codes.INVALID_FOREIGN, `foreign key ${describeValue(key)} is a platform key`);
     }
     defineEntry(written, key, entry);
   }

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 import { describeValue } from './platforms.ts';
 import type { Links, Platform } from './platforms.ts';
 import { parseRawId, requireRawId } from './raw-id.ts';
@@ -74,14 +74,14 @@ export function readOmniExternalIds(value: unknown): OmniExternalIdsRead {
 /**
  * The canonical array: foreign entries first, untouched and in their order, then one entry per
  * linked platform in OMNI_LINKED_PLATFORMS order. An `omnistack` link is left out, so a caller may
- * pass a person's full set of links. Throws InvalidInputError: `IDSYNC_ERR_INVALID_ID` for a link
- * that is not a valid raw ID, `IDSYNC_ERR_INVALID_FOREIGN` for a "foreign" entry that is not one
+ * pass a person's full set of links. Throws InvalidInputError: `codes.INVALID_ID` for a link
+ * that is not a valid raw ID, `codes.INVALID_FOREIGN` for a "foreign" entry that is not one
  * (it would smuggle an unvalidated ID past this codec).
  */
 export function writeOmniExternalIds(links: Readonly<Links>, foreign: readonly string[] = []): string[] {
   for (const entry of foreign) {
     if (classifyEntry(entry).kind !== 'foreign') {
-      throw new InvalidInputError('IDSYNC_ERR_INVALID_FOREIGN', `not a foreign entry: ${describeValue(entry)}`);
+      throw new InvalidInputError(codes.INVALID_FOREIGN, `not a foreign entry: ${describeValue(entry)}`);
     }
   }
   const owned = OMNI_LINKED_PLATFORMS.flatMap((platform) => {

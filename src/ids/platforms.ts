@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 
 /**
  * The four systems, in the one order used wherever idsync lists them (map keys, array entries,
@@ -22,7 +22,7 @@ export function isPlatform(value: unknown): value is Platform {
 export function parsePlatform(value: unknown): Platform {
   if (isPlatform(value)) return value;
   throw new InvalidInputError(
-    'IDSYNC_ERR_UNKNOWN_PLATFORM',
+    codes.UNKNOWN_PLATFORM,
     `unknown platform ${describeValue(value)}: expected one of ${PLATFORMS.join(', ')}`,
   );
 }

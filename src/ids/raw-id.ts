@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 import { describeValue, parsePlatform, PLATFORMS } from './platforms.ts';
 import type { Platform } from './platforms.ts';
 
@@ -82,7 +82,7 @@ export function parseTolerantId(platform: Platform, value: unknown): IdParse {
   return parseRawId(platform, prefix === undefined ? value : value.slice(prefix.length));
 }
 
-/** The canonical raw ID, or InvalidInputError `IDSYNC_ERR_INVALID_ID`: for writers and queries. */
+/** The canonical raw ID, or InvalidInputError `codes.INVALID_ID`: for writers and queries. */
 export function requireRawId(platform: Platform, value: unknown): string {
   const parsed = parseRawId(platform, value);
   if (parsed.ok) return parsed.id;
@@ -108,5 +108,5 @@ export function formatRecordKey(key: RecordKey): string {
 }
 
 function invalidId(message: string): InvalidInputError {
-  return new InvalidInputError('IDSYNC_ERR_INVALID_ID', message);
+  return new InvalidInputError(codes.INVALID_ID, message);
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { PLATFORMS } from '../ids/index.ts';
+import { newRunId } from '../queues/run-id.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
 import type { LinkKind } from './link-index.ts';
@@ -8,7 +9,7 @@ import { startLinkIndexRebuild } from './link-index-rebuild.ts';
 export interface BuildLinkIndexOptions {
   /** Records per scanned batch (one round trip each, one index write each). Default: the adapters' own (1000). */
   batchSize?: number;
-  /** Names the build's bookkeeping. Default: `build-<kind>-<time>`. */
+  /** Names the build's bookkeeping: concurrent builds must differ. Default: `build-<kind>-<time>-<random>`. */
   runId?: string;
   /** Whose records `adapters` read. Default: 'user'. */
   kind?: LinkKind;
@@ -22,7 +23,7 @@ export interface BuildLinkIndexOptions {
 export async function buildLinkIndex(pool: Pool, adapters: Adapters, platforms: readonly Platform[], options: BuildLinkIndexOptions = {}): Promise<{ records: number; removed: number }> {
   const scanned = PLATFORMS.filter((platform) => platforms.includes(platform) && adapters[platform] !== undefined);
   const kind = options.kind ?? 'user';
-  const rebuild = await startLinkIndexRebuild(pool, options.runId ?? `build-${kind}-${new Date().toISOString()}`, scanned, kind);
+  const rebuild = await startLinkIndexRebuild(pool, options.runId ?? newRunId(`build-${kind}`), scanned, kind);
   let records = 0;
   await Promise.all(
     scanned.map(async (platform) => {

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 import { describeValue, parsePlatform, PLATFORMS, requireRawId } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from './person-record.ts';
@@ -29,8 +29,8 @@ export const MAX_SCAN_BATCH_SIZE = 10_000;
 
 /**
  * Validates a LinkChange from any source (it may carry further properties, as a LinkPatch does).
- * Throws InvalidInputError: IDSYNC_ERR_INVALID_CHANGE for a bad shape or a platform both set and
- * unset, IDSYNC_ERR_UNKNOWN_PLATFORM, IDSYNC_ERR_INVALID_ID for a value that is not a raw id.
+ * Throws InvalidInputError: codes.INVALID_CHANGE for a bad shape or a platform both set and
+ * unset, codes.UNKNOWN_PLATFORM, codes.INVALID_ID for a value that is not a raw id.
  */
 export function requireLinkChange(owner: Platform, change: unknown): LinkTargets {
   if (!isObject(change) || !isObject(change.set) || !Array.isArray(change.unset)) {
@@ -62,14 +62,14 @@ export function setsAnyLink(targets: LinkTargets): boolean {
 /** The record's canonical id, after checking that the record is one of `owner`'s. */
 export function requireOwnRecord(owner: Platform, record: PersonRecord): string {
   if (!isObject(record) || record.platform !== owner) {
-    throw new InvalidInputError('IDSYNC_ERR_INVALID_RECORD', `not a ${owner} record`);
+    throw new InvalidInputError(codes.INVALID_RECORD, `not a ${owner} record`);
   }
   return requireRawId(owner, record.id);
 }
 
 /** A record's snapshot that another adapter (or no adapter) made cannot guard this adapter's write. */
 export function invalidSnapshot(owner: Platform): InvalidInputError {
-  return new InvalidInputError('IDSYNC_ERR_INVALID_SNAPSHOT', `the record's snapshot was not read by the ${owner} adapter`);
+  return new InvalidInputError(codes.INVALID_SNAPSHOT, `the record's snapshot was not read by the ${owner} adapter`);
 }
 
 /** An email as matching sees it: trimmed and lower-cased; null when there is none to match. */
@@ -80,24 +80,24 @@ export function normalizeStoredEmail(value: unknown): string | null {
 }
 
 /**
- * An email offered to findByEmail, normalized; InvalidInputError IDSYNC_ERR_INVALID_EMAIL when it
+ * An email offered to findByEmail, normalized; InvalidInputError codes.INVALID_EMAIL when it
  * is not a string, is blank, is longer than EMAIL_MAX_LENGTH or holds a control character.
  */
 export function requireEmailQuery(value: unknown): string {
   const normalized = normalizeStoredEmail(value);
   if (normalized === null || normalized.length > EMAIL_MAX_LENGTH || hasControlCharacter(normalized)) {
-    throw new InvalidInputError('IDSYNC_ERR_INVALID_EMAIL', `not an email to search for: ${describeValue(value)}`);
+    throw new InvalidInputError(codes.INVALID_EMAIL, `not an email to search for: ${describeValue(value)}`);
   }
   return normalized;
 }
 
 
-/** The batch size of a scan; InvalidInputError IDSYNC_ERR_INVALID_BATCH_SIZE when out of range. */
+/** The batch size of a scan; InvalidInputError codes.INVALID_BATCH_SIZE when out of range. */
 export function requireBatchSize(value: unknown): number {
   if (value === undefined) return DEFAULT_SCAN_BATCH_SIZE;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_SCAN_BATCH_SIZE) {
     throw new InvalidInputError(
-      'IDSYNC_ERR_INVALID_BATCH_SIZE',
+      codes.INVALID_BATCH_SIZE,
       `batch size must be an integer from 1 to ${MAX_SCAN_BATCH_SIZE}, got ${describeValue(value)}`,
     );
   }
@@ -118,5 +118,5 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function invalidChange(message: string): InvalidInputError {
-  return new InvalidInputError('IDSYNC_ERR_INVALID_CHANGE', message);
+  return new InvalidInputError(codes.INVALID_CHANGE, message);
 }

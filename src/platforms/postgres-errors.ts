@@ -43,6 +43,8 @@ const RETRYABLE_DRIVER_MESSAGES: readonly string[] = [
   'Connection terminated due to connection timeout',
   'timeout exceeded when trying to connect',
   'Query read timeout',
+  // A query on a checked-out client whose connection already broke.
+  'Client has encountered a connection error and is not queryable',
 ];
 
 /**

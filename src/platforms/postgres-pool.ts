@@ -22,9 +22,12 @@ export async function openPostgres(name: string, url: string, options: PostgresP
     max: options.maxConnections ?? 10,
   });
   const masked = maskUrl(url);
-  // An idle client that loses its server emits 'error' on the pool; without a listener that would
-  // crash the process. The next query reports the failure to its caller instead.
+  // A client that loses its server emits 'error': an idle one through the pool, a checked-out one
+  // (holding a Supabase user's lock while the admin call is in flight) on itself, where the pool
+  // listens no more. Unheard, either would crash the process; the next query reports the failure
+  // to its caller instead, as a retryable connection error.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   try {
     await pool.query('select 1');
   } catch (error) {

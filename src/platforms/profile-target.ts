@@ -1,4 +1,4 @@
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import type { ErrorCode } from '../errors.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from './person-record.ts';
@@ -31,7 +31,7 @@ export interface CrmProfile extends ProfileSource, Pick<PersonRecord, 'links' | 
 }
 
 export interface CrmProfileReader {
-  /** The user with this raw id, or null when there is none. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
+  /** The user with this raw id, or null when there is none. Throws codes.INVALID_ID for a bad id. */
   read(id: string): Promise<CrmProfile | null>;
 }
 
@@ -66,7 +66,7 @@ export interface ProfileTarget {
   /**
    * Writes every change in one compare-and-set on the values `current` was read with: 'stale' when
    * the record changed since. No change is a no-op answering 'written' without a round trip.
-   * Throws EmailTakenError (IDSYNC_ERR_EMAIL_TAKEN) when another record holds the email.
+   * Throws EmailTakenError (codes.EMAIL_TAKEN) when another record holds the email.
    */
   write(current: TargetProfile, changes: readonly ProfileChange[]): Promise<WriteOutcome>;
 }
@@ -81,8 +81,8 @@ export class ProfileTargetError extends IdsyncError {
   readonly platform: Platform;
   readonly recordId: string;
 
-  constructor(code: ErrorCode, platform: Platform, recordId: string, message: string, retryable: boolean) {
-    super(code, message, { retryable });
+  constructor(code: ErrorCode, platform: Platform, recordId: string, message: string) {
+    super(code, message);
     this.platform = platform;
     this.recordId = recordId;
   }
@@ -100,7 +100,7 @@ export class EmailTakenError extends ProfileTargetError {
   readonly reason: EmailTakenReason;
 
   constructor(platform: Platform, recordId: string, reason: EmailTakenReason) {
-    super('IDSYNC_ERR_EMAIL_TAKEN', platform, recordId, `the CRM email is already used by another ${platform} user; ${platform}:${recordId} keeps its email`, false);
+    super(codes.EMAIL_TAKEN, platform, recordId, `the CRM email is already used by another ${platform} user; ${platform}:${recordId} keeps its email`);
     this.reason = reason;
   }
 }

@@ -1,7 +1,7 @@
 import { closeAll } from '../config/dependency.ts';
 import type { Dependency } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
-import { InvalidInputError } from '../errors.ts';
+import { codes, InvalidInputError } from '../errors.ts';
 import type { Platform } from '../ids/index.ts';
 import { bookmasterConnector } from './bookmaster/bookmaster-connector.ts';
 import type { ConnectorOptions, OpenPlatform, OpenPlatforms, PlatformConnector } from './connector.ts';
@@ -25,12 +25,12 @@ export function syncedPlatforms(config: Pick<Config, 'platforms'>, connectors: R
   return config.platforms.filter((platform) => connectors[platform] !== undefined);
 }
 
-/** Refuses, as bad input, any of `platforms` that is not synced: IDSYNC_ERR_PLATFORM_NOT_SYNCED. */
+/** Refuses, as bad input, any of `platforms` that is not synced: codes.PLATFORM_NOT_SYNCED. */
 export function requireSynced(config: Pick<Config, 'platforms'>, platforms: readonly Platform[]): void {
   const synced = syncedPlatforms(config);
   const refused = platforms.filter((platform) => !synced.includes(platform));
   if (refused.length > 0) {
-    throw new InvalidInputError('IDSYNC_ERR_PLATFORM_NOT_SYNCED', `${refused.join(', ')} not synced by this deployment (synced: ${synced.join(', ') || 'none'})`);
+    throw new InvalidInputError(codes.PLATFORM_NOT_SYNCED, `${refused.join(', ')} not synced by this deployment (synced: ${synced.join(', ') || 'none'})`);
   }
 }
 

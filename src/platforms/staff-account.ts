@@ -1,4 +1,4 @@
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import type { Links, Platform } from '../ids/index.ts';
 import { isDuplicateKeyError } from './mongo-errors.ts';
 import type { PlatformAdapter } from './platform-adapter.ts';
@@ -35,7 +35,7 @@ export interface AccountOpener {
   /**
    * The id of the account with the member's email, opening one when none has it. `links` are the
    * person's accounts opened so far: a new account is created claiming them, in its own format.
-   * Throws AccountError IDSYNC_ERR_EMAIL_AMBIGUOUS when two accounts have the email.
+   * Throws AccountError codes.EMAIL_AMBIGUOUS when two accounts have the email.
    */
   open(member: NewStaffMember, links: Readonly<Links>): Promise<OpenedAccount>;
 }
@@ -46,8 +46,8 @@ export type AccountOpeners = Partial<Record<AccountPlatform, AccountOpener>>;
 export class AccountError extends IdsyncError {
   readonly platform: Platform;
 
-  constructor(code: 'IDSYNC_ERR_EMAIL_AMBIGUOUS' | 'IDSYNC_ERR_NOT_AVAILABLE', platform: Platform, message: string) {
-    super(code, message, { retryable: false });
+  constructor(code: typeof codes.EMAIL_AMBIGUOUS | typeof codes.NOT_AVAILABLE, platform: Platform, message: string) {
+    super(code, message);
     this.platform = platform;
   }
 }
@@ -81,7 +81,7 @@ async function findOne(adapter: Pick<PlatformAdapter, 'platform' | 'findByEmail'
   const found = await adapter.findByEmail(email);
   if (found.length > 1) {
     const ids = found.map((record) => record.id).join(', ');
-    throw new AccountError('IDSYNC_ERR_EMAIL_AMBIGUOUS', adapter.platform, `${found.length} ${adapter.platform} accounts have the email (${ids}); a person must merge them first`);
+    throw new AccountError(codes.EMAIL_AMBIGUOUS, adapter.platform, `${found.length} ${adapter.platform} accounts have the email (${ids}); a person must merge them first`);
   }
   return found[0]?.id ?? null;
 }

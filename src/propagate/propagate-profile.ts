@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.ts';
 import { usableEmail } from '../platforms/profile-rules.ts';
 import { EmailTakenError, PROFILE_PLATFORMS, ProfileTargetError } from '../platforms/profile-target.ts';
 import type { CrmProfile, CrmProfileReader, EmailTakenReason, ProfileChange, ProfileField, ProfilePlatform, ProfileTarget, ProfileTargets, TargetProfile } from '../platforms/profile-target.ts';
+import { codes } from '../errors.ts';
 
 export interface PropagateDependencies {
   readonly crm: CrmProfileReader;
@@ -56,7 +57,7 @@ interface Run {
 /**
  * `propagate profile`: reads the CRM user's email, name and links once, then for each
  * linked system with a target writes what differs, with compare-and-set; a lost race re-reads the
- * target and tries again (bounded), then fails retryable `IDSYNC_ERR_PROPAGATE_CONTENDED`.
+ * target and tries again (bounded), then fails retryable `codes.PROPAGATE_CONTENDED`.
  */
 export async function propagateProfile(deps: PropagateDependencies, crmId: string, context: PropagateContext, options: PropagateOptions = {}): Promise<PropagateOutcome> {
   const personKey = formatRecordKey({ platform: 'crm', id: crmId });
@@ -95,7 +96,7 @@ async function propagateTo(run: Run, platform: ProfilePlatform): Promise<TargetR
     run.deps.logger.debug({ personKey: run.personKey, jobId: run.context.jobId, platform, attempt }, 'lost a compare-and-set race; reading again');
   }
   const message = `${platform}:${link.id} kept changing under the profile write for ${run.maxAttempts} attempts`;
-  throw new ProfileTargetError('IDSYNC_ERR_PROPAGATE_CONTENDED', platform, link.id, message, true);
+  throw new ProfileTargetError(codes.PROPAGATE_CONTENDED, platform, link.id, message);
 }
 
 /**

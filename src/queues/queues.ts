@@ -31,7 +31,7 @@ export interface Queues {
   readonly byName: Readonly<Record<QueueName, Queue>>;
   /** One record's reconcile job, deduplicated per record and lane (src/queues/reconcile-lanes.ts). Defaults: 'user', 'live'. */
   enqueueReconcile(key: RecordKey, trigger: Trigger, kind?: ReconcileKind, lane?: ReconcileLane): Promise<string | undefined>;
-  /** A `profile` job on `propagate` for one CRM user, deduplicated per CRM id. Throws IDSYNC_ERR_INVALID_ID for a bad id. */
+  /** A `profile` job on `propagate` for one CRM user, deduplicated per CRM id. Throws codes.INVALID_ID for a bad id. */
   enqueuePropagateProfile(crmId: string, trigger: Trigger): Promise<string | undefined>;
   /**
    * A `create-staff-member` job on `provision` for a validated member. While a job for the same

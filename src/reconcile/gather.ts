@@ -1,4 +1,4 @@
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
@@ -25,7 +25,7 @@ export const DEFAULT_MAX_RECORDS = 32;
 /**
  * Gather (src/reconcile/gather-steps.ts) against the live systems: each round reads every wanted
  * key with one batch per platform and asks the link index, all at once. A person past
- * `maxRecords` is refused with IDSYNC_ERR_GATHER_LIMIT.
+ * `maxRecords` is refused with the gather-limit code.
  *
  * The origin's own row is written to the index before anything else is looked up. Two records of
  * one person written at the same moment are then never both missed: each reconcile stores its
@@ -43,7 +43,7 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
     step = steps.next(answered);
   }
   if (step.value.overLimit) {
-    throw new IdsyncError('IDSYNC_ERR_GATHER_LIMIT', `a person spans more than ${maxRecords} records; starting at ${formatRecordKey(origin)}`);
+    throw new IdsyncError(codes.GATHER_LIMIT, `a person spans more than ${maxRecords} records; starting at ${formatRecordKey(origin)}`);
   }
   return step.value;
 }

@@ -1,4 +1,4 @@
-import { IdsyncError } from '../errors.ts';
+import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey } from '../ids/index.ts';
 import type { Links, Platform, RecordKey } from '../ids/index.ts';
 import type { FindingRow, Ledger, WriteRow } from '../ledger/ledger.ts';
@@ -89,7 +89,7 @@ export async function reconcilePerson(deps: ReconcileDependencies, origin: Recor
   } finally {
     await deps.ledger.recordOutcome(writeRows(written, personKey, context), []);
   }
-  throw new IdsyncError('IDSYNC_ERR_RECONCILE_CONTENDED', `${personKey} kept changing under reconcile for ${maxAttempts} attempts`, { retryable: true });
+  throw new IdsyncError(codes.RECONCILE_CONTENDED, `${personKey} kept changing under reconcile for ${maxAttempts} attempts`);
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */

@@ -109,6 +109,8 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'reconcile', exact: true }).first().click();
     await page.locator('a[href$="/queue/reconcile?status=failed"]').first().click();
     await page.locator(`a[href*="/queue/reconcile/${jobId}"]`).first().click();
+    // The job's code is in its data (jobs/job-errors.ts), beside the payload.
+    await page.getByRole('tab', { name: 'Data', exact: true }).first().click();
     await page.getByText('IDSYNC_ERR_INVALID_PAYLOAD').first().waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-failed-job.png'), fullPage: true });
 

@@ -5,6 +5,7 @@ import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
 import { startWorkers } from '../../jobs/worker-runner.ts';
 import type { WorkerRunner } from '../../jobs/worker-runner.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
+import { createLinkIndex } from '../../src/link-index/link-index.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createBookmasterAdapter } from '../../src/platforms/bookmaster/bookmaster-adapter.ts';
 import { createCrmAdapter } from '../../src/platforms/crm/crm-adapter.ts';
@@ -130,6 +131,6 @@ function startTakeoverWorker(stores: E2eStores, connection: Redis): WorkerRunner
   const logger = createLogger({ level: 'silent' });
   const ledger = createLedger(stores.ledger);
   const adapters = { crm: createCrmAdapter(stores.crm), omnistack: createOmnistackAdapter(stores.omnistack), bookmaster: createBookmasterAdapter(stores.bookmaster) };
-  const processor = createReconcileProcessor({ adapters, ledger, logger }, config, {});
+  const processor = createReconcileProcessor({ adapters, links: createLinkIndex(stores.ledger), ledger, logger }, config, {});
   return startWorkers({ reconcile: processor }, ledger, logger, { connection, prefix: stores.env.QUEUE_PREFIX, isRetryable, stalledIntervalMs: 300 });
 }

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import type { Dependency } from '../../src/config/dependency.ts';
+import type { AuthFailureLimit } from '../../src/http/auth-failures.ts';
 import type { HttpCredentials } from '../../src/http/auth.ts';
 import { startHttpServer } from '../../src/http/server.ts';
 import type { HttpServer, HttpServerOptions } from '../../src/http/server.ts';
@@ -69,11 +70,20 @@ export interface HttpFixtureOptions {
   dependencies?: readonly Dependency[];
   /** The Redis the queues live in. Default: the local service. */
   redisUrl?: string;
+  /** The database the ledger lives in. Default: a temporary one on the local service. */
+  ledgerUrl?: string;
   /** How long a request waits for Redis (CONNECT_TIMEOUT_MS), in ms. Default: 2000. */
   timeoutMs?: number;
   /** The synced platforms' adapters the server reads records through. Default: none. */
   adapters?: Adapters;
+  /**
+   * Failed logins per address before 429. Default: 1000 per 15 minutes, so that tests sending wrong
+   * credentials on purpose (all from 127.0.0.1) are not locked out; the limiter's own test sets its own.
+   */
+  authFailures?: AuthFailureLimit;
 }
+
+const GENEROUS_AUTH_FAILURES: AuthFailureLimit = { limit: 1_000 };
 
 export async function createHttpFixture(options: HttpFixtureOptions = {}): Promise<HttpFixture> {
   const config = testConfig();
@@ -88,7 +98,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
   const logger = createLogger({ level: 'info', destination });
   const requestQueues = openRequestQueues({ client: redis, url: redisUrl }, { prefix, timeoutMs, logger, reconcileDebounceMs: 0 });
   const queues = requestQueues.queues;
-  const ledger = await createLedgerFixture();
+  const ledger = await createLedgerFixture({ url: options.ledgerUrl });
   const metrics = createMetrics({ defaultMetrics: false });
   const credentials = testCredentials();
   const redisDependency: Dependency = { name: 'redis', url: redisUrl, check: async () => void (await redis.ping()), close: async () => undefined };
@@ -99,6 +109,7 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
     dependencies: options.dependencies ?? [redisDependency, ledger.connection],
     healthTimeoutMs: timeoutMs,
     bodyLimitBytes: options.bodyLimitBytes,
+    authFailures: options.authFailures ?? GENEROUS_AUTH_FAILURES,
     operator: { credentials, queues, ledgerPool: ledger.connection.pool, metrics, platforms: options.platforms ?? config.platforms, ...(options.adapters ? { adapters: options.adapters } : {}) },
   };
   const server = await startHttpServer(serverOptions);

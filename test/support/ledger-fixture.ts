@@ -17,9 +17,12 @@ export interface LedgerFixture {
   dispose(): Promise<void>;
 }
 
-/** A migrated ledger in a database of its own, removed by `dispose`. */
-export async function createLedgerFixture(): Promise<LedgerFixture> {
-  const database = await createTemporaryDatabase('ledger');
+/**
+ * A migrated ledger in a database of its own, removed by `dispose`; or in the database at `url`
+ * (a private server's, which a fault test stops), which `dispose` leaves to its owner.
+ */
+export async function createLedgerFixture(options: { url?: string } = {}): Promise<LedgerFixture> {
+  const database = options.url === undefined ? await createTemporaryDatabase('ledger') : { url: options.url, drop: async () => undefined };
   const connection = await openPostgres('ledger', database.url);
   await migrateLedger(connection.pool, createLogger({ level: 'silent' }));
   return {

@@ -26,13 +26,19 @@ export interface PrivateRedis {
   dispose(): Promise<void>;
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+export interface PrivateRedisOptions {
+  /** Clients must AUTH with it (`requirepass`); `url` carries it. Default: none. */
+  password?: string;
+}
+
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   const dir = await mkdtemp(path.join(tmpdir(), 'idsync-redis-'));
   const port = await closedPort();
-  const url = `redis://127.0.0.1:${port}`;
+  const url = options.password === undefined ? `redis://127.0.0.1:${port}` : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
+  const auth = options.password === undefined ? [] : ['--requirepass', options.password];
   let server: ChildProcess | undefined;
   const start = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...auth], { stdio: 'ignore' });
     server = child;
     await waitFor(`redis-server on port ${port} to answer`, () => child.exitCode === null && ping(url), { timeoutMs: 30_000 });
   };

@@ -27,6 +27,7 @@ import type { Queues } from '../../src/queues/queues.ts';
 import { reconcilePerson } from '../../src/reconcile/reconcile-person.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
+import { recordedFailure } from './job-failure.ts';
 import { uniqueName } from './names.ts';
 import { createTemporaryDatabase, testConfig } from './services.ts';
 import type { TemporaryDatabase } from './services.ts';
@@ -136,7 +137,9 @@ export async function createProvisionFixture(platforms: readonly Platform[] = ['
     finished: async (jobId, timeoutMs = 20_000) => {
       const job = await Job.fromId(queues.byName.provision, jobId ?? '');
       if (!job) throw new Error(`job ${jobId} is gone`);
-      return job.waitUntilFinished(events, timeoutMs);
+      return job.waitUntilFinished(events, timeoutMs).catch(async (error: unknown) => {
+        throw await recordedFailure(queues.byName.provision, jobId, error);
+      });
     },
     dispose: async () => {
       await events.close();

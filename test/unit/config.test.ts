@@ -149,6 +149,13 @@ describe('loadConfig', () => {
     }
   });
 
+  it('limits failed logins to 10 per address in 15 minutes unless told otherwise, within bounds', () => {
+    expect(loadConfig({}).http).toMatchObject({ authFailureLimit: 10, authFailureWindowMs: 900_000 });
+    expect(loadConfig({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' }).http).toMatchObject({ authFailureLimit: 3, authFailureWindowMs: 60_000 });
+    const error = configError({ AUTH_FAILURE_LIMIT: '0', AUTH_FAILURE_WINDOW_MS: '1.5' });
+    expect(error.problems.map((problem) => problem.split(':')[0]).sort()).toEqual(['AUTH_FAILURE_LIMIT', 'AUTH_FAILURE_WINDOW_MS']);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ HTTP_PORT: '', REDIS_URL: '' }).http.port).toBe(3000);
     expect(configError({ ...PRODUCTION_ENV, API_TOKEN: '' }).problems).toEqual(['API_TOKEN: is required']);

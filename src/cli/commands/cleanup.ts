@@ -3,7 +3,7 @@ import type { CleanupReport } from '../../../jobs/cleanup-processor.ts';
 import type { CleanupJobData } from '../../../jobs/maintenance-payloads.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import type { Config } from '../../config/load-config.ts';
-import { IdsyncError } from '../../errors.ts';
+import { codes, IdsyncError } from '../../errors.ts';
 import { createAuditRunStore } from '../../ledger/audit-runs.ts';
 import { openPostgres } from '../../platforms/postgres-pool.ts';
 import { printResult } from '../output.ts';
@@ -61,9 +61,9 @@ async function requireAwaiting(config: Config, runId: string): Promise<void> {
   const ledger = await openPostgres('ledger', config.ledger.dbUrl, { connectTimeoutMs: config.connectTimeoutMs, maxConnections: 1 });
   try {
     const run = await createAuditRunStore(ledger.pool).get(runId);
-    if (run === null || run.kind !== 'cleanup-orphans') throw new IdsyncError('IDSYNC_ERR_RUN_NOT_FOUND', `no cleanup run ${runId}`);
+    if (run === null || run.kind !== 'cleanup-orphans') throw new IdsyncError(codes.RUN_NOT_FOUND, `no cleanup run ${runId}`);
     if (run.status !== 'awaiting-confirmation') {
-      throw new IdsyncError('IDSYNC_ERR_RUN_NOT_AWAITING', `cleanup run ${runId} is ${run.status}, not awaiting confirmation`);
+      throw new IdsyncError(codes.RUN_NOT_AWAITING, `cleanup run ${runId} is ${run.status}, not awaiting confirmation`);
     }
   } finally {
     await ledger.close();

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { codes, InvalidInputError } from '../../errors.ts';
 import { parsePlatform } from '../../ids/index.ts';
 import { DEFAULT_FINDINGS_LIMIT, FINDING_KINDS, findingsQuerySchema, listFindings, MAX_FINDINGS_LIMIT } from '../../ledger/findings.ts';
 import type { FindingEntry, FindingsPage, FindingsQuery } from '../../ledger/findings.ts';
@@ -43,7 +43,7 @@ function findingsQuery(flags: FindingsFlags): FindingsQuery {
   const result = findingsQuerySchema.safeParse({ kind: flags.kind, platform: flags.platform, limit: flags.limit, offset: flags.offset });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`);
-  throw new InvalidInputError('IDSYNC_ERR_USAGE', problems.join('; '));
+  throw new InvalidInputError(codes.USAGE, problems.join('; '));
 }
 
 function describePage(page: FindingsPage): string {

@@ -1,9 +1,9 @@
 import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Option } from 'commander';
-import { errorCode } from '../../../jobs/job-errors.ts';
+import { JobFailedError, readJobFailure } from '../../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
-import { IdsyncError, InvalidInputError } from '../../errors.ts';
+import { codes, IdsyncError, InvalidInputError } from '../../errors.ts';
 import { createLogger } from '../../logging/logger.ts';
 import type { QueueName } from '../../queues/queue-names.ts';
 import { createQueues } from '../../queues/queues.ts';
@@ -16,7 +16,7 @@ const MS_PER_SECOND = 1_000;
 /** `--timeout <seconds>` as commander hands it over; a bad value is bad usage. */
 export function timeoutMs(value: string): number {
   const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError('IDSYNC_ERR_USAGE', `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidInputError(codes.USAGE, `--timeout must be a positive number of seconds, got ${JSON.stringify(value.slice(0, 20))}`);
   return seconds * MS_PER_SECOND;
 }
 
@@ -63,9 +63,9 @@ export async function openQueueClient(config: Config, listen: boolean, queue: Qu
 
 /**
  * Waits for the job's result, first saying on stderr what it waits for (`what`, e.g. "audit run
- * audit-…") and how long. A failed job becomes an IdsyncError with the code its error carried
- * (IDSYNC_ERR_JOB_FAILED when none); a job still unfinished after `timeout` ms is
- * IDSYNC_ERR_WAIT_TIMEOUT, naming what was waited for and the state the job is left in.
+ * audit-…") and how long. A failed job is a JobFailedError with the code and platform the job
+ * recorded in its data (codes.JOB_FAILED when none); a job still unfinished after `timeout` ms is
+ * codes.WAIT_TIMEOUT, naming what was waited for and the state the job is left in.
  */
 export async function waitForJob(client: QueueClient, job: Job, timeout: number, what: string): Promise<unknown> {
   if (client.events === undefined) throw new Error('open the client with listen=true to wait');
@@ -73,16 +73,18 @@ export async function waitForJob(client: QueueClient, job: Job, timeout: number,
   process.stderr.write(`waiting up to ${seconds} s for ${what} on the ${job.queueName} queue (a worker runs it: idsync start)\n`);
   try {
     return await job.waitUntilFinished(client.events, timeout);
-  } catch (error) {
+  } catch {
+    // BullMQ rejects alike on a failure and on the deadline: the job's state tells them apart. It
+    // may have finished between the deadline and this look: then its result is the answer.
     const state = await job.getState();
-    // It may have finished between the deadline and this look: then its result is the answer.
-    if (state === 'completed') return (await client.queues.byName[job.queueName as QueueName].getJob(job.id ?? ''))?.returnvalue;
-    if (state !== 'failed') {
-      throw new IdsyncError('IDSYNC_ERR_WAIT_TIMEOUT', `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
+    if (state !== 'completed' && state !== 'failed') {
+      throw new IdsyncError(codes.WAIT_TIMEOUT, `gave up after ${seconds} s waiting for ${what}, which is ${state} on the ${job.queueName} queue (is a worker running?); it stays queued, and --timeout waits longer`);
     }
-    const message = error instanceof Error ? error.message : String(error);
-    const code = errorCode(error, () => false);
-    throw new IdsyncError(code.startsWith('IDSYNC_ERR_UNEXPECTED') ? 'IDSYNC_ERR_JOB_FAILED' : (code as `IDSYNC_ERR_${string}`), `${what} failed: ${message}`);
+    const finished = await client.queues.byName[job.queueName as QueueName].getJob(job.id ?? '');
+    if (state === 'completed') return finished?.returnvalue;
+    const failure = finished === undefined ? null : readJobFailure(finished);
+    const where = failure?.platform ? ` on ${failure.platform}` : '';
+    throw new JobFailedError(failure, `${what} failed${where}: ${finished?.failedReason ?? 'no reason kept'}`);
   }
 }
 

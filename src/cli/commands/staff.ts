@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { ProvisionReport } from '../../../jobs/provision-processor.ts';
 import { loadConfig } from '../../config/load-config.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { codes, InvalidInputError } from '../../errors.ts';
 import { CRM_ROLES } from '../../platforms/crm/crm-roles.ts';
 import { staffMemberSchema } from '../../queues/job-payloads.ts';
 import type { StaffMember } from '../../queues/job-payloads.ts';
@@ -48,7 +48,7 @@ function parseMember(flags: StaffFlags): StaffMember {
   const parsed = staffMemberSchema.safeParse({ email: flags.email, name: flags.name, surname: flags.surname, role: flags.role });
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `--${issue.path.join('.')}: ${issue.message}`).join('; ');
-  throw new InvalidInputError('IDSYNC_ERR_INVALID_ARGUMENT', problems);
+  throw new InvalidInputError(codes.INVALID_ARGUMENT, problems);
 }
 
 async function createStaff(member: StaffMember, wait: number | undefined, json: boolean): Promise<void> {

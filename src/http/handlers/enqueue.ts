@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../../errors.ts';
+import { codes, InvalidInputError } from '../../errors.ts';
 import { formatRecordKey, requireRawId } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import type { Trigger } from '../../ledger/provenance.ts';
@@ -66,7 +66,7 @@ function requireSynced(context: EnqueueContext, platforms: readonly Platform[], 
     .filter(({ platform }) => !context.platforms.includes(platform))
     .map(({ platform, index }) => ({
       field: field === 'platform' ? field : `${field}.${index}`,
-      code: 'IDSYNC_ERR_PLATFORM_NOT_SYNCED' as const,
+      code: codes.PLATFORM_NOT_SYNCED,
       message: `${platform} is not synced by this deployment (synced: ${context.platforms.join(', ') || 'none'})`,
     }));
   if (issues.length > 0) throw new RequestValidationError(issues);

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { crmIdThroughAdapters, statusOf } from '../../audit/status-lookup.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { codes, InvalidInputError } from '../../errors.ts';
 import { requireRawId } from '../../ids/index.ts';
 import type { Platform } from '../../ids/index.ts';
 import { createSyncStatusStore } from '../../ledger/sync-status.ts';
@@ -19,7 +19,7 @@ export async function readStatus(ledgerPool: Pool, crmUserId: string): Promise<S
     throw new RequestValidationError([{ field: 'crmUserId', code: error.code, message: error.message }]);
   }
   const status = await createSyncStatusStore(ledgerPool).get(userId);
-  if (!status) throw httpError('IDSYNC_ERR_NOT_FOUND', `no sync status for crm user ${userId}: no audit has checked this person yet`);
+  if (!status) throw httpError(codes.NOT_FOUND, `no sync status for crm user ${userId}: no audit has checked this person yet`);
   return status;
 }
 

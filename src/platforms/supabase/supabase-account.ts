@@ -1,5 +1,6 @@
 import type { AdminUserAttributes } from '@supabase/supabase-js';
 import type { Pool } from 'pg';
+import { codes } from '../../errors.ts';
 import { requireRawId, writeIdMap } from '../../ids/index.ts';
 import type { Links } from '../../ids/index.ts';
 import { openByEmail } from '../staff-account.ts';
@@ -49,5 +50,5 @@ async function createUser(admin: SupabaseAdmin, attributes: AdminUserAttributes)
  * race to its unique index; or no answer, when the create may have landed all the same.
  */
 function mayHaveLostRace(error: unknown): boolean {
-  return error instanceof SupabaseError && (error.code === 'IDSYNC_ERR_EMAIL_TAKEN' || error.code === 'IDSYNC_ERR_STORE_UNAVAILABLE');
+  return error instanceof SupabaseError && (error.code === codes.EMAIL_TAKEN || error.code === codes.STORE_UNAVAILABLE);
 }

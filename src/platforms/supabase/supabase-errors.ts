@@ -1,6 +1,6 @@
 import { isAuthError } from '@supabase/supabase-js';
 import type { AuthError } from '@supabase/supabase-js';
-import { IdsyncError } from '../../errors.ts';
+import { codes, IdsyncError } from '../../errors.ts';
 import { isRetryablePostgresError } from '../postgres-errors.ts';
 
 /*
@@ -10,17 +10,12 @@ import { isRetryablePostgresError } from '../postgres-errors.ts';
  */
 
 export type SupabaseErrorCode =
-  | 'IDSYNC_ERR_EMAIL_TAKEN'
-  | 'IDSYNC_ERR_SUPABASE_REJECTED'
-  | 'IDSYNC_ERR_SUPABASE_UNAUTHORIZED'
-  | 'IDSYNC_ERR_SUPABASE_RATE_LIMITED'
-  | 'IDSYNC_ERR_SUPABASE_BAD_ANSWER'
-  | 'IDSYNC_ERR_STORE_UNAVAILABLE';
-
-export interface AnswerClass {
-  readonly code: SupabaseErrorCode;
-  readonly retryable: boolean;
-}
+  | typeof codes.EMAIL_TAKEN
+  | typeof codes.SUPABASE_REJECTED
+  | typeof codes.SUPABASE_UNAUTHORIZED
+  | typeof codes.SUPABASE_RATE_LIMITED
+  | typeof codes.SUPABASE_BAD_ANSWER
+  | typeof codes.STORE_UNAVAILABLE;
 
 /** The auth server's code for an address another user has (422 on create). */
 const EMAIL_EXISTS = 'email_exists';
@@ -34,12 +29,12 @@ const SERVER_CODE_FORMAT = /^[a-z][a-z0-9_]{0,63}$/;
  * How idsync treats an answer: `status` 0 means none came (refused, reset, timed out). 401 and 403
  * are a wrong, expired or under-privileged key: no retry fixes that, an operator must.
  */
-export function classifyAnswer(status: number, serverCode: string | null): AnswerClass {
-  if (status === 0 || status >= 500) return { code: 'IDSYNC_ERR_STORE_UNAVAILABLE', retryable: true };
-  if (status === TOO_MANY_REQUESTS) return { code: 'IDSYNC_ERR_SUPABASE_RATE_LIMITED', retryable: true };
-  if (status === 401 || status === 403) return { code: 'IDSYNC_ERR_SUPABASE_UNAUTHORIZED', retryable: false };
-  if (serverCode === EMAIL_EXISTS) return { code: 'IDSYNC_ERR_EMAIL_TAKEN', retryable: false };
-  return { code: 'IDSYNC_ERR_SUPABASE_REJECTED', retryable: false };
+export function classifyAnswer(status: number, serverCode: string | null): SupabaseErrorCode {
+  if (status === 0 || status >= 500) return codes.STORE_UNAVAILABLE;
+  if (status === TOO_MANY_REQUESTS) return codes.SUPABASE_RATE_LIMITED;
+  if (status === 401 || status === 403) return codes.SUPABASE_UNAUTHORIZED;
+  if (serverCode === EMAIL_EXISTS) return codes.EMAIL_TAKEN;
+  return codes.SUPABASE_REJECTED;
 }
 
 /**
@@ -53,8 +48,8 @@ export class SupabaseError extends IdsyncError {
   /** The auth server's own error code (`email_exists`, `bad_jwt`...), when it sent one. */
   readonly serverCode: string | null;
 
-  constructor(answer: AnswerClass, status: number, serverCode: string | null, message: string) {
-    super(answer.code, message, { retryable: answer.retryable });
+  constructor(code: SupabaseErrorCode, status: number, serverCode: string | null, message: string) {
+    super(code, message);
     this.status = status;
     this.serverCode = serverCode;
   }
@@ -63,12 +58,11 @@ export class SupabaseError extends IdsyncError {
 /**
  * The SupabaseError for an error supabase-js returned from `operation` (a short verb phrase such as
  * 'create user'). supabase-js gives an answer it could not read as the auth API's (a non-JSON body
- * under 500, as a proxy in front of a wrong URL sends) no status: IDSYNC_ERR_SUPABASE_BAD_ANSWER.
+ * under 500, as a proxy in front of a wrong URL sends) no status: codes.SUPABASE_BAD_ANSWER.
  */
 export function toSupabaseError(error: AuthError, operation: string): SupabaseError {
   if (typeof error.status !== 'number') {
-    const answer: AnswerClass = { code: 'IDSYNC_ERR_SUPABASE_BAD_ANSWER', retryable: false };
-    return new SupabaseError(answer, 0, null, `supabase auth ${operation}: an answer that is not the auth API's`);
+    return new SupabaseError(codes.SUPABASE_BAD_ANSWER, 0, null, `supabase auth ${operation}: an answer that is not the auth API's`);
   }
   const serverCode = readServerCode(error);
   const what = error.status === 0 ? 'no answer (connection failed or timed out)' : `HTTP ${error.status}${serverCode === null ? '' : ` ${serverCode}`}`;

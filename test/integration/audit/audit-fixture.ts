@@ -26,6 +26,7 @@ import type { PostgresConnection } from '../../../src/platforms/postgres-pool.ts
 import { createQueues } from '../../../src/queues/queues.ts';
 import type { Queues } from '../../../src/queues/queues.ts';
 import type { Adapters } from '../../../src/platforms/platform-adapter.ts';
+import { recordedFailure } from '../../support/job-failure.ts';
 import { createLedgerFixture } from '../../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../../support/ledger-fixture.ts';
 import { uniqueName } from '../../support/names.ts';
@@ -127,7 +128,10 @@ export async function createAuditFixture(options: AuditFixtureOptions = {}): Pro
   const events = new QueueEvents('maintenance', { connection: redis.duplicate(), prefix });
   await events.waitUntilReady();
   const addJob = (name: 'audit' | 'cleanup-orphans' | 'backfill', data: object) => queues.byName.maintenance.add(name, data, { jobId: newRunId(name) });
-  const waitForJob = async <T>(job: Job) => (await job.waitUntilFinished(events, JOB_TIMEOUT_MS)) as T;
+  const waitForJob = async <T>(job: Job) =>
+    (await job.waitUntilFinished(events, JOB_TIMEOUT_MS).catch(async (error: unknown) => {
+      throw await recordedFailure(queues.byName.maintenance, job.id, error);
+    })) as T;
   return {
     config,
     crm: stores.crm.db,

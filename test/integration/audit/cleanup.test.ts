@@ -79,7 +79,7 @@ describe('cleanup-orphans', () => {
   ])('a payload with %s fails at once with IDSYNC_ERR_INVALID_PAYLOAD and starts no run', async (_case, data) => {
     fixture = await createAuditFixture({ env: { CLEANUP_MODE: 'report' } });
     const failure = await fixture.runJob('cleanup-orphans', data).catch((error: unknown) => error);
-    expect(String((failure as Error).message)).toMatch(/^IDSYNC_ERR_INVALID_PAYLOAD:/);
+    expect(failure).toMatchObject({ code: 'IDSYNC_ERR_INVALID_PAYLOAD' });
     const { rows } = await fixture.ledger.connection.pool.query('select count(*)::int as n from audit_runs');
     expect(rows[0]).toEqual({ n: 0 });
   });
@@ -121,6 +121,6 @@ describe('cleanup-orphans', () => {
     const done = await fixture.runJob<CleanupReport>('cleanup-orphans', { ...BY_HAND, confirmRunId: held.runId });
     expect(done.status).toBe('completed');
     const twice = await fixture.runJob('cleanup-orphans', { ...BY_HAND, confirmRunId: held.runId }).catch((error: unknown) => error);
-    expect(String((twice as Error).message)).toMatch(/^IDSYNC_ERR_RUN_NOT_AWAITING/);
+    expect(twice).toMatchObject({ code: 'IDSYNC_ERR_RUN_NOT_AWAITING' });
   });
 });

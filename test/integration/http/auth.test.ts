@@ -88,8 +88,11 @@ describe('authentication', () => {
     await fixture.request('GET', '/admin/queues', { token: null, basic: { user: 'operator', password: dashboardPassword } });
     await fixture.request('POST', '/api/audit', { body: {} });
     await fixture.request('POST', '/api/audit', { body: {}, token: `${apiToken}-wrong` });
+    // A client may put a token in a query string: request lines carry the path only.
+    await fixture.request('GET', `/api/findings?access_token=${apiToken}&kind=${dashboardPassword}`);
     const logs = fixture.logs.join('');
     expect(logs).toContain('request completed');
+    expect(logs).toContain('"url":"/api/findings"');
     for (const secret of [dashboardPassword, apiToken, Buffer.from(`operator:${dashboardPassword}`).toString('base64')]) expect(logs).not.toContain(secret);
     expect(logs.toLowerCase()).not.toContain('authorization');
   });

@@ -59,4 +59,19 @@ describe('retryable errors, as the real drivers raise them', () => {
     expect([refused, duplicate, badSql].map(isRetryablePostgresError)).toEqual([true, false, false]);
     expect(duplicate).toMatchObject({ code: '23505' });
   });
+
+  it('Postgres: a session ended while its client is checked out fails the next query retryably, and crashes nothing', async () => {
+    // As a Supabase user's lock is held while the admin call is in flight: checked out, no query running.
+    const client = await bookmaster.pool.connect();
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    // Not events.once: that would listen for 'error' itself, hiding the crash this test looks for.
+    const ended = new Promise((resolve) => client.once('end', resolve));
+    await bookmaster.pool.query('select pg_terminate_backend($1)', [rows[0]?.pid]);
+    // By 'end' the client has emitted its 'error': unheard, that would have been an uncaught exception.
+    await ended;
+    const next = await failure(() => client.query('select 1'));
+    client.release(true);
+
+    expect(isRetryablePostgresError(next)).toBe(true);
+  });
 });

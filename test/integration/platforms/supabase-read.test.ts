@@ -58,7 +58,7 @@ describeWithAuthServer('Supabase adapter: reading', () => {
     const crm = newObjectId();
     const id = await supabase.seedUser({ userMetadata: { external_ids: { crm } }, appMetadata: { external_ids: {} } });
     expect(await adapter.get(id)).toMatchObject({ links: {}, unreadable: [] });
-    expect(await claimersIn(adapter, 'crm', crm)).toEqual([]);
+    expect(await claimersIn(adapter, 'crm', crm, [id])).toEqual([]);
   });
 
   it('counts a soft-deleted user as absent in every read', async () => {
@@ -71,7 +71,7 @@ describeWithAuthServer('Supabase adapter: reading', () => {
 
     expect(await adapter.get(id)).toBeNull();
     expect(await adapter.findByEmail(email)).toEqual([]);
-    expect(await claimersIn(adapter, 'crm', crm)).toEqual([]);
+    expect(await claimersIn(adapter, 'crm', crm, [id])).toEqual([]);
     const scanned = [];
     for await (const batch of adapter.scan({ batchSize: 5000 })) scanned.push(...batch.map((record) => record.id));
     expect(scanned).not.toContain(id);
@@ -96,9 +96,12 @@ describeWithAuthServer('Supabase adapter: reading', () => {
     const omnistackClaimer = await supabase.seedUser({ appMetadata: { external_ids: { omnistack: `omnistack_${omnistack}` } } });
     const bookmasterClaimer = await supabase.seedUser({ appMetadata: { external_ids: { bookmaster } } });
     // Not claims: a wrong-case prefix, a foreign key holding the id, a map that is an array.
-    await supabase.seedUser({ appMetadata: { external_ids: { crm: `CRM_${crm}`, partner: crm } } });
-    await supabase.seedUser({ appMetadata: { external_ids: [{ crm }] } });
-    const ids = async (platform: Platform, id: string) => (await claimersIn(adapter, platform, id)).map((record) => record.id).sort();
+    const others = [
+      await supabase.seedUser({ appMetadata: { external_ids: { crm: `CRM_${crm}`, partner: crm } } }),
+      await supabase.seedUser({ appMetadata: { external_ids: [{ crm }] } }),
+    ];
+    const seeded = [...crmClaimers, omnistackClaimer, bookmasterClaimer, ...others];
+    const ids = async (platform: Platform, id: string) => (await claimersIn(adapter, platform, id, seeded)).map((record) => record.id).sort();
 
     expect(await ids('crm', crm)).toEqual([...crmClaimers].sort());
     expect(await ids('omnistack', omnistack.toUpperCase())).toEqual([omnistackClaimer]);
@@ -121,7 +124,7 @@ describeWithAuthServer('Supabase adapter: reading', () => {
     const reasons = record?.unreadable.map(({ platform, reason }) => `${platform}:${reason}`).sort();
     expect(reasons).toEqual(['bookmaster:too-long', 'crm:not-a-string', 'omnistack:not-a-string', 'supabase:self-reference']);
     expect(await adapter.get(notAMap)).toMatchObject({ links: {}, unreadable: [{ platform: null, reason: 'bad-format' }] });
-    expect(await claimersIn(adapter, 'crm', crm)).toEqual([]);
+    expect(await claimersIn(adapter, 'crm', crm, [id, notAMap])).toEqual([]);
   });
 
   it.each(MALFORMED_IDS)('rejects a malformed id (%s) in get and getMany before any query', async (_label, value) => {

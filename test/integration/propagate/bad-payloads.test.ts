@@ -1,5 +1,6 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readJobFailure } from '../../../jobs/job-errors.ts';
 import { COMMAND_TRIGGER, createPropagateFixture } from '../../support/propagate-fixture.ts';
 import type { PropagateFixture } from '../../support/propagate-fixture.ts';
 import { newObjectId } from '../../support/platform-seeders.ts';
@@ -37,7 +38,7 @@ describe('bad propagate profile jobs', () => {
     const job = await fixture.failing(payload);
 
     expect(job.attemptsMade).toBe(1);
-    expect(job.failedReason.startsWith(`${code}:`)).toBe(true);
+    expect(readJobFailure(job)).toEqual({ code, platform: null });
     const row = await syncErrorOf(job.id ?? '');
     expect(row).toEqual({ error_code: code, person_key: personKey, attempt: 1 });
     expect(crmCommands.filter((name) => name === 'find')).toEqual([]);
@@ -46,6 +47,7 @@ describe('bad propagate profile jobs', () => {
   it('a job name the propagate queue does not know fails once with IDSYNC_ERR_UNKNOWN_JOB', async () => {
     const job = await fixture.failing({ crmId: CRM_ID, trigger: COMMAND_TRIGGER }, 'profiles');
     expect(job.attemptsMade).toBe(1);
+    expect(readJobFailure(job)).toEqual({ code: 'IDSYNC_ERR_UNKNOWN_JOB', platform: null });
     expect(await syncErrorOf(job.id ?? '')).toMatchObject({ error_code: 'IDSYNC_ERR_UNKNOWN_JOB' });
   });
 

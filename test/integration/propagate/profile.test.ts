@@ -1,5 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readJobFailure } from '../../../jobs/job-errors.ts';
 import type { Trigger } from '../../../src/ledger/provenance.ts';
 import { createMetrics, METRIC_NAMES } from '../../../src/metrics/metrics.ts';
 import { countProfileWrites } from '../../../src/metrics/observe.ts';
@@ -155,7 +156,7 @@ describe('propagate profile jobs through Redis against the real stores', () => {
 
     const job = await fixture.failing({ crmId: person.crm, trigger: EVENT });
 
-    expect(job.failedReason).toMatch(/^IDSYNC_ERR_EMAIL_TAKEN:/);
+    expect(readJobFailure(job)).toEqual({ code: 'IDSYNC_ERR_EMAIL_TAKEN', platform: 'omnistack' });
     expect(job.attemptsMade).toBe(1);
     expect(await rawDocument(fixture.omnistack, 'users', person.omnistack)).toEqual(before);
     const { rows } = await fixture.ledger.connection.pool.query('select kind, detail from findings');

@@ -88,4 +88,18 @@ describe('the link index', () => {
     expect((await indexRows(fixture)).map((row) => `${row.platform}:${row.record_id}`)).toEqual([`crm:${crm}`]);
     expect(await fixture.ledger.connection.pool.query('select 1 from link_index_seen')).toMatchObject({ rowCount: 0 });
   });
+
+  it('keeps every row when several builds run at once (each keeps its own bookkeeping)', async () => {
+    fixture = await createPipelineFixture();
+    const email = uniqueEmail('builds');
+    const keys = [`crm:${await insertCrmUser(fixture.crm, { email })}`, `omnistack:${await insertOmnistackUser(fixture.omnistack, { email })}`];
+    await fixture.indexStores();
+    const { pool } = fixture.ledger.connection;
+    const { adapters, platforms } = fixture;
+
+    const builds = await Promise.all(Array.from({ length: 5 }, () => buildLinkIndex(pool, adapters, platforms)));
+
+    expect(builds).toEqual(Array.from({ length: 5 }, () => ({ records: 2, removed: 0 })));
+    expect((await indexRows(fixture)).map((row) => `${row.platform}:${row.record_id}`)).toEqual(keys);
+  });
 });

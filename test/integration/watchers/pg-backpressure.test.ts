@@ -86,7 +86,7 @@ describe('the Postgres change feed while Redis holds its writes back', () => {
 
   /** The real sink on the private Redis, counting what the feed was handed and what is enqueued. */
   function countedSink(flow: Flow): ChangeSink {
-    const real = createChangeSink({ queues, adapters: {}, logger: fixture.logger });
+    const real = createChangeSink({ queues, adapters: {}, links: fixture.links(), logger: fixture.logger });
     return {
       ...real,
       reconcile: async (changes) => {

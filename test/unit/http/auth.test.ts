@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_DEFAULTS } from '../../../src/config/local-defaults.ts';
 import { assertSafeToListen, isLoopbackHost, parseBasic, parseBearer, safeEqual } from '../../../src/http/auth.ts';
@@ -11,6 +12,13 @@ describe('safeEqual', () => {
     expect(safeEqual('token', 'token-longer')).toBe(false);
     expect(safeEqual('', 'token')).toBe(false);
     expect(safeEqual('é', 'é')).toBe(true);
+  });
+
+  it('agrees with === for any two strings, lone surrogates included, and never throws on unequal lengths', () => {
+    const anyString = fc.string({ unit: 'binary', maxLength: 64 });
+    fc.assert(fc.property(anyString, anyString, (given, expected) => safeEqual(given, expected) === (given === expected)));
+    fc.assert(fc.property(anyString, (value) => safeEqual(value, value)));
+    expect(safeEqual('\uD800', '\uDC00')).toBe(false);
   });
 });
 

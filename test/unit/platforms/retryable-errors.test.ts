@@ -62,6 +62,7 @@ describe('isRetryablePostgresError', () => {
     ['a reset connection', withCode('ECONNRESET')],
     ['a lost connection (no code)', new Error('Connection terminated unexpectedly')],
     ['a pool connect timeout (no code)', new Error('timeout exceeded when trying to connect')],
+    ['a checked-out client whose connection broke (no code)', new Error('Client has encountered a connection error and is not queryable')],
     ['every address refused', new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')])],
     ['a retryable IdsyncError', new ServiceUnreachableError('bookmaster', 'postgres://host', new Error('down'))],
   ])('retries %s', (_label, error) => {
@@ -76,6 +77,7 @@ describe('isRetryablePostgresError', () => {
     ['invalid_password (28P01)', withCode('28P01')],
     ['an unknown host', withCode('ENOTFOUND')],
     ['a client closed on purpose', new Error('Connection terminated')],
+    ['a client ended on purpose, then queried', new Error('Client was closed and is not queryable')],
     ['bad input', new InvalidInputError('IDSYNC_ERR_INVALID_ID', 'nope')],
     ['an error-shaped object', { code: '40001', message: 'not an Error' }],
     ['null', null],

@@ -3,6 +3,7 @@ import type { AuthError } from '@supabase/supabase-js';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { errorCode, toJobError } from '../../../jobs/job-errors.ts';
+import { errorSpec } from '../../../src/error-codes.ts';
 import { InvalidInputError, ServiceUnreachableError } from '../../../src/errors.ts';
 import { classifyAnswer, isRetryableSupabaseError, toSupabaseError } from '../../../src/platforms/supabase/supabase-errors.ts';
 
@@ -29,7 +30,8 @@ describe('classifyAnswer', () => {
     [404, 'user_not_found', 'IDSYNC_ERR_SUPABASE_REJECTED', false],
     [409, null, 'IDSYNC_ERR_SUPABASE_REJECTED', false],
   ])('HTTP %i %s → %s (retryable: %s)', (status, serverCode, code, retryable) => {
-    expect(classifyAnswer(status, serverCode)).toEqual({ code, retryable });
+    const answer = classifyAnswer(status, serverCode);
+    expect({ code: answer, retryable: errorSpec(answer).retryable }).toEqual({ code, retryable });
   });
 });
 
