@@ -2,7 +2,7 @@ import type { Platform } from '../ids/index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import type { PersonEvaluation } from './audit-model.ts';
 import { evaluatePerson } from './evaluate.ts';
-import { groupStore } from './group-people.ts';
+import { groupPeople } from './group-people.ts';
 import { scanAll } from './scan.ts';
 import type { ScanAllOptions } from './scan.ts';
 
@@ -47,7 +47,7 @@ export async function runAuditPass(adapters: Adapters, options: AuditPassOptions
     batches: scan.batches,
     links: scan.store.links,
     *people() {
-      for (const group of groupStore(scan.store, groupOptions)) yield evaluatePerson(group, evaluate);
+      for (const group of groupPeople(scan.store, groupOptions)) yield evaluatePerson(group, evaluate);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { PLATFORMS } from '../ids/index.ts';
-import type { Platform, RecordKey } from '../ids/index.ts';
+import type { RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
 import { gatherSteps } from '../reconcile/gather-steps.ts';
@@ -7,7 +7,6 @@ import type { GatherLookup, LookupAnswer } from '../reconcile/gather-steps.ts';
 import { platformRank } from '../reconcile/plan/order.ts';
 import type { PersonGroup } from './audit-model.ts';
 import { NO_LINK } from './platform-columns.ts';
-import { scanStoreOf } from './scan-store-builder.ts';
 import type { RecordRef, ScanStore } from './scan-store.ts';
 
 /*
@@ -30,17 +29,12 @@ export interface OversizedGroup extends PersonGroup {
   readonly oversized: true;
 }
 
-/** The people among `records`, for a caller that holds them all already (the audit pass streams its scan into a store instead). */
-export function groupPeople(records: readonly PersonRecord[], scanned: readonly Platform[], options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
-  return groupStore(scanStoreOf(records, scanned), options);
-}
-
 /**
  * The people, one at a time: a caller that keeps only what it needs of each group holds no more
  * than the store. Each group is computed when asked for, in origin order; only the records its
  * gather reads are objects.
  */
-export function* groupStore(store: ScanStore, options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
+export function* groupPeople(store: ScanStore, options: GroupOptions = {}): Generator<PersonGroup | OversizedGroup> {
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   // One byte per record: reached by a gather already.
   const reached = new Map(store.scanned.map((platform) => [platform, new Uint8Array(store.size(platform))]));

@@ -47,10 +47,3 @@ export class ScanStoreBuilder {
     return new ScanStore(columns, { records, links });
   }
 }
-
-/** A store of `records` as they are (snapshots kept), for callers that hold them all already. */
-export function scanStoreOf(records: readonly PersonRecord[], scanned: readonly Platform[]): ScanStore {
-  const builder = new ScanStoreBuilder(scanned);
-  builder.add(records);
-  return builder.finish();
-}

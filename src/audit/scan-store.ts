@@ -98,7 +98,6 @@ export class ScanStore {
     return own;
   }
 
-
   /** Every id an irregular record claims on a scanned platform, extra ids included, each once per record. */
   #indexIrregularClaims(own: PlatformColumns): void {
     const ordinals = [...own.irregular.keys()].sort((left, right) => left - right);
