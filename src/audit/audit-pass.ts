@@ -1,7 +1,5 @@
 import type { Platform } from '../ids/index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
-import { claimsOf } from '../platforms/person-record.ts';
-import type { PersonRecord } from '../platforms/person-record.ts';
 import type { PersonEvaluation } from './audit-model.ts';
 import { evaluatePerson } from './evaluate.ts';
 import { groupPeople } from './group-people.ts';
@@ -45,23 +43,11 @@ export async function runAuditPass(adapters: Adapters, options: AuditPassOptions
   const evaluate = { platforms: options.platforms, required: options.required, scanned: scan.scanned, conflictPolicy: options.conflictPolicy };
   return {
     scanned: scan.scanned,
-    records: countByPlatform(scan.records),
+    records: scan.store.records,
     batches: scan.batches,
-    links: countLinks(scan.records, scan.scanned),
+    links: scan.store.links,
     *people() {
-      for (const group of groupPeople(scan.records, scan.scanned, groupOptions)) yield evaluatePerson(group, evaluate);
+      for (const group of groupPeople(scan.store, groupOptions)) yield evaluatePerson(group, evaluate);
     },
   };
-}
-
-function countByPlatform(records: readonly PersonRecord[]): Partial<Record<Platform, number>> {
-  const counts: Partial<Record<Platform, number>> = {};
-  for (const record of records) counts[record.platform] = (counts[record.platform] ?? 0) + 1;
-  return counts;
-}
-
-function countLinks(records: readonly PersonRecord[], scanned: readonly Platform[]): number {
-  let links = 0;
-  for (const record of records) links += claimsOf(record).filter((claim) => scanned.includes(claim.platform)).length;
-  return links;
 }

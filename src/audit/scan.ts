@@ -2,6 +2,8 @@ import { PLATFORMS } from '../ids/index.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
+import { ScanStoreBuilder } from './scan-store-builder.ts';
+import type { ScanStore } from './scan-store.ts';
 
 export interface ScanProgress {
   readonly platform: Platform;
@@ -18,9 +20,9 @@ export interface ScanAllOptions {
   /** Handed each batch as read, before `onBatch`, e.g. to index it. Default: none. */
   onRecords?: (records: readonly PersonRecord[]) => Promise<void>;
   /**
-   * Whether records keep their snapshots, which only a write of the record needs. Without them a
-   * record takes about a third less memory, and a write of it fails with codes.INVALID_SNAPSHOT.
-   * Default: true.
+   * Whether records keep their snapshots, which only a write of the record needs. Kept, every
+   * snapshot stays in memory beside the columns; without them a write of a record read by the scan
+   * fails with codes.INVALID_SNAPSHOT. Default: true.
    */
   keepSnapshots?: boolean;
 }
@@ -28,7 +30,8 @@ export interface ScanAllOptions {
 export interface ScanResult {
   /** The platforms scanned: those of `platforms` with an adapter, in PLATFORMS order. */
   readonly scanned: Platform[];
-  readonly records: PersonRecord[];
+  /** Every record read, as columns. */
+  readonly store: ScanStore;
   readonly batches: Partial<Record<Platform, number>>;
 }
 
@@ -39,38 +42,28 @@ export function scannablePlatforms(adapters: Adapters, platforms: readonly Platf
 
 /**
  * One streaming pass per system over the link fields, in batches (one round trip each), all systems
- * at once. Only what a record holds (ids, links, a normalized email, a creation time) is kept.
+ * at once. Each batch goes into the store's columns as it arrives; no record outlives its batch
+ * unless the columns cannot describe it.
  */
 export async function scanAll(adapters: Adapters, platforms: readonly Platform[], options: ScanAllOptions = {}): Promise<ScanResult> {
   const scanned = scannablePlatforms(adapters, platforms);
-  const perPlatform = await Promise.all(
-    scanned.map((platform) => scanOne(adapters[platform] as PlatformAdapter, options)),
-  );
+  const builder = new ScanStoreBuilder(scanned, { keepSnapshots: options.keepSnapshots });
+  const perPlatform = await Promise.all(scanned.map((platform) => scanOne(adapters[platform] as PlatformAdapter, builder, options)));
   const batches: Partial<Record<Platform, number>> = {};
   scanned.forEach((platform, at) => {
-    batches[platform] = perPlatform[at]?.batches ?? 0;
+    batches[platform] = perPlatform[at] ?? 0;
   });
-  return { scanned, records: perPlatform.flatMap((result) => result.records), batches };
+  return { scanned, store: builder.finish(), batches };
 }
 
-async function scanOne(adapter: PlatformAdapter, options: ScanAllOptions): Promise<{ records: PersonRecord[]; batches: number }> {
-  const records: PersonRecord[] = [];
+/** Scans one system into `builder`: the number of batches read. */
+async function scanOne(adapter: PlatformAdapter, builder: ScanStoreBuilder, options: ScanAllOptions): Promise<number> {
   let batches = 0;
   for await (const batch of adapter.scan({ batchSize: options.batchSize })) {
     await options.onRecords?.(batch);
-    for (const record of batch) records.push(options.keepSnapshots === false ? withoutSnapshot(record) : record);
+    builder.add(batch);
     batches += 1;
-    await options.onBatch?.({ platform: adapter.platform, records: records.length, batches });
+    await options.onBatch?.({ platform: adapter.platform, records: builder.count(adapter.platform), batches });
   }
-  return { records, batches };
-}
-
-const NO_EXTRA_LINKS: PersonRecord['extraLinks'] = Object.freeze({});
-const NO_UNREADABLE: PersonRecord['unreadable'] = Object.freeze([]);
-
-/** The record for reading only: no snapshot, and its empty parts shared with every other record. */
-function withoutSnapshot(record: PersonRecord): PersonRecord {
-  const extraLinks = Object.keys(record.extraLinks).length === 0 ? NO_EXTRA_LINKS : record.extraLinks;
-  const unreadable = record.unreadable.length === 0 ? NO_UNREADABLE : record.unreadable;
-  return { ...record, extraLinks, unreadable, snapshot: null };
+  return batches;
 }

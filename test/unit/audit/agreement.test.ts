@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluatePerson } from '../../../src/audit/evaluate.ts';
-import { groupPeople } from '../../../src/audit/group-people.ts';
+import { groupRecords } from './group-records.ts';
 import type { Platform, RecordKey } from '../../../src/ids/index.ts';
 import { gatherPerson } from '../../../src/reconcile/gather.ts';
 import { planReconcile } from '../../../src/reconcile/plan.ts';
@@ -23,7 +23,7 @@ describe('the audit agrees with gather + plan', () => {
     await fc.assert(
       fc.asyncProperty(datasetArb, async (records) => {
         const sources = memorySources(records, SCANNED);
-        for (const group of groupPeople(records, SCANNED)) {
+        for (const group of groupRecords(records, SCANNED)) {
           const gathered = await gatherPerson(sources, group.origin);
           expect(sortedKeys(gathered.records.map((entry) => entry.record))).toEqual(sortedKeys(group.records.map((entry) => entry.record)));
           expect(sortedKeys(gathered.absent)).toEqual(sortedKeys(group.absent));
@@ -38,7 +38,7 @@ describe('the audit agrees with gather + plan', () => {
     await fc.assert(
       fc.asyncProperty(datasetArb, fc.constantFrom<'newest' | 'manual'>('newest', 'manual'), async (records, conflictPolicy) => {
         const sources = memorySources(records, SCANNED);
-        for (const group of groupPeople(records, SCANNED)) {
+        for (const group of groupRecords(records, SCANNED)) {
           const evaluation = evaluatePerson(group, { platforms, scanned: SCANNED, conflictPolicy });
           const plan = planReconcile({ origin: group.origin, ...(await gatherPerson(sources, group.origin)), platforms, conflictPolicy });
           expect(patchShape(evaluation.patches)).toEqual(patchShape(plan.patches));
@@ -55,7 +55,7 @@ describe('the audit agrees with gather + plan', () => {
   it('puts every scanned record in a group, and starts a group only from a record no earlier group reached', () => {
     fc.assert(
       fc.property(datasetArb, (records) => {
-        const groups = [...groupPeople(records, SCANNED)];
+        const groups = [...groupRecords(records, SCANNED)];
         const grouped = new Set(groups.flatMap((group) => group.records.map((entry) => keyText(entry.record))));
         expect([...grouped].sort()).toEqual(records.map(keyText).sort());
         groups.forEach((group, at) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuditTally } from '../../../src/audit/audit-tally.ts';
 import { evaluatePerson } from '../../../src/audit/evaluate.ts';
-import { groupPeople } from '../../../src/audit/group-people.ts';
+import { groupRecords } from './group-records.ts';
 import type { Links, Platform } from '../../../src/ids/index.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import { idOf, personRecord } from '../reconcile/builders.ts';
@@ -10,7 +10,7 @@ const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 const options = { platforms: SCANNED, scanned: SCANNED };
 
 function audit(records: readonly PersonRecord[]) {
-  return [...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, options));
+  return [...groupRecords(records, SCANNED)].map((group) => evaluatePerson(group, options));
 }
 
 /** A person linked every way on the three scanned systems. */
@@ -52,7 +52,7 @@ describe('evaluatePerson', () => {
     const [person] = audit(records);
     expect(person?.issues).toEqual([{ kind: 'supabase-id-mismatch', platform: 'crm', recordId: idOf('crm', 1), mapId: supabase, supabaseIds: [other] }]);
     expect(person?.patches).toEqual([]);
-    const scannedToo = [...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, { ...options, scanned: [...SCANNED, 'supabase'] }));
+    const scannedToo = [...groupRecords(records, SCANNED)].map((group) => evaluatePerson(group, { ...options, scanned: [...SCANNED, 'supabase'] }));
     expect(scannedToo[0]?.issues.map((issue) => issue.kind)).not.toContain('supabase-id-mismatch');
   });
 

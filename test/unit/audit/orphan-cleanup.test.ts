@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePerson } from '../../../src/audit/evaluate.ts';
-import { groupPeople } from '../../../src/audit/group-people.ts';
+import { groupRecords } from './group-records.ts';
 import { breakerDecision, planOrphanCleanup } from '../../../src/audit/orphan-cleanup.ts';
 import type { Platform } from '../../../src/ids/index.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
@@ -9,7 +9,7 @@ import { idOf, personRecord } from '../reconcile/builders.ts';
 const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 
 function cleanup(records: readonly PersonRecord[]) {
-  return planOrphanCleanup([...groupPeople(records, SCANNED)].map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED })));
+  return planOrphanCleanup([...groupRecords(records, SCANNED)].map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED })));
 }
 
 describe('planOrphanCleanup', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePerson } from '../../../src/audit/evaluate.ts';
-import { groupPeople } from '../../../src/audit/group-people.ts';
+import { groupRecords } from './group-records.ts';
 import { plannedWrites, summarizeWrites } from '../../../src/audit/planned-writes.ts';
 import { newRunId } from '../../../src/queues/run-id.ts';
 import type { Platform } from '../../../src/ids/index.ts';
@@ -14,7 +14,7 @@ describe('plannedWrites', () => {
     const newer = personRecord('omnistack', 2, { createdAt: minutesIn(2), links: { crm: idOf('crm', 1) } });
     const crm = personRecord('crm', 1, { links: { omnistack: older.id, bookmaster: idOf('bookmaster', 1) }, unreadable: [] });
     const bookmaster = personRecord('bookmaster', 1, { links: { crm: crm.id, omnistack: older.id } });
-    const people = [...groupPeople([crm, older, newer, bookmaster], SCANNED)].map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED }));
+    const people = [...groupRecords([crm, older, newer, bookmaster], SCANNED)].map((group) => evaluatePerson(group, { platforms: SCANNED, scanned: SCANNED }));
     const writes = plannedWrites(people);
     expect(writes.map(({ platform, recordId, field, before, after, kind }) => ({ platform, recordId, field, before, after, kind }))).toEqual([
       { platform: 'crm', recordId: crm.id, field: 'links.omnistack', before: older.id, after: newer.id, kind: 'replace' },
