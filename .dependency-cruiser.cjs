@@ -12,8 +12,8 @@ const LAYERS = [
   ['link index', '^src/link-index/'],
   ['reconcile, provision, propagate, metrics', '^src/(reconcile|provision|propagate|metrics)/'],
   ['audit and http', '^src/(audit|http)/'],
-  ['jobs', '^jobs/'],
-  ['watchers', '^watchers/'],
+  ['jobs', '^src/jobs/'],
+  ['watchers', '^src/watchers/'],
   ['app', '^src/app/'],
   ['cli', '^src/cli/'],
 ];

@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createAuditProcessor } from '../jobs/audit-processor.ts';
-import type { AuditReport } from '../jobs/audit-processor.ts';
+import { createAuditProcessor } from '../src/jobs/audit-processor.ts';
+import type { AuditReport } from '../src/jobs/audit-processor.ts';
 import { isRetryable } from '../src/platforms/registry.ts';
 import { newRunId } from '../src/queues/run-id.ts';
 import { loadConfig } from '../src/config/load-config.ts';

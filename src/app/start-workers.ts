@@ -1,10 +1,10 @@
 import type { Worker } from 'bullmq';
-import { startMaintenance } from '../../jobs/maintenance.ts';
-import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
-import { createProvisionProcessor } from '../../jobs/provision-processor.ts';
-import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
-import type { Processor } from '../../jobs/worker-runner.ts';
+import { startMaintenance } from '../jobs/maintenance.ts';
+import { createPropagateProcessor } from '../jobs/propagate-processor.ts';
+import { createProvisionProcessor } from '../jobs/provision-processor.ts';
+import { createReconcileProcessor } from '../jobs/reconcile-processor.ts';
+import { startWorkers } from '../jobs/worker-runner.ts';
+import type { Processor } from '../jobs/worker-runner.ts';
 import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { buildLinkIndex } from '../link-index/build-link-index.ts';

@@ -1,5 +1,5 @@
-import { startWatchers } from '../../watchers/start-watchers.ts';
-import type { WatcherRunner } from '../../watchers/start-watchers.ts';
+import { startWatchers } from '../watchers/start-watchers.ts';
+import type { WatcherRunner } from '../watchers/start-watchers.ts';
 import { closeAll } from '../config/dependency.ts';
 import type { Config } from '../config/load-config.ts';
 import { startHttpServer } from '../http/server.ts';

@@ -1,6 +1,6 @@
 import { errorSpec } from '../error-codes.ts';
 import type { IdsyncError } from '../errors.ts';
-import { JobFailedError } from '../../jobs/job-errors.ts';
+import { JobFailedError } from '../jobs/job-errors.ts';
 
 /** Exit codes of every idsync command. */
 export const EXIT_OK = 0;

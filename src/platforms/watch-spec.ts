@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Platform } from '../ids/index.ts';
 
 /*
- * What a platform asks to have watched, described by the platform; the watchers (watchers/sources.ts)
+ * What a platform asks to have watched, described by the platform; the watchers (src/watchers/sources.ts)
  * name each source, give it a lease and run it. Watchers import this, never the other way round.
  */
 

@@ -1,8 +1,8 @@
 import { Timestamp } from 'mongodb';
 import type { ChangeStream, ChangeStreamOptions, Collection, Document, ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyChange } from '../../watchers/mongo-events.ts';
-import { isResumeFailure } from '../../watchers/mongo-position.ts';
+import { classifyChange } from '../../src/watchers/mongo-events.ts';
+import { isResumeFailure } from '../../src/watchers/mongo-position.ts';
 import { openTestMongo } from '../support/platform-fixtures.ts';
 import type { TestMongo } from '../support/platform-fixtures.ts';
 import { waitFor } from '../support/wait-for.ts';

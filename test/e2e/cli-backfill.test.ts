@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../jobs/audit-processor.ts';
-import type { BackfillReport } from '../../jobs/backfill-processor.ts';
+import type { AuditReport } from '../../src/jobs/audit-processor.ts';
+import type { BackfillReport } from '../../src/jobs/backfill-processor.ts';
 import type { PlannedWrite } from '../../src/audit/planned-writes.ts';
 import { createAuditFixture } from '../integration/audit/audit-fixture.ts';
 import type { AuditFixture } from '../integration/audit/audit-fixture.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CleanupReport } from '../../jobs/cleanup-processor.ts';
+import type { CleanupReport } from '../../src/jobs/cleanup-processor.ts';
 import { createAuditFixture } from '../integration/audit/audit-fixture.ts';
 import type { AuditFixture } from '../integration/audit/audit-fixture.ts';
 import { seedPlanted } from '../integration/audit/planted.ts';

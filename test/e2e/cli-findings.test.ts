@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../jobs/audit-processor.ts';
+import type { AuditReport } from '../../src/jobs/audit-processor.ts';
 import type { FindingEntry } from '../../src/ledger/findings.ts';
 import { createAuditFixture } from '../integration/audit/audit-fixture.ts';
 import type { AuditFixture } from '../integration/audit/audit-fixture.ts';

@@ -5,8 +5,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
+import { createReconcileProcessor } from '../../src/jobs/reconcile-processor.ts';
+import { startWorkers } from '../../src/jobs/worker-runner.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createHttpFixture } from '../support/http-fixture.ts';
 import type { HttpFixture } from '../support/http-fixture.ts';
@@ -109,7 +109,7 @@ describe('the dashboard in a browser', () => {
     await page.getByRole('link', { name: 'reconcile', exact: true }).first().click();
     await page.locator('a[href$="/queue/reconcile?status=failed"]').first().click();
     await page.locator(`a[href*="/queue/reconcile/${jobId}"]`).first().click();
-    // The job's code is in its data (jobs/job-errors.ts), beside the payload.
+    // The job's code is in its data (src/jobs/job-errors.ts), beside the payload.
     await page.getByRole('tab', { name: 'Data', exact: true }).first().click();
     await page.getByText('IDSYNC_ERR_INVALID_PAYLOAD').first().waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-failed-job.png'), fullPage: true });

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createReconcileProcessor } from '../../jobs/reconcile-processor.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
-import type { WorkerRunner } from '../../jobs/worker-runner.ts';
+import { createReconcileProcessor } from '../../src/jobs/reconcile-processor.ts';
+import { startWorkers } from '../../src/jobs/worker-runner.ts';
+import type { WorkerRunner } from '../../src/jobs/worker-runner.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
 import { createLinkIndex } from '../../src/link-index/link-index.ts';
 import { createLogger } from '../../src/logging/logger.ts';

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { AuditReport } from '../../jobs/audit-processor.ts';
+import type { AuditReport } from '../../src/jobs/audit-processor.ts';
 import { createSupabaseE2e, FOUR_SYSTEMS } from '../support/e2e-supabase.ts';
 import type { FourPerson, SupabaseE2e } from '../support/e2e-supabase.ts';
 import type { Person } from '../support/e2e-stores.ts';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { leaseKey } from '../../watchers/lease.ts';
+import { leaseKey } from '../../src/watchers/lease.ts';
 import { createE2eStores, logsOf, newPerson, observeQuiet, WATCHED_SOURCES, waitForWatching } from '../support/e2e-stores.ts';
 import type { E2eStores } from '../support/e2e-stores.ts';
 import { runIdsync } from '../support/idsync-process.ts';

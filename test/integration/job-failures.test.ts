@@ -1,9 +1,9 @@
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJobFailure } from '../../jobs/job-errors.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
-import type { WorkerRunner } from '../../jobs/worker-runner.ts';
+import { readJobFailure } from '../../src/jobs/job-errors.ts';
+import { startWorkers } from '../../src/jobs/worker-runner.ts';
+import type { WorkerRunner } from '../../src/jobs/worker-runner.ts';
 import { exitCodeOf } from '../../src/cli/exit-codes.ts';
 import { waitForJob } from '../../src/cli/commands/queue-client.ts';
 import type { QueueClient } from '../../src/cli/commands/queue-client.ts';
@@ -21,7 +21,7 @@ const WAIT_MS = 10_000;
 const RECORD_ID = '6650f0c2a1b2c3d4e5f60718';
 
 /*
- * A failed job carries its code and platform as data (jobs/job-errors.ts), written by the real
+ * A failed job carries its code and platform as data (src/jobs/job-errors.ts), written by the real
  * worker runner on the real Redis; a command waiting for the job reads them from there.
  */
 describe('a failed job', () => {

@@ -1,6 +1,6 @@
 import { Job } from 'bullmq';
 import type { Queue } from 'bullmq';
-import { JobFailedError, readJobFailure } from '../../jobs/job-errors.ts';
+import { JobFailedError, readJobFailure } from '../../src/jobs/job-errors.ts';
 
 /**
  * What waiting for a job rejected with, told apart as a command tells it: a job that failed is a

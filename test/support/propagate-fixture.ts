@@ -1,9 +1,9 @@
 import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
-import { createPropagateProcessor } from '../../jobs/propagate-processor.ts';
-import { startWorkers } from '../../jobs/worker-runner.ts';
-import type { WorkerRunner } from '../../jobs/worker-runner.ts';
+import { createPropagateProcessor } from '../../src/jobs/propagate-processor.ts';
+import { startWorkers } from '../../src/jobs/worker-runner.ts';
+import type { WorkerRunner } from '../../src/jobs/worker-runner.ts';
 import { isRetryable } from '../../src/platforms/registry.ts';
 import type { Trigger } from '../../src/ledger/provenance.ts';
 import { createCrmProfileReader } from '../../src/platforms/crm/crm-profile.ts';

@@ -70,9 +70,9 @@ describe('the error code registry', () => {
     for (const value of ['IDSYNC_ERR_', 'IDSYNC_ERR_NOPE', 'idsync_err_not_found', 'toString', '__proto__', 42, null]) expect(isErrorCode(value)).toBe(false);
   });
 
-  it('holds the only IDSYNC_ERR_ literal in src/, jobs/ and watchers/ (bin/idsync.js runs before TypeScript can load)', () => {
-    const files = ['src', 'jobs', 'watchers'].flatMap(sourceFiles);
-    expect(files).toEqual(expect.arrayContaining(['src/errors.ts', 'jobs/job-errors.ts', 'watchers/watcher-errors.ts', 'src/http/handlers/status.ts']));
+  it('holds the only IDSYNC_ERR_ literal in src/, src/jobs/ and src/watchers/ (bin/idsync.js runs before TypeScript can load)', () => {
+    const files = ['src'].flatMap(sourceFiles);
+    expect(files).toEqual(expect.arrayContaining(['src/errors.ts', 'src/jobs/job-errors.ts', 'src/watchers/watcher-errors.ts', 'src/http/handlers/status.ts']));
     const naming = files
       .filter((file) => file !== REGISTRY && readFileSync(path.join(ROOT, file), 'utf8').includes('IDSYNC_ERR_'));
     expect(naming).toEqual([]);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { AuditReport } from '../../../jobs/audit-processor.ts';
-import type { AuditJobData } from '../../../jobs/maintenance-payloads.ts';
+import type { AuditReport } from '../../jobs/audit-processor.ts';
+import type { AuditJobData } from '../../jobs/maintenance-payloads.ts';
 import { ISSUE_KINDS } from '../../audit/audit-model.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { printResult } from '../output.ts';

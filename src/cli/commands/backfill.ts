@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { BackfillProgress, BackfillReport } from '../../../jobs/backfill-processor.ts';
-import type { BackfillJobData } from '../../../jobs/maintenance-payloads.ts';
+import type { BackfillProgress, BackfillReport } from '../../jobs/backfill-processor.ts';
+import type { BackfillJobData } from '../../jobs/maintenance-payloads.ts';
 import { runAuditPass } from '../../audit/audit-pass.ts';
 import { plannedWrites, summarizeWrites, WRITE_KINDS } from '../../audit/planned-writes.ts';
 import type { PlannedWrite, WriteSummary } from '../../audit/planned-writes.ts';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
-import type { CleanupReport } from '../../../jobs/cleanup-processor.ts';
-import type { CleanupJobData } from '../../../jobs/maintenance-payloads.ts';
+import type { CleanupReport } from '../../jobs/cleanup-processor.ts';
+import type { CleanupJobData } from '../../jobs/maintenance-payloads.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import type { Config } from '../../config/load-config.ts';
 import { codes, IdsyncError } from '../../errors.ts';

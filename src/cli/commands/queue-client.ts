@@ -2,7 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { JobFailedError, readJobFailure } from '../../../jobs/job-errors.ts';
+import { JobFailedError, readJobFailure } from '../../jobs/job-errors.ts';
 import type { Config } from '../../config/load-config.ts';
 import { examples } from '../output.ts';
 import { codes, IdsyncError, InvalidInputError } from '../../errors.ts';

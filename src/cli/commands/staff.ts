@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { ProvisionReport } from '../../../jobs/provision-processor.ts';
+import type { ProvisionReport } from '../../jobs/provision-processor.ts';
 import { loadConfig } from '../../config/load-config.ts';
 import { codes, InvalidInputError } from '../../errors.ts';
 import { CRM_ROLES } from '../../platforms/crm/crm-roles.ts';

@@ -44,7 +44,7 @@ export async function enqueueReconcile(context: EnqueueContext, body: ReconcileB
   return { queue: 'reconcile', name: 'user', jobId, key: formatRecordKey(key) };
 }
 
-/** POST /api/audit: an audit run now, on the maintenance queue (its processor is jobs/audit-processor.ts). */
+/** POST /api/audit: an audit run now, on the maintenance queue (its processor is src/jobs/audit-processor.ts). */
 export async function enqueueAudit(context: EnqueueContext, body: AuditBody): Promise<Enqueued> {
   return addMaintenance(context, 'audit', { trigger: API_TRIGGER, ...(body?.reportOnly === undefined ? {} : { reportOnly: body.reportOnly }) });
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BackfillReport } from '../../../jobs/backfill-processor.ts';
+import type { BackfillReport } from '../../../src/jobs/backfill-processor.ts';
 import { IdsyncError } from '../../../src/errors.ts';
 import { createAuditFixture } from './audit-fixture.ts';
 import type { AuditFixture } from './audit-fixture.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CleanupReport } from '../../../jobs/cleanup-processor.ts';
+import type { CleanupReport } from '../../../src/jobs/cleanup-processor.ts';
 import { newObjectId, rawDocument } from '../../support/platform-seeders.ts';
 import { createAuditFixture } from './audit-fixture.ts';
 import type { AuditFixture } from './audit-fixture.ts';

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createAuditProcessor } from '../../../jobs/audit-processor.ts';
+import { createAuditProcessor } from '../../../src/jobs/audit-processor.ts';
 import { newRunId } from '../../../src/queues/run-id.ts';
 import { createAuditFixture } from './audit-fixture.ts';
 import type { AuditFixture } from './audit-fixture.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditReport } from '../../../jobs/audit-processor.ts';
+import type { AuditReport } from '../../../src/jobs/audit-processor.ts';
 import type { PersonEvaluation } from '../../../src/audit/audit-model.ts';
 import { runAuditPass } from '../../../src/audit/audit-pass.ts';
 import { plannedWrites } from '../../../src/audit/planned-writes.ts';

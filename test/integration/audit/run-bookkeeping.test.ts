@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBackfillProcessor } from '../../../jobs/backfill-processor.ts';
-import type { BackfillOptions } from '../../../jobs/backfill-processor.ts';
+import { createBackfillProcessor } from '../../../src/jobs/backfill-processor.ts';
+import type { BackfillOptions } from '../../../src/jobs/backfill-processor.ts';
 import { IdsyncError } from '../../../src/errors.ts';
 import { openPostgres } from '../../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../../src/platforms/postgres-pool.ts';
@@ -17,7 +17,7 @@ function backfillJob(): Job {
 }
 
 /*
- * Every maintenance processor keeps its audit_runs row through one helper (jobs/maintenance-run.ts).
+ * Every maintenance processor keeps its audit_runs row through one helper (src/jobs/maintenance-run.ts).
  * Here the run's ledger is a pool of its own that the test ends once the run has started: from
  * then on every write to it fails, as against a ledger that went away. The backfill's own work
  * does not touch the ledger, so it completes, and only the run's bookkeeping fails.

@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuditProcessor } from '../../../jobs/audit-processor.ts';
-import type { AuditReport } from '../../../jobs/audit-processor.ts';
+import { createAuditProcessor } from '../../../src/jobs/audit-processor.ts';
+import type { AuditReport } from '../../../src/jobs/audit-processor.ts';
 import { newRunId } from '../../../src/queues/run-id.ts';
 import { createAuditFixture } from './audit-fixture.ts';
 import type { AuditFixture } from './audit-fixture.ts';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Pool } from 'pg';
-import { startMaintenance } from '../../../jobs/maintenance.ts';
-import { ensureSchedules, SCHEDULER_IDS } from '../../../jobs/schedules.ts';
+import { startMaintenance } from '../../../src/jobs/maintenance.ts';
+import { ensureSchedules, SCHEDULER_IDS } from '../../../src/jobs/schedules.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { createQueues } from '../../../src/queues/queues.ts';

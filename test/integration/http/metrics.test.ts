@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWorkers } from '../../../jobs/worker-runner.ts';
+import { startWorkers } from '../../../src/jobs/worker-runner.ts';
 import { startHttpServer } from '../../../src/http/server.ts';
 import type { HttpServer } from '../../../src/http/server.ts';
 import { createLogger } from '../../../src/logging/logger.ts';

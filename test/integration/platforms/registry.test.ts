@@ -4,7 +4,7 @@ import { PLATFORMS } from '../../../src/ids/index.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { partsOf } from '../../../src/platforms/connector.ts';
 import { CONNECTORS, openSyncedPlatforms } from '../../../src/platforms/registry.ts';
-import { describeSources } from '../../../watchers/sources.ts';
+import { describeSources } from '../../../src/watchers/sources.ts';
 import { closedPort } from '../../support/idsync-process.ts';
 import { uniqueName } from '../../support/names.ts';
 import { createTemporaryDatabase, testConfig } from '../../support/services.ts';

@@ -1,6 +1,6 @@
 import type { CommandStartedEvent } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readJobFailure } from '../../../jobs/job-errors.ts';
+import { readJobFailure } from '../../../src/jobs/job-errors.ts';
 import { COMMAND_TRIGGER, createPropagateFixture } from '../../support/propagate-fixture.ts';
 import type { PropagateFixture } from '../../support/propagate-fixture.ts';
 import { newObjectId } from '../../support/platform-seeders.ts';

@@ -1,6 +1,6 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readJobFailure } from '../../../jobs/job-errors.ts';
+import { readJobFailure } from '../../../src/jobs/job-errors.ts';
 import type { Trigger } from '../../../src/ledger/provenance.ts';
 import { createMetrics, METRIC_NAMES } from '../../../src/metrics/metrics.ts';
 import { countProfileWrites } from '../../../src/metrics/observe.ts';

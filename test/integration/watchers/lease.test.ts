@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLease, leaseKey } from '../../../watchers/lease.ts';
-import { runAsLeader } from '../../../watchers/leadership.ts';
+import { createLease, leaseKey } from '../../../src/watchers/lease.ts';
+import { runAsLeader } from '../../../src/watchers/leadership.ts';
 import { createWatcherFixture } from '../../support/watcher-fixture.ts';
 import type { WatcherFixture } from '../../support/watcher-fixture.ts';
 import { waitFor } from '../../support/wait-for.ts';

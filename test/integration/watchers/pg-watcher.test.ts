@@ -4,10 +4,10 @@ import { createBookmasterAdapter } from '../../../src/platforms/bookmaster/bookm
 import { createCrmAdapter } from '../../../src/platforms/crm/crm-adapter.ts';
 import { openPostgres } from '../../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../../src/platforms/postgres-pool.ts';
-import type { ChangeSink } from '../../../watchers/change-sink.ts';
-import { parseLsn } from '../../../watchers/pg-lsn.ts';
-import { postgresWatcher } from '../../../watchers/pg-watcher.ts';
-import type { PostgresSource } from '../../../watchers/pg-watcher.ts';
+import type { ChangeSink } from '../../../src/watchers/change-sink.ts';
+import { parseLsn } from '../../../src/watchers/pg-lsn.ts';
+import { postgresWatcher } from '../../../src/watchers/pg-watcher.ts';
+import type { PostgresSource } from '../../../src/watchers/pg-watcher.ts';
 import { uniqueName } from '../../support/names.ts';
 import { openTestMongo } from '../../support/platform-fixtures.ts';
 import type { TestMongo } from '../../support/platform-fixtures.ts';

@@ -5,12 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../../src/errors.ts';
 import { createLogger } from '../../../src/logging/logger.ts';
 import { reconcileJobSchema, triggerSchema } from '../../../src/queues/job-payloads.ts';
-import type { ChangeSink, RecordChange } from '../../../watchers/change-sink.ts';
-import { changeTrigger } from '../../../watchers/change-sink.ts';
-import { classifyChange } from '../../../watchers/mongo-events.ts';
-import { ReplicationFeed } from '../../../watchers/pg-feed.ts';
-import { formatLsn, parseLsn } from '../../../watchers/pg-lsn.ts';
-import { describeRealtimeChange } from '../../../watchers/realtime-changes.ts';
+import type { ChangeSink, RecordChange } from '../../../src/watchers/change-sink.ts';
+import { changeTrigger } from '../../../src/watchers/change-sink.ts';
+import { classifyChange } from '../../../src/watchers/mongo-events.ts';
+import { ReplicationFeed } from '../../../src/watchers/pg-feed.ts';
+import { formatLsn, parseLsn } from '../../../src/watchers/pg-lsn.ts';
+import { describeRealtimeChange } from '../../../src/watchers/realtime-changes.ts';
 import { anythingArb, fuzzRuns, hostileArb, idCandidateArb, oracleId } from './hostile.ts';
 
 /*

@@ -5,7 +5,7 @@ import { PLATFORMS } from '../../../src/ids/index.ts';
 import type { Platform } from '../../../src/ids/index.ts';
 import { CRM_ROLES } from '../../../src/platforms/crm/crm-roles.ts';
 import { MAX_POSITION_CHARS, propagateProfileJobSchema, provisionJobSchema, reconcileJobSchema, staffMemberSchema, triggerSchema } from '../../../src/queues/job-payloads.ts';
-import { auditJobSchema, backfillJobSchema, cleanupJobSchema } from '../../../jobs/maintenance-payloads.ts';
+import { auditJobSchema, backfillJobSchema, cleanupJobSchema } from '../../../src/jobs/maintenance-payloads.ts';
 import { anythingArb, fuzzRuns, hostileArb, idCandidateArb, oracleId } from './hostile.ts';
 
 /*

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { errorCode, FinalJobError, JobFailedError, readJobFailure, toJobError } from '../../../jobs/job-errors.ts';
+import { errorCode, FinalJobError, JobFailedError, readJobFailure, toJobError } from '../../../src/jobs/job-errors.ts';
 import { exitCodeOf } from '../../../src/cli/exit-codes.ts';
 import { ERROR_CODE_LIST, errorSpec } from '../../../src/error-codes.ts';
 import { codes, IdsyncError, InvalidInputError } from '../../../src/errors.ts';

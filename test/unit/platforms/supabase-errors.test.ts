@@ -2,7 +2,7 @@ import { AuthApiError, AuthRetryableFetchError, AuthUnknownError, AuthWeakPasswo
 import type { AuthError } from '@supabase/supabase-js';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { errorCode, toJobError } from '../../../jobs/job-errors.ts';
+import { errorCode, toJobError } from '../../../src/jobs/job-errors.ts';
 import { errorSpec } from '../../../src/error-codes.ts';
 import { InvalidInputError, ServiceUnreachableError } from '../../../src/errors.ts';
 import { classifyAnswer, isRetryableSupabaseError, toSupabaseError } from '../../../src/platforms/supabase/supabase-errors.ts';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { MongoServerError, ObjectId, Timestamp } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { classifyChange } from '../../../watchers/mongo-events.ts';
-import { isResumeFailure, parsePosition, positionFromClock, serializePosition } from '../../../watchers/mongo-position.ts';
+import { classifyChange } from '../../../src/watchers/mongo-events.ts';
+import { isResumeFailure, parsePosition, positionFromClock, serializePosition } from '../../../src/watchers/mongo-position.ts';
 
 const ID = new ObjectId('65f0a1b2c3d4e5f6a7b8c9d0');
 

@@ -1,9 +1,9 @@
 import type { Pgoutput } from 'pg-logical-replication';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/logging/logger.ts';
-import type { ChangeSink, RecordChange } from '../../../watchers/change-sink.ts';
-import { ReplicationFeed } from '../../../watchers/pg-feed.ts';
-import { formatLsn, parseLsn } from '../../../watchers/pg-lsn.ts';
+import type { ChangeSink, RecordChange } from '../../../src/watchers/change-sink.ts';
+import { ReplicationFeed } from '../../../src/watchers/pg-feed.ts';
+import { formatLsn, parseLsn } from '../../../src/watchers/pg-lsn.ts';
 
 const TABLE = { schema: 'public', name: 'users' };
 const RELATION = { tag: 'relation', schema: 'public', name: 'users' } as Pgoutput.MessageRelation;

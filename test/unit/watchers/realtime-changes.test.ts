@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describeRealtimeChange } from '../../../watchers/realtime-changes.ts';
+import { describeRealtimeChange } from '../../../src/watchers/realtime-changes.ts';
 
 const AT = '2026-11-24T09:30:01.412Z';
 

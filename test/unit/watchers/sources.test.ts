@@ -10,7 +10,7 @@ import { bookmasterWatch } from '../../../src/platforms/bookmaster/bookmaster-co
 import { crmWatch } from '../../../src/platforms/crm/crm-connector.ts';
 import { omnistackWatch } from '../../../src/platforms/omnistack/omnistack-connector.ts';
 import { supabaseWatch } from '../../../src/platforms/supabase/supabase-watch.ts';
-import { describeSources } from '../../../watchers/sources.ts';
+import { describeSources } from '../../../src/watchers/sources.ts';
 
 // Neither connects until used: describing sources does no I/O.
 const client = new MongoClient('mongodb://127.0.0.1:1/?directConnection=true');

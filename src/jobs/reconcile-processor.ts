@@ -1,0 +1,65 @@
+import type { Job } from 'bullmq';
+import type { Config } from '../config/load-config.ts';
+import type { MetricsRecorder } from '../metrics/metrics.ts';
+import { countWrites, recordReconciled } from '../metrics/observe.ts';
+import { reconcileJobSchema } from '../queues/job-payloads.ts';
+import type { Queues } from '../queues/queues.ts';
+import { laneOf } from '../queues/reconcile-lanes.ts';
+import type { LinkIndex } from '../link-index/link-index.ts';
+import type { Adapters } from '../platforms/platform-adapter.ts';
+import { reconcilePerson } from '../reconcile/reconcile-person.ts';
+import type { ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
+import { invalidPayload } from './job-errors.ts';
+
+export interface ReconcileProcessorOptions {
+  /** Counts link writes per platform and the change-to-consistent time. Default: none. */
+  metrics?: MetricsRecorder;
+  /**
+   * Where a person whose links changed gets a `propagate profile` job for their CRM user: a link
+   * reconcile just made may be the first one the profile can follow. Default: none (no profile jobs).
+   */
+  queues?: Pick<Queues, 'enqueuePropagateProfile'>;
+}
+
+export interface ReconcileProcessorDependencies extends ReconcileDependencies {
+  /** Adapters over the client collections, for jobs named 'client'. Default: none (such jobs reconcile nothing). */
+  readonly clientAdapters?: Adapters;
+  /** The clients' link index, for jobs named 'client'. Default: the people's (`links`), which then holds clients too. */
+  readonly clientLinks?: LinkIndex;
+}
+
+/**
+ * The reconcile queue's processor: one person per 'user' job, one client per 'client' job.
+ * Clients go through the same engine with their own adapters; only the CRM and
+ * OmniStack hold clients, so only those platforms are decided for them.
+ */
+export function createReconcileProcessor(
+  deps: ReconcileProcessorDependencies,
+  config: Pick<Config, 'platforms' | 'requiredPlatforms' | 'policy'>,
+  options: ReconcileProcessorOptions = {},
+) {
+  const { metrics } = options;
+  const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
+  const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
+  const clients: ReconcileDependencies = { ...deps, adapters: count(deps.clientAdapters ?? {}), links: deps.clientLinks ?? deps.links };
+  const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
+  return async (job: Job): Promise<ReconcileOutcome> => {
+    const parsed = reconcileJobSchema.safeParse(job.data);
+    if (!parsed.success) throw invalidPayload(parsed.error);
+    const { trigger, ...origin } = parsed.data;
+    const isClient = job.name === 'client';
+    const base = isClient ? clients : users;
+    // The lane goes into the job's log lines: whether a write came from a live change or bulk work.
+    const reconcileDeps = { ...base, logger: base.logger.child({ lane: laneOf(job.opts) }) };
+    const outcome = await reconcilePerson(reconcileDeps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
+      platforms: isClient ? clientPlatforms : config.platforms,
+      required: isClient ? clientPlatforms : config.requiredPlatforms,
+      conflictPolicy: config.policy.conflict,
+    });
+    if (metrics) recordReconciled(job, metrics);
+    const crmId = outcome.members.crm;
+    // Only after writes: a person reconcile left as it was has no new link for the profile to follow.
+    if (!isClient && outcome.writes > 0 && crmId !== undefined) await options.queues?.enqueuePropagateProfile(crmId, trigger);
+    return outcome;
+  };
+}
