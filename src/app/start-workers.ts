@@ -57,7 +57,8 @@ export async function startWorkerRole(
   await buildEmptyLinkIndex(config, dependencies, 'user', logger);
   await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personWorkers = startWorkers(personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared), ledger, logger, connection);
+  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared);
+  const personWorkers = startWorkers(personProcessorsByQueue, ledger, logger, { ...connection, concurrency: config.workerConcurrency });
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
   const maintenanceWorkers = startWorkers(maintenance.processors, ledger, logger, { ...connection, concurrency: 1 });

@@ -92,6 +92,7 @@ export const ENV_SCHEMA = {
   CONNECT_TIMEOUT_MS: wholeNumber(100, 600_000).default(SETTING_DEFAULTS.connectTimeoutMs),
   // How long `idsync start` waits for running jobs after SIGTERM or SIGINT before it closes the workers anyway.
   SHUTDOWN_TIMEOUT_MS: wholeNumber(0, 3_600_000).default(30_000),
+  WORKER_CONCURRENCY: wholeNumber(1, 256).default(4),
   CONFLICT_POLICY: z.enum(['newest', 'manual']).default('newest'),
   AUTO_PROVISION: platformList.default([]),
   // Every person must have a record on these; a person without one on another synced system is consistent.

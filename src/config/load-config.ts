@@ -44,6 +44,11 @@ export interface Config {
    * workers anyway, and another worker runs those jobs again once their locks expire.
    */
   shutdownTimeoutMs: number;
+  /**
+   * Jobs each worker of a person queue (reconcile, propagate, provision) runs at once. A job mostly
+   * waits on the systems, so with the cores not busy the rate is this over a job's run time.
+   */
+  workerConcurrency: number;
   watch: {
     /** How long a watcher's leader lease lasts without renewal (a standby takes over after it). */
     leaseMs: number;
@@ -144,6 +149,7 @@ function toConfig(env: ParsedEnv): Omit<Config, 'warnings'> {
     },
     connectTimeoutMs: env.CONNECT_TIMEOUT_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    workerConcurrency: env.WORKER_CONCURRENCY,
     watch: { leaseMs: env.WATCH_LEASE_MS, checkpointIntervalMs: env.CHECKPOINT_INTERVAL_MS, slotPrefix: env.REPLICATION_SLOT_PREFIX },
     policy: {
       conflict: env.CONFLICT_POLICY,

@@ -149,6 +149,14 @@ describe('loadConfig', () => {
     }
   });
 
+  it('runs 4 jobs at once per person queue unless WORKER_CONCURRENCY says otherwise, from 1 to 256', () => {
+    expect(loadConfig({}).workerConcurrency).toBe(4);
+    expect(loadConfig({ WORKER_CONCURRENCY: '16' }).workerConcurrency).toBe(16);
+    for (const bad of ['0', '257', 'many', '2.5']) {
+      expect(configError({ WORKER_CONCURRENCY: bad }).problems.map((problem) => problem.split(':')[0])).toEqual(['WORKER_CONCURRENCY']);
+    }
+  });
+
   it('limits failed logins to 10 per address in 15 minutes unless told otherwise, within bounds', () => {
     expect(loadConfig({}).http).toMatchObject({ authFailureLimit: 10, authFailureWindowMs: 900_000 });
     expect(loadConfig({ AUTH_FAILURE_LIMIT: '3', AUTH_FAILURE_WINDOW_MS: '60000' }).http).toMatchObject({ authFailureLimit: 3, authFailureWindowMs: 60_000 });
