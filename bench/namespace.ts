@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { createE2eStores, newPerson as newThreeSystemPerson } from '../test/support/e2e-stores.ts';
+import { createE2eStores, newPerson as newThreeSystemPerson, WATCHED_SOURCES, waitForWatching } from '../test/support/e2e-stores.ts';
+import { WATCHED_SOURCES_WITH_SUPABASE } from '../test/support/e2e-supabase.ts';
 import type { E2eStores, Person } from '../test/support/e2e-stores.ts';
 import { runIdsync } from '../test/support/idsync-process.ts';
 import type { IdsyncProcess } from '../test/support/idsync-process.ts';
@@ -157,6 +158,11 @@ export async function startRole(namespace: Pick<BenchNamespace, 'env'>, role: 'w
     throw error;
   }
   return child;
+}
+
+/** Waits until `watchers` watches every source of the namespace (Supabase's users too where it is synced). */
+export async function waitForNamespaceWatched(namespace: Pick<BenchNamespace, 'supabase'>, watchers: IdsyncProcess, timeoutMs: number): Promise<void> {
+  await waitForWatching(watchers, timeoutMs, namespace.supabase ? WATCHED_SOURCES_WITH_SUPABASE : WATCHED_SOURCES);
 }
 
 /** The environment that makes a Node child write a CPU profile into `dir` when it exits (none without a dir). */

@@ -1,8 +1,7 @@
 import { ObjectId } from 'mongodb';
-import { WATCHED_SOURCES, waitForWatching } from '../test/support/e2e-stores.ts';
 import { openFloorStream } from './floor-stream.ts';
 import { waitLinked } from './linked-times.ts';
-import { createNamespace, profileEnv, startRole, teardown, waitFor } from './namespace.ts';
+import { createNamespace, profileEnv, startRole, teardown, waitFor, waitForNamespaceWatched } from './namespace.ts';
 import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
 import { distribution } from './stats.ts';
 import type { Distribution } from './stats.ts';
@@ -16,8 +15,6 @@ import { cpuUsage, peakRssMiB, snapshotCpu } from './system.ts';
  */
 
 const BURST_CHUNK = 500;
-/** The watchers' source for Supabase's users, besides the three systems' WATCHED_SOURCES. */
-const SUPABASE_SOURCE = 'supabase.auth.users';
 const LINK_TIMEOUT_MS = 600_000;
 const MS_PER_SECOND = 1_000;
 
@@ -85,7 +82,7 @@ export async function runPropagation(options: PropagationOptions): Promise<Propa
     const watchers = await startRole(namespace, 'watchers');
     children.push(watchers);
     for (let index = 0; index < workerProcesses; index += 1) children.push(await startRole(namespace, 'workers', profileEnv(options.profileDir)));
-    await waitForWatching(watchers, LINK_TIMEOUT_MS, namespace.supabase ? [...WATCHED_SOURCES, SUPABASE_SOURCE] : WATCHED_SOURCES);
+    await waitForNamespaceWatched(namespace, watchers, LINK_TIMEOUT_MS);
     const names = new Map<number, string>([[process.pid, 'bench (writer + floor loop)'], [watchers.child.pid ?? 0, 'idsync watchers']]);
     children.slice(1).forEach((child, index) => names.set(child.child.pid ?? 0, `idsync worker ${index + 1}`));
     const running: Running = { namespace, watchers, workers: children.slice(1), names };
