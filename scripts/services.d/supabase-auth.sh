@@ -8,6 +8,9 @@ AUTH_PORT=9999
 # Local development values only, as public as the other local credentials in this repository.
 AUTH_JWT_SECRET=local-development-jwt-secret-not-for-production
 AUTH_DB_PASSWORD=local-development-auth-admin
+# The server keeps no idle database connection unless told to (database/sql's MaxIdleConns 0), so
+# each admin request would open and authenticate a new session: about 20 ms of a 21 ms request.
+AUTH_DB_POOL_SIZE=20
 PG_URL_BASE=postgres://postgres:postgres@127.0.0.1:5432
 
 find_auth_bin() {
@@ -61,6 +64,8 @@ GOTRUE_RATE_LIMIT_VERIFY=100000
 GOTRUE_RATE_LIMIT_TOKEN_REFRESH=100000
 GOTRUE_RATE_LIMIT_OTP=100000
 GOTRUE_RATE_LIMIT_ANONYMOUS_USERS=100000
+GOTRUE_DB_MAX_POOL_SIZE=$AUTH_DB_POOL_SIZE
+GOTRUE_DB_MAX_IDLE_POOL_SIZE=$AUTH_DB_POOL_SIZE
 ENV
 }
 
