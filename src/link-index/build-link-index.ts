@@ -28,7 +28,7 @@ export async function buildLinkIndex(
 ): Promise<{ records: number; removed: number }> {
   const scanned = PLATFORMS.filter((platform) => platforms.includes(platform) && adapters[platform] !== undefined);
   const kind = options.kind ?? 'user';
-  const rebuild = await startLinkIndexRebuild(pool, options.runId ?? newRunId(`build-${kind}`), scanned, kind);
+  const rebuild = await startLinkIndexRebuild(pool, options.runId ?? newRunId(`build-${kind}`), scanned, { kind });
   let records = 0;
   await Promise.all(
     scanned.map(async (platform) => {

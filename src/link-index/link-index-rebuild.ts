@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { ConfigError } from '../errors.ts';
 import type { Platform } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { upsertRows } from './link-index.ts';
@@ -14,13 +15,27 @@ import { linkRows } from './link-rows.ts';
 
 export interface LinkIndexRebuild {
   /**
-   * Indexes one scanned batch. Resolves once the batch before it is written: one write is in flight
-   * while the scan reads the next batch, and a scan never runs ahead of the index by more.
+   * Starts indexing one scanned batch, once fewer than `writesInFlight` writes are in flight, and
+   * resolves when it has started: the scan reads on while Postgres writes, and never runs further
+   * ahead of the index than that. Rejects once any write has failed.
    */
   add(records: readonly PersonRecord[]): Promise<void>;
-  /** Waits for the last write, then drops the rows of records of `platforms` the scan did not see. */
+  /** Waits for every write, then drops the rows of records of `platforms` the scan did not see. */
   finish(): Promise<{ readonly removed: number }>;
 }
+
+export interface LinkIndexRebuildOptions {
+  /** Whose records are indexed. Default: 'user'. */
+  kind?: LinkKind;
+  /**
+   * Index writes in flight at once while the scan reads on, each a pool connection. With one, a
+   * 1,000,000-person audit spent 57% of its time waiting for the index; with one per scanned
+   * system, every system's scan can go on while its last batch is written. Default: 3.
+   */
+  writesInFlight?: number;
+}
+
+const DEFAULT_WRITES_IN_FLIGHT = 3;
 
 const ADD_BATCH = `
   with seen as (
@@ -38,35 +53,64 @@ const REMOVE_UNSEEN = `
   ), cleared as (delete from link_index_seen where run_id = $1)
   select count(*)::int as removed from removed`;
 
-/** Starts rebuilding the rows of `kind`'s records of `platforms` from a scan that begins now; `runId` names its bookkeeping. */
-export async function startLinkIndexRebuild(pool: Pool, runId: string, platforms: readonly Platform[], kind: LinkKind = 'user'): Promise<LinkIndexRebuild> {
+/** Starts rebuilding the rows of records of `platforms` from a scan that begins now; `runId` names its bookkeeping. */
+export async function startLinkIndexRebuild(
+  pool: Pool,
+  runId: string,
+  platforms: readonly Platform[],
+  options: LinkIndexRebuildOptions = {},
+): Promise<LinkIndexRebuild> {
+  const kind = options.kind ?? 'user';
+  const writesInFlight = options.writesInFlight ?? DEFAULT_WRITES_IN_FLIGHT;
+  if (!Number.isInteger(writesInFlight) || writesInFlight < 1) {
+    throw new ConfigError([`link index rebuild: writesInFlight must be a whole number of at least 1, not ${writesInFlight}`]);
+  }
   // The database's clock, the one refreshed_at is written with; a retried run starts its bookkeeping afresh.
   const { rows } = await pool.query<{ started: Date }>(
     'with cleared as (delete from link_index_seen where run_id = $1) select clock_timestamp() as started',
     [runId],
   );
   const started = (rows[0] as { started: Date }).started;
-  let chain: Promise<void> = Promise.resolve();
-  let failure: unknown;
-  const write = async (records: readonly PersonRecord[]) => {
-    await pool.query(ADD_BATCH, [JSON.stringify(linkRows(records)), runId, started, kind]);
+  const writes = writeWindow(writesInFlight);
+  return {
+    add: (records) => writes.start(() => pool.query(ADD_BATCH, [JSON.stringify(linkRows(records)), runId, started, kind])),
+    finish: async () => {
+      await writes.drain();
+      const result = await pool.query<{ removed: number }>(REMOVE_UNSEEN, [runId, platforms, started, kind]);
+      return { removed: result.rows[0]?.removed ?? 0 };
+    },
   };
+}
+
+interface WriteWindow {
+  /** Waits until fewer than the limit are in flight, then starts `write`; throws the first failure of any write. */
+  start(write: () => Promise<unknown>): Promise<void>;
+  /** Waits for every write in flight; throws the first failure of any write. */
+  drain(): Promise<void>;
+}
+
+function writeWindow(limit: number): WriteWindow {
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
   const failed = () => {
     if (failure !== undefined) throw failure;
   };
   return {
-    add: (records) => {
-      const previous = chain;
-      chain = previous.then(() => write(records)).catch((error: unknown) => {
-        failure ??= error;
-      });
-      return previous.then(failed);
-    },
-    finish: async () => {
-      await chain;
+    start: async (write) => {
+      while (inFlight.size >= limit) await Promise.race(inFlight);
       failed();
-      const result = await pool.query<{ removed: number }>(REMOVE_UNSEEN, [runId, platforms, started, kind]);
-      return { removed: result.rows[0]?.removed ?? 0 };
+      const running: Promise<void> = write().then(
+        () => void inFlight.delete(running),
+        (error: unknown) => {
+          failure ??= error;
+          inFlight.delete(running);
+        },
+      );
+      inFlight.add(running);
+    },
+    drain: async () => {
+      await Promise.all(inFlight);
+      failed();
     },
   };
 }
