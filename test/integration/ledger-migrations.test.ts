@@ -38,6 +38,12 @@ describe('ledger migrations', () => {
     expect(await tables()).toEqual(LEDGER_TABLES);
   });
 
+  it('keeps no pending list on the claims index: each search would read through it', async () => {
+    await migrateLedger(ledger.pool, logger);
+    const { rows } = await ledger.pool.query<{ options: string[] | null }>("select reloptions as options from pg_class where relname = 'link_index_claims'");
+    expect(rows).toEqual([{ options: ['fastupdate=off'] }]);
+  });
+
   it('leaves no trace of a migration that fails', async () => {
     const broken = [{ version: 1, name: 'broken', sql: 'create table half_done (id int); select no_such_function();' }];
     await expect(migrateLedger(ledger.pool, logger, broken)).rejects.toMatchObject({ code: '42883' });
