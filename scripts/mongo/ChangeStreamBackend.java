@@ -2,6 +2,7 @@ import de.bwaldvogel.mongo.MongoCollection;
 import de.bwaldvogel.mongo.backend.Cursor;
 import de.bwaldvogel.mongo.backend.Utils;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import de.bwaldvogel.mongo.backend.memory.MemoryDatabase;
 import de.bwaldvogel.mongo.bson.Document;
 import de.bwaldvogel.mongo.exception.CursorNotFoundException;
 import de.bwaldvogel.mongo.exception.MongoServerError;
@@ -11,7 +12,7 @@ import java.time.Duration;
 
 /**
  * mongo-java-server's memory backend with the launcher's oplog (through the library's extension
- * point, `createOplog`), plus what the library's replies leave out: the `postBatchResumeToken` of
+ * point, `createOplog`), collections that find exact `_id`s by index (`IdIndexedCollection`), plus what the library's replies leave out: the `postBatchResumeToken` of
  * every change-stream batch, a `rename` event when a collection is renamed, and the end of a
  * cursor whose getMore failed.
  */
@@ -21,6 +22,11 @@ final class ChangeStreamBackend extends MemoryBackend {
 
     ChangeStreamBackend(Duration oplogWindow) {
         this.oplogWindow = oplogWindow;
+    }
+
+    @Override
+    public MemoryDatabase openOrCreateDatabase(String databaseName) {
+        return new IdIndexedDatabase(databaseName, getCursorRegistry());
     }
 
     @Override
