@@ -24,6 +24,59 @@ async function outage(takeDown: () => Promise<void> | void, bringBack: () => Pro
   return { startedAt, endedAt: Date.now() };
 }
 
+interface ServerFault {
+  /** The test's title. */
+  readonly title: string;
+  /** The scenario's name and slug in the matrix table. */
+  readonly name: string;
+  readonly slug: string;
+  readonly fault: (stand: FaultStand) => Promise<FaultWindow>;
+}
+
+const SERVER_FAULTS: readonly ServerFault[] = [
+  {
+    title: 'no fault, the same load for 30 s (the baseline of the writes beyond one per store per person)',
+    name: 'none (baseline: the same load, nothing stopped)',
+    slug: '0-baseline',
+    fault: () => outage(() => undefined, () => undefined),
+  },
+  {
+    title: 'Redis stopped for 30 s (SIGTERM, restarted from its AOF): everyone linked, idsync still running',
+    name: 'Redis stopped for 30 s, restarted from its AOF',
+    slug: '1-redis-stopped',
+    fault: ({ redis }) => outage(() => redis.stop(), () => redis.start()),
+  },
+  {
+    title: 'Redis killed (SIGKILL) and restarted at once from its AOF: everyone linked, idsync still running',
+    name: 'Redis SIGKILLed, restarted at once from its AOF',
+    slug: '2-redis-killed-restarted',
+    fault: async ({ redis }) => {
+      const startedAt = Date.now();
+      await redis.kill();
+      await redis.start();
+      return { startedAt, endedAt: Date.now() };
+    },
+  },
+  {
+    title: 'the MongoDB server stopped (SIGSTOP) for 30 s: everyone linked, idsync still running',
+    name: 'MongoDB server stopped (SIGSTOP) for 30 s',
+    slug: '3-mongo-stopped',
+    fault: ({ mongo }) => outage(() => mongo.freeze(), () => mongo.thaw()),
+  },
+  {
+    title: 'Postgres stopped for 30 s (Bookmaster, the ledger and Supabase’s database): everyone linked, idsync still running',
+    name: 'Postgres stopped for 30 s (Bookmaster, ledger, Supabase’s database)',
+    slug: '4-postgres-stopped',
+    fault: ({ postgres }) => outage(() => postgres.stop(), () => postgres.start()),
+  },
+  {
+    title: 'the auth server stopped for 30 s: everyone linked, idsync still running',
+    name: 'Supabase Auth server stopped for 30 s',
+    slug: '5-auth-stopped',
+    fault: ({ auth }) => outage(() => auth.stop(), () => auth.start()),
+  },
+];
+
 describeWithAuthServer('the fault matrix: servers stopped under a steady write load (supabase)', () => {
   let stand: FaultStand | undefined;
 
@@ -32,78 +85,10 @@ describeWithAuthServer('the fault matrix: servers stopped under a steady write l
     stand = undefined;
   });
 
-  it('no fault, the same load for 30 s (the baseline of the writes beyond one per store per person)', async () => {
+  it.each(SERVER_FAULTS)('$title', async ({ name, slug, fault }) => {
     stand = await createFaultStand();
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'none (baseline: the same load, nothing stopped)',
-      slug: '0-baseline',
-      fault: () => outage(() => undefined, () => undefined),
-    });
-    expectFaultSurvived(figures);
-    expect(processes.every(isRunning)).toBe(true);
-  }, TEST_TIMEOUT_MS);
-
-  it('Redis stopped for 30 s (SIGTERM, restarted from its AOF): everyone linked, idsync still running', async () => {
-    stand = await createFaultStand();
-    const { redis } = stand;
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'Redis stopped for 30 s, restarted from its AOF',
-      slug: '1-redis-stopped',
-      fault: () => outage(() => redis.stop(), () => redis.start()),
-    });
-    expectFaultSurvived(figures);
-    expect(processes.every(isRunning)).toBe(true);
-  }, TEST_TIMEOUT_MS);
-
-  it('Redis killed (SIGKILL) and restarted at once from its AOF: everyone linked, idsync still running', async () => {
-    stand = await createFaultStand();
-    const { redis } = stand;
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'Redis SIGKILLed, restarted at once from its AOF',
-      slug: '2-redis-killed-restarted',
-      fault: async () => {
-        const startedAt = Date.now();
-        await redis.kill();
-        await redis.start();
-        return { startedAt, endedAt: Date.now() };
-      },
-    });
-    expectFaultSurvived(figures);
-    expect(processes.every(isRunning)).toBe(true);
-  }, TEST_TIMEOUT_MS);
-
-  it('the MongoDB server stopped (SIGSTOP) for 30 s: everyone linked, idsync still running', async () => {
-    stand = await createFaultStand();
-    const { mongo } = stand;
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'MongoDB server stopped (SIGSTOP) for 30 s',
-      slug: '3-mongo-stopped',
-      fault: () => outage(() => mongo.freeze(), () => mongo.thaw()),
-    });
-    expectFaultSurvived(figures);
-    expect(processes.every(isRunning)).toBe(true);
-  }, TEST_TIMEOUT_MS);
-
-  it('Postgres stopped for 30 s (Bookmaster, the ledger and Supabase’s database): everyone linked, idsync still running', async () => {
-    stand = await createFaultStand();
-    const { postgres } = stand;
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'Postgres stopped for 30 s (Bookmaster, ledger, Supabase’s database)',
-      slug: '4-postgres-stopped',
-      fault: () => outage(() => postgres.stop(), () => postgres.start()),
-    });
-    expectFaultSurvived(figures);
-    expect(processes.every(isRunning)).toBe(true);
-  }, TEST_TIMEOUT_MS);
-
-  it('the auth server stopped for 30 s: everyone linked, idsync still running', async () => {
-    stand = await createFaultStand();
-    const { auth } = stand;
-    const { figures, processes } = await runFaultScenario(stand, {
-      name: 'Supabase Auth server stopped for 30 s',
-      slug: '5-auth-stopped',
-      fault: () => outage(() => auth.stop(), () => auth.start()),
-    });
+    const current = stand;
+    const { figures, processes } = await runFaultScenario(current, { name, slug, fault: () => fault(current) });
     expectFaultSurvived(figures);
     expect(processes.every(isRunning)).toBe(true);
   }, TEST_TIMEOUT_MS);
