@@ -1,6 +1,5 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { loadConfig } from '../src/config/load-config.ts';
+import type { Queue } from 'bullmq';
+import { openNamespaceQueues } from './queues.ts';
 import { distribution } from './stats.ts';
 import type { Distribution } from './stats.ts';
 
@@ -20,15 +19,13 @@ export interface JobTimes {
 
 /** The run times of the newest `SAMPLE` completed reconcile jobs of the namespace's queues. */
 export async function reconcileJobTimes(env: Record<string, string>): Promise<JobTimes> {
-  const { url, queuePrefix } = loadConfig({ NODE_ENV: 'test', ...env }).redis;
-  const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue('reconcile', { connection, prefix: queuePrefix });
+  const opened = openNamespaceQueues(env, ['reconcile']);
+  const [queue] = opened.queues as [Queue];
   try {
     const jobs = await queue.getJobs(['completed'], 0, SAMPLE - 1, false);
     const runs = jobs.flatMap((job) => (job.processedOn && job.finishedOn ? [job.finishedOn - job.processedOn] : []));
     return { sampled: runs.length, runMs: distribution(runs) };
   } finally {
-    await queue.close();
-    connection.disconnect();
+    await opened.close();
   }
 }

@@ -1,8 +1,6 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { loadConfig } from '../src/config/load-config.ts';
 import { createNamespace, startRole, teardown, waitForNamespaceWatched } from './namespace.ts';
 import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
+import { openNamespaceQueues } from './queues.ts';
 import { slope } from './stats.ts';
 import { peakRssMiB, rssMiB } from './system.ts';
 
@@ -128,9 +126,8 @@ async function drainAndCount(namespace: BenchNamespace, people: readonly BenchPe
 
 /** Reads the processes' resident sets and the queues' depth every SAMPLE_MS until stopped. */
 function startSampler(namespace: BenchNamespace, processes: Record<string, IdsyncProcess>): { depth(): Promise<number>; stop(): Promise<Sample[]> } {
-  const { url, queuePrefix } = loadConfig({ NODE_ENV: 'test', ...namespace.env }).redis;
-  const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queues = WATCHED_QUEUES.map((name) => new Queue(name, { connection, prefix: queuePrefix }));
+  const opened = openNamespaceQueues(namespace.env, WATCHED_QUEUES);
+  const { queues } = opened;
   const samples: Sample[] = [];
   let last: Promise<void> = Promise.resolve();
   const depth = async () => {
@@ -150,8 +147,7 @@ function startSampler(namespace: BenchNamespace, processes: Record<string, Idsyn
     stop: async () => {
       clearInterval(timer);
       await last.then(take);
-      await Promise.all(queues.map((queue) => queue.close()));
-      connection.disconnect();
+      await opened.close();
       return samples;
     },
   };
