@@ -110,9 +110,7 @@ async function buildEmptyLinkIndex(config: Config, dependencies: Dependencies, k
 }
 
 /** Whether a failure may pass on retry: any system's driver's, and the ledger's (Postgres, whichever systems are synced). */
-function isRetryable(
-  error: unknown,
-): boolean {
+function isRetryable(error: unknown): boolean {
   return isRetryablePostgresError(error) || isPlatformRetryable(error);
 }
 
