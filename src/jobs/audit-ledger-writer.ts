@@ -4,6 +4,7 @@ import { issueRows } from '../audit/issue-rows.ts';
 import type { FindingRow, Ledger } from '../ledger/ledger.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { SyncStatus, SyncStatusStore } from '../ledger/sync-status.ts';
+import { writeWindow } from '../ledger/write-window.ts';
 
 export interface AuditLedgerWriterOptions {
   readonly runId: string;
@@ -28,7 +29,8 @@ export class AuditLedgerWriter {
   readonly #statusWritten = new Set<string>();
   #pendingStatuses: SyncStatus[] = [];
   #pendingFindings: FindingRow[] = [];
-  #inFlight: Promise<void> = Promise.resolve();
+  /** One statement in flight while the audit plans the next batch. */
+  readonly #writes = writeWindow(1);
 
   constructor(statuses: SyncStatusStore, ledger: Ledger, options: AuditLedgerWriterOptions) {
     this.#statuses = statuses;
@@ -52,7 +54,7 @@ export class AuditLedgerWriter {
   async finish(): Promise<void> {
     await this.#flushStatuses();
     await this.#flushFindings();
-    await this.#inFlight;
+    await this.#writes.drain();
     await this.#statuses.removeUnchecked(this.#options.checkedAt);
   }
 
@@ -74,12 +76,7 @@ export class AuditLedgerWriter {
    * it does the pool could not even hand the statement a connection.
    */
   async #send(write: () => Promise<void>): Promise<void> {
-    await this.#inFlight;
-    const sent = write();
-    // Observed at once, so a failure is not an unhandled rejection while the audit plans on; the
-    // next #send or finish() awaits `sent` itself and throws it.
-    sent.catch(() => undefined);
-    this.#inFlight = sent;
+    await this.#writes.start(write);
     await setImmediate();
   }
 }

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { ConfigError } from '../errors.ts';
 import type { Platform } from '../ids/index.ts';
+import { writeWindow } from '../ledger/write-window.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { upsertRows } from './link-index.ts';
 import type { LinkKind } from './link-index.ts';
@@ -78,39 +79,6 @@ export async function startLinkIndexRebuild(
       await writes.drain();
       const result = await pool.query<{ removed: number }>(REMOVE_UNSEEN, [runId, platforms, started, kind]);
       return { removed: result.rows[0]?.removed ?? 0 };
-    },
-  };
-}
-
-interface WriteWindow {
-  /** Waits until fewer than the limit are in flight, then starts `write`; throws the first failure of any write. */
-  start(write: () => Promise<unknown>): Promise<void>;
-  /** Waits for every write in flight; throws the first failure of any write. */
-  drain(): Promise<void>;
-}
-
-function writeWindow(limit: number): WriteWindow {
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  const failed = () => {
-    if (failure !== undefined) throw failure;
-  };
-  return {
-    start: async (write) => {
-      while (inFlight.size >= limit) await Promise.race(inFlight);
-      failed();
-      const running: Promise<void> = write().then(
-        () => void inFlight.delete(running),
-        (error: unknown) => {
-          failure ??= error;
-          inFlight.delete(running);
-        },
-      );
-      inFlight.add(running);
-    },
-    drain: async () => {
-      await Promise.all(inFlight);
-      failed();
     },
   };
 }
