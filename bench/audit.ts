@@ -4,7 +4,7 @@ import type { Adapters } from '../src/platforms/platform-adapter.ts';
 import type { AuditChildResult } from './audit-child.ts';
 import { openCountedStores, STORES } from './counted-stores.ts';
 import type { RoundTrips } from './counted-stores.ts';
-import { createNamespace, runBenchChild, teardown } from './namespace.ts';
+import { createNamespace, profileEnv, runBenchChild, teardown } from './namespace.ts';
 import type { System } from './namespace.ts';
 import { seedLinkedPeople } from './seed.ts';
 import { cpuUsage, snapshotCpu } from './system.ts';
@@ -51,7 +51,16 @@ export interface AuditResult {
 
 const sum = (trips: RoundTrips) => STORES.reduce((total, store) => total + trips[store], 0);
 
-export async function runAudit(people: number, batchSize: number, sample: number, withSupabase: boolean): Promise<AuditResult> {
+export interface AuditOptions {
+  readonly batchSize: number;
+  /** People the per-user loop is timed on. */
+  readonly sample: number;
+  readonly withSupabase: boolean;
+  /** Where the audit process writes a CPU profile; none when undefined. */
+  readonly profileDir: string | undefined;
+}
+
+export async function runAudit(people: number, { batchSize, sample, withSupabase, profileDir }: AuditOptions): Promise<AuditResult> {
   const namespace = await createNamespace(withSupabase);
   const { stores } = namespace;
   try {
@@ -60,7 +69,7 @@ export async function runAudit(people: number, batchSize: number, sample: number
     const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
     const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
     const cpuBefore = snapshotCpu();
-    const { result } = await runBenchChild<AuditChildResult>('audit-child.ts', env);
+    const { result } = await runBenchChild<AuditChildResult>('audit-child.ts', { ...env, ...profileEnv(profileDir) });
     const serviceCores = cpuUsage(cpuBefore, snapshotCpu(), new Map([[process.pid, 'bench']]));
     const ids = (await stores.crm.collection('User').find({}, { projection: { _id: 1 } }).limit(sample).toArray()).map((doc) => String(doc._id));
     const loop = await perUserLoop(env, ids, people);

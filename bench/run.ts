@@ -65,7 +65,9 @@ async function runAll(options: BenchOptions, errors: string[]): Promise<BenchRes
   if (options.scenarios.includes('audit')) {
     for (const people of options.auditSizes) {
       log(`audit of ${people} people (batch ${options.batchSize}), per-user loop on ${Math.min(people, options.baselineSample)}`);
-      const run = await attempt(`audit of ${people}`, errors, () => runAudit(people, options.batchSize, Math.min(people, options.baselineSample), withSupabase));
+      const run = await attempt(`audit of ${people}`, errors, () =>
+        runAudit(people, { batchSize: options.batchSize, sample: Math.min(people, options.baselineSample), withSupabase, profileDir: options.profileDir }),
+      );
       if (run) audit.push(run);
     }
   }
