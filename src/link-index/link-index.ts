@@ -2,7 +2,8 @@ import type { Pool } from 'pg';
 import { isPlatform } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import { claimText, compareText, emailHash, linkRows } from './link-rows.ts';
+import { claimText, compareText, emailHash, linkRows, sameRow } from './link-rows.ts';
+import type { HeldRows, LinkRow } from './link-rows.ts';
 
 /*
  * idsync's own index of who claims whom and who has which email, in the ledger database: the
@@ -19,12 +20,22 @@ export interface LinkLookups {
   holdersOf(platforms: readonly Platform[], emails: readonly string[]): Promise<RecordKey[]>;
 }
 
+/** The claimers of some keys, and what the index held for each of those keys itself. */
+export interface ClaimersAndRows {
+  readonly claimers: RecordKey[];
+  /** By `claimText` of every key asked: its row, or null when the index holds none. */
+  readonly held: HeldRows;
+}
+
 export interface LinkIndex extends LinkLookups {
+  /** claimersOf, plus the rows of `keys` themselves, in the same round trip. */
+  claimersAndRows(keys: readonly RecordKey[]): Promise<ClaimersAndRows>;
   /**
    * Makes the index say what `read` hold and forget `missing`, in one statement. Rows that already
-   * say the same are not written.
+   * say the same are not written, and none is sent that `held` (what claimersAndRows answered)
+   * shows the index holding already: a reconcile of a consistent person sends no statement.
    */
-  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[]): Promise<void>;
+  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[], held?: HeldRows): Promise<void>;
   /** True when the index holds no row: a deployment's first start, before any audit. */
   isEmpty(): Promise<boolean>;
 }
@@ -32,7 +43,13 @@ export interface LinkIndex extends LinkLookups {
 /** Which records an index holds: people's, or the CRM's clients' (linked apart, never to each other). */
 export type LinkKind = 'user' | 'client';
 
-const CLAIMERS = 'select platform, record_id from link_index where kind = $2 and claims && $1::text[]';
+/** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
+const CLAIMERS_AND_ROWS = `
+  select false as own, platform, record_id, null as email_hash, null as claims from link_index where kind = $2 and claims && $1::text[]
+  union all
+  select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims
+  from unnest($3::text[], $4::text[]) as key(platform, record_id)
+  join link_index as held on held.kind = $2 and held.platform = key.platform and held.record_id = key.record_id`;
 const HOLDERS = `select platform, record_id from link_index
   where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`;
 
@@ -61,27 +78,44 @@ const REFRESH = `
 
 /** The index of `kind`'s records (default: people's). */
 export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex {
+  const claimersAndRows = async (keys: readonly RecordKey[]): Promise<ClaimersAndRows> => {
+    if (keys.length === 0) return { claimers: [], held: new Map() };
+    const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
+    const { rows } = await pool.query<KeyRow & HeldRow>(CLAIMERS_AND_ROWS, parameters);
+    const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
+    for (const { own, platform, record_id, email_hash, claims } of rows) {
+      if (own) held.set(`${platform}:${record_id}`, { platform, record_id, email_hash, claims: claims ?? [] });
+    }
+    return { claimers: recordKeys(rows.filter((row) => !row.own)), held };
+  };
   return {
-    claimersOf: async (keys) => {
-      if (keys.length === 0) return [];
-      return recordKeys((await pool.query<KeyRow>(CLAIMERS, [keys.map(claimText), kind])).rows);
-    },
+    claimersAndRows,
+    claimersOf: async (keys) => (await claimersAndRows(keys)).claimers,
     holdersOf: async (platforms, emails) => {
       if (platforms.length === 0 || emails.length === 0) return [];
       return recordKeys((await pool.query<KeyRow>(HOLDERS, [emails.map(emailHash), platforms, kind])).rows);
     },
-    refresh: async (read, missing) => {
-      if (read.length === 0 && missing.length === 0) return;
-      const gone = [...missing].sort((left, right) => compareText(claimText(left), claimText(right)));
-      await pool.query(REFRESH, [JSON.stringify(linkRows(read)), gone.map((key) => key.platform), gone.map((key) => key.id), kind]);
+    refresh: async (read, missing, held = NOTHING_HELD) => {
+      const rows = linkRows(read).filter((row) => !sameRow(held.get(`${row.platform}:${row.record_id}`), row));
+      const gone = missing.filter((key) => held.get(claimText(key)) !== null).sort((left, right) => compareText(claimText(left), claimText(right)));
+      if (rows.length === 0 && gone.length === 0) return;
+      await pool.query(REFRESH, [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind]);
     },
     isEmpty: async () => (await pool.query('select 1 from link_index where kind = $1 limit 1', [kind])).rowCount === 0,
   };
 }
 
+const NOTHING_HELD: HeldRows = new Map();
+
 interface KeyRow {
   platform: string;
   record_id: string;
+}
+
+interface HeldRow {
+  own: boolean;
+  email_hash: string | null;
+  claims: string[] | null;
 }
 
 /** Rows of a platform idsync no longer knows are left out. */

@@ -13,6 +13,15 @@ export interface LinkRow {
   readonly claims: readonly string[];
 }
 
+/** What the index held for records, by `claimText`: a row, or null for none (a key absent from the map: not known). */
+export type HeldRows = ReadonlyMap<string, LinkRow | null>;
+
+/** Whether `held` says what `row` says (a row not known, or none, does not). */
+export function sameRow(held: LinkRow | null | undefined, row: LinkRow): boolean {
+  if (held == null || held.email_hash !== row.email_hash || held.claims.length !== row.claims.length) return false;
+  return held.claims.every((claim, at) => claim === row.claims[at]);
+}
+
 /** The index's form of a record key. Records and keys reaching it are canonical already. */
 export function claimText(key: RecordKey): string {
   return `${key.platform}:${key.id}`;

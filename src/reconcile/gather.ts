@@ -2,6 +2,8 @@ import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
+import { claimText, linkRow } from '../link-index/link-rows.ts';
+import type { HeldRows, LinkRow } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
 import { gatherSteps } from './gather-steps.ts';
@@ -18,7 +20,10 @@ export interface GatherSources {
   readonly links: LinkIndex;
 }
 
-export type Gathered = GatherResult;
+export interface Gathered extends GatherResult {
+  /** What the link index held for the records whose claimers were asked, as they were refreshed since: refresh sends no row it shows already held. */
+  readonly held: HeldRows;
+}
 
 export const DEFAULT_MAX_RECORDS = 32;
 
@@ -30,28 +35,34 @@ export const DEFAULT_MAX_RECORDS = 32;
  * The origin's own row is written to the index before anything else is looked up. Two records of
  * one person written at the same moment are then never both missed: each reconcile stores its
  * record before it looks for the other, so whichever looks last finds the first (the claimed side
- * needs no row: the claimer reads it by key).
+ * needs no row: the claimer reads it by key). A row the index already holds as read is not sent again.
  */
 export async function gatherPerson(sources: GatherSources, origin: RecordKey, options: GatherOptions = {}): Promise<Gathered> {
   const platforms = PLATFORMS.filter((platform) => sources.adapters[platform] !== undefined);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   const steps = gatherSteps(origin, platforms, maxRecords);
+  const held = new Map<string, LinkRow | null>();
   let step = steps.next();
   for (let round = 0; !step.done; round += 1) {
-    const answered = await answer(sources, step.value);
-    if (round === 0) await sources.links.refresh(answered.records, []);
+    const answered = await answer(sources, step.value, held);
+    if (round === 0) {
+      await sources.links.refresh(answered.records, [], held);
+      for (const record of answered.records) held.set(claimText(record), linkRow(record));
+    }
     step = steps.next(answered);
   }
   if (step.value.overLimit) {
     throw new IdsyncError(codes.GATHER_LIMIT, `a person spans more than ${maxRecords} records; starting at ${formatRecordKey(origin)}`);
   }
-  return step.value;
+  return { ...step.value, held };
 }
 
-async function answer(sources: GatherSources, lookup: GatherLookup): Promise<LookupAnswer> {
+/** One round's answer; what the index holds for the keys whose claimers were asked is added to `held`. */
+async function answer(sources: GatherSources, lookup: GatherLookup, held: Map<string, LinkRow | null>): Promise<LookupAnswer> {
   if (lookup.kind === 'holders') return { records: [], keys: await sources.links.holdersOf(lookup.platforms, lookup.emails) };
-  const [records, keys] = await Promise.all([readKeys(sources.adapters, lookup.keys), sources.links.claimersOf(lookup.claimersOf)]);
-  return { records, keys };
+  const [records, claimers] = await Promise.all([readKeys(sources.adapters, lookup.keys), sources.links.claimersAndRows(lookup.claimersOf)]);
+  for (const [key, row] of claimers.held) held.set(key, row);
+  return { records, keys: claimers.claimers };
 }
 
 /** The records of `keys` that exist: one round trip per platform, the platforms in parallel. */

@@ -89,7 +89,7 @@ export async function reconcilePerson(
       written.push(...applied.filter((entry) => entry.outcome === 'written'));
       if (applied.every((entry) => entry.outcome === 'written')) {
         await Promise.all([
-          deps.links.refresh(asWritten(gathered.read, applied), gathered.missing),
+          deps.links.refresh(asWritten(gathered.read, applied), gathered.missing, gathered.held),
           deps.ledger.recordOutcome([], findingRows(plan.findings, personKey, context)),
         ]);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');

@@ -57,6 +57,8 @@ export interface PipelineFixture {
   /** The text of every query the Bookmaster adapter sent, for counting writes. */
   readonly bookmasterQueries: string[];
   readonly ledger: LedgerFixture;
+  /** The text of every query sent on the ledger's pool (the ledger's and the link index's). */
+  readonly ledgerQueries: string[];
   readonly adapters: Adapters;
   readonly queues: Queues;
   readonly platforms: readonly Platform[];
@@ -82,6 +84,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   await ensureBookmasterDevSchema(bookmasterConnection.pool);
   const bookmasterQueries = recordQueries(bookmasterConnection.pool);
   const ledger = await createLedgerFixture();
+  const ledgerQueries = recordQueries(ledger.connection.pool);
   const adapters: Adapters = {
     crm: createCrmAdapter(crmConnection.db),
     omnistack: createOmnistackAdapter(omnistackConnection.db),
@@ -116,6 +119,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
     bookmaster: bookmasterConnection.pool,
     bookmasterQueries,
     ledger,
+    ledgerQueries,
     adapters,
     queues,
     platforms,

@@ -73,6 +73,34 @@ describe('the link index', () => {
     expect(stored).not.toContain(email);
   });
 
+  it('is written by a reconcile only where it differs from what the reconcile read: a consistent person costs look-ups alone', async () => {
+    fixture = await createPipelineFixture();
+    const email = uniqueEmail('settled');
+    const crm = await insertCrmUser(fixture.crm, { email });
+    const bookmaster = await insertBookmasterUser(fixture.bookmaster, { email });
+    await fixture.reconcile({ platform: 'bookmaster', id: bookmaster });
+    const linked = await fixture.reconcile({ platform: 'crm', id: crm }, { index: false });
+    expect(linked.members).toEqual({ crm, bookmaster });
+    const writesOf = (queries: readonly string[]) => queries.filter((text) => /insert into link_index/.test(text)).length;
+
+    // The echo of the link: every row the reconcile reads is held as read.
+    fixture.ledgerQueries.length = 0;
+    const echo = await fixture.reconcile({ platform: 'bookmaster', id: bookmaster }, { index: false });
+    expect(echo).toMatchObject({ members: { crm, bookmaster }, writes: 0 });
+    expect(fixture.ledgerQueries.length).toBeGreaterThan(0);
+    expect(writesOf(fixture.ledgerQueries)).toBe(0);
+
+    // A changed email is news: the row is written, with the new email's hash.
+    const before = (await indexRows(fixture)).find((row) => row.record_id === bookmaster)?.email_hash;
+    await fixture.bookmaster.query('update users set email = $1 where id = $2', [uniqueEmail('moved'), bookmaster]);
+    fixture.ledgerQueries.length = 0;
+    await fixture.reconcile({ platform: 'bookmaster', id: bookmaster }, { index: false });
+    expect(writesOf(fixture.ledgerQueries)).toBe(1);
+    const after = (await indexRows(fixture)).find((row) => row.record_id === bookmaster)?.email_hash;
+    expect(after).toBeInstanceOf(Buffer);
+    expect(after?.equals(before as Buffer)).toBe(false);
+  });
+
   it('is rebuilt from a full scan: rows of records that no longer exist are dropped, the rest kept', async () => {
     fixture = await createPipelineFixture();
     const email = uniqueEmail('gone');

@@ -1,5 +1,5 @@
 import { PLATFORMS } from '../../../src/ids/index.ts';
-import type { Platform } from '../../../src/ids/index.ts';
+import type { Platform, RecordKey } from '../../../src/ids/index.ts';
 import { normalizeStoredEmail } from '../../../src/platforms/adapter-support.ts';
 import { claims } from '../../../src/platforms/person-record.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
@@ -41,8 +41,11 @@ function memoryAdapter(platform: Platform, own: readonly PersonRecord[]): Platfo
  */
 export function memoryLinks(records: readonly PersonRecord[]): LinkIndex {
   const keyOf = (record: PersonRecord) => ({ platform: record.platform, id: record.id });
+  const claimersOf = (keys: readonly RecordKey[]) => records.filter((record) => keys.some((key) => claims(record, key.platform, key.id))).map(keyOf);
   return {
-    claimersOf: async (keys) => records.filter((record) => keys.some((key) => claims(record, key.platform, key.id))).map(keyOf),
+    claimersOf: async (keys) => claimersOf(keys),
+    // Nothing is said to be held, so refresh would send every row: it has nothing to do here anyway.
+    claimersAndRows: async (keys) => ({ claimers: claimersOf(keys), held: new Map() }),
     holdersOf: async (platforms, emails) => records.filter((record) => platforms.includes(record.platform) && record.email !== null && emails.includes(record.email)).map(keyOf),
     refresh: async () => undefined,
     isEmpty: async () => records.length === 0,
