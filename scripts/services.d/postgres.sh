@@ -2,6 +2,8 @@
 # Databases: supabase (Supabase Auth's own), bookmaster (the ERP), idsync (the ledger).
 PG_PORT=5432
 PG_PASSWORD=postgres
+# The most WAL a replication slot may hold back (max_slot_wal_keep_size).
+PG_SLOT_WAL_KEEP=${PG_SLOT_WAL_KEEP:-4GB}
 PG_DATABASES=(supabase bookmaster idsync)
 PG_BIN=/usr/lib/postgresql/15/bin
 
@@ -52,7 +54,12 @@ svc_up() {
     log "already running on 127.0.0.1:$PG_PORT"
   else
     grant_traverse; init_cluster
-    as_owner "$PG_BIN/pg_ctl" -D "$SVC_STATE/data" -l "$SVC_STATE/postgres.log" -w -t 60 start >/dev/null
+    # A replication slot nobody reads (a killed test's, a watcher stopped for good) keeps every
+    # WAL segment after its position: on this machine one filled the disk (69 GB) and took
+    # Postgres down, and the ledger, Bookmaster and Supabase with it. Past the cap Postgres gives
+    # the slot up (wal_status 'lost') and only a watcher on that slot fails. On the command line,
+    # so that an existing cluster gets it too.
+    as_owner "$PG_BIN/pg_ctl" -D "$SVC_STATE/data" -l "$SVC_STATE/postgres.log" -o "-c max_slot_wal_keep_size=$PG_SLOT_WAL_KEEP" -w -t 60 start >/dev/null
     log "started on 127.0.0.1:$PG_PORT"
   fi
   wait_for 60 "postgres to accept connections" pg_ready
