@@ -50,11 +50,13 @@ export function createReconcileProcessor(
     const isClient = job.name === 'client';
     const base = isClient ? clients : users;
     // The lane goes into the job's log lines: whether a write came from a live change or bulk work.
-    const reconcileDeps = { ...base, logger: base.logger.child({ lane: laneOf(job.opts) }) };
+    const lane = laneOf(job.opts);
+    const reconcileDeps = { ...base, logger: base.logger.child({ lane }) };
     const outcome = await reconcilePerson(reconcileDeps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
       platforms: isClient ? clientPlatforms : config.platforms,
       required: isClient ? clientPlatforms : config.requiredPlatforms,
       conflictPolicy: config.policy.conflict,
+      unlessSettled: lane === 'changed',
     });
     if (metrics) recordReconciled(job, metrics);
     const crmId = outcome.members.crm;

@@ -27,15 +27,22 @@ export interface ClaimersAndRows {
   readonly held: HeldRows;
 }
 
+export interface RefreshOptions {
+  /** What the index held, from claimersAndRows. Default: nothing known, so every row is sent. */
+  readonly held?: HeldRows;
+  /** Records of `read` that a reconcile just completed with: their rows carry their fingerprints as settled. Default: none. */
+  readonly settle?: ReadonlySet<PersonRecord>;
+}
+
 export interface LinkIndex extends LinkLookups {
   /** claimersOf, plus the rows of `keys` themselves, in the same round trip. */
   claimersAndRows(keys: readonly RecordKey[]): Promise<ClaimersAndRows>;
   /**
    * Makes the index say what `read` hold and forget `missing`, in one statement. Rows that already
-   * say the same are not written, and none is sent that `held` (what claimersAndRows answered)
-   * shows the index holding already: a reconcile of a consistent person sends no statement.
+   * say the same are not written, and none is sent that `options.held` (what claimersAndRows
+   * answered) shows the index holding already.
    */
-  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[], held?: HeldRows): Promise<void>;
+  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[], options?: RefreshOptions): Promise<void>;
   /** True when the index holds no row: a deployment's first start, before any audit. */
   isEmpty(): Promise<boolean>;
 }
@@ -45,9 +52,9 @@ export type LinkKind = 'user' | 'client';
 
 /** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
 const CLAIMERS_AND_ROWS = `
-  select false as own, platform, record_id, null as email_hash, null as claims from link_index where kind = $2 and claims && $1::text[]
+  select false as own, platform, record_id, null as email_hash, null as claims, null as settled from link_index where kind = $2 and claims && $1::text[]
   union all
-  select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims
+  select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims, held.settled
   from unnest($3::text[], $4::text[]) as key(platform, record_id)
   join link_index as held on held.kind = $2 and held.platform = key.platform and held.record_id = key.record_id`;
 const HOLDERS = `select platform, record_id from link_index
@@ -55,17 +62,18 @@ const HOLDERS = `select platform, record_id from link_index
 
 /**
  * The rows of `$1` (JSON, from linkRows) written where they differ, as the kind that
- * `kindParameter` holds: their `refreshed_at` tells an audit's rebuild they are newer than its scan.
+ * `kindParameter` holds; a row without a settled fingerprint keeps the one held: their `refreshed_at` tells an audit's rebuild they are newer than its scan.
  * `guard` is a further condition on the held row.
  */
 export function upsertRows(kindParameter: string, guard = 'true'): string {
   return `
-  insert into link_index as held (kind, platform, record_id, email_hash, claims)
-  select ${kindParameter}, row.platform, row.record_id, decode(row.email_hash, 'hex'), row.claims
-  from jsonb_to_recordset($1::jsonb) as row(platform text, record_id text, email_hash text, claims text[])
+  insert into link_index as held (kind, platform, record_id, email_hash, claims, settled)
+  select ${kindParameter}, row.platform, row.record_id, decode(row.email_hash, 'hex'), row.claims, row.settled
+  from jsonb_to_recordset($1::jsonb) as row(platform text, record_id text, email_hash text, claims text[], settled text)
   on conflict (kind, platform, record_id) do update
-    set email_hash = excluded.email_hash, claims = excluded.claims, refreshed_at = clock_timestamp()
-    where (held.email_hash, held.claims) is distinct from (excluded.email_hash, excluded.claims) and ${guard}`;
+    set email_hash = excluded.email_hash, claims = excluded.claims, settled = coalesce(excluded.settled, held.settled), refreshed_at = clock_timestamp()
+    where (held.email_hash, held.claims, held.settled) is distinct from (excluded.email_hash, excluded.claims, coalesce(excluded.settled, held.settled))
+      and ${guard}`;
 }
 
 const REFRESH = `
@@ -83,8 +91,8 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
     const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
     const { rows } = await pool.query<KeyRow & HeldRow>(CLAIMERS_AND_ROWS, parameters);
     const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
-    for (const { own, platform, record_id, email_hash, claims } of rows) {
-      if (own) held.set(`${platform}:${record_id}`, { platform, record_id, email_hash, claims: claims ?? [] });
+    for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
+      if (own) held.set(`${platform}:${record_id}`, { platform, record_id, email_hash, claims: claims ?? [], settled });
     }
     return { claimers: recordKeys(rows.filter((row) => !row.own)), held };
   };
@@ -95,8 +103,8 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
       if (platforms.length === 0 || emails.length === 0) return [];
       return recordKeys((await pool.query<KeyRow>(HOLDERS, [emails.map(emailHash), platforms, kind])).rows);
     },
-    refresh: async (read, missing, held = NOTHING_HELD) => {
-      const rows = linkRows(read).filter((row) => !sameRow(held.get(`${row.platform}:${row.record_id}`), row));
+    refresh: async (read, missing, { held = NOTHING_HELD, settle }: RefreshOptions = {}) => {
+      const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(`${row.platform}:${row.record_id}`), row));
       const gone = missing.filter((key) => held.get(claimText(key)) !== null).sort((left, right) => compareText(claimText(left), claimText(right)));
       if (rows.length === 0 && gone.length === 0) return;
       await pool.query(REFRESH, [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind]);
@@ -116,6 +124,7 @@ interface HeldRow {
   own: boolean;
   email_hash: string | null;
   claims: string[] | null;
+  settled: string | null;
 }
 
 /** Rows of a platform idsync no longer knows are left out. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { PLATFORMS } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
@@ -11,14 +12,20 @@ export interface LinkRow {
   readonly email_hash: string | null;
   /** `<platform>:<id>` of every record it claims. */
   readonly claims: readonly string[];
+  /**
+   * The record's fingerprint when a completed reconcile settles it; null leaves the held one as it
+   * is (a row only read, or written by a rebuild).
+   */
+  readonly settled: string | null;
 }
 
 /** What the index held for records, by `claimText`: a row, or null for none (a key absent from the map: not known). */
 export type HeldRows = ReadonlyMap<string, LinkRow | null>;
 
-/** Whether `held` says what `row` says (a row not known, or none, does not). */
+/** Whether `held` says what `row` says, its settled fingerprint too when it carries one (a row not known, or none, does not). */
 export function sameRow(held: LinkRow | null | undefined, row: LinkRow): boolean {
   if (held == null || held.email_hash !== row.email_hash || held.claims.length !== row.claims.length) return false;
+  if (row.settled !== null && held.settled !== row.settled) return false;
   return held.claims.every((claim, at) => claim === row.claims[at]);
 }
 
@@ -32,21 +39,36 @@ export function emailHash(email: string): string {
   return createHash('sha256').update(email).digest('hex');
 }
 
-export function linkRow(record: PersonRecord): LinkRow {
+/**
+ * A hash of everything the planner reads of a record: two reads with one fingerprint plan alike.
+ * Entries go in PLATFORMS order, so the order a system keeps them in does not count; the email
+ * is hashed with the rest, never stored.
+ */
+export function fingerprint(record: PersonRecord): string {
+  const links = PLATFORMS.map((platform) => [record.links[platform] ?? null, record.extraLinks[platform] ?? []]);
+  const unreadable = record.unreadable.map((entry) => [entry.platform, entry.reason, JSON.stringify(entry.value) ?? null]);
+  const read = [record.platform, record.id, record.email, record.createdAt.getTime(), links, unreadable];
+  return createHash('sha256').update(JSON.stringify(read)).digest('hex');
+}
+
+/** The record's row; with `settle`, carrying its fingerprint as settled. */
+export function linkRow(record: PersonRecord, settle = false): LinkRow {
   return {
     platform: record.platform,
     record_id: record.id,
     email_hash: record.email === null ? null : emailHash(record.email),
     claims: claimsOf(record).map(claimText),
+    settled: settle ? fingerprint(record) : null,
   };
 }
 
 /**
  * One row per record, in key order: Postgres refuses to upsert a row twice in one statement, and
- * every writer taking row locks in the same order cannot deadlock another.
+ * every writer taking row locks in the same order cannot deadlock another. The records of
+ * `settle` (among `records`) carry their fingerprints.
  */
-export function linkRows(records: readonly PersonRecord[]): LinkRow[] {
-  const byKey = new Map(records.map((record) => [claimText(record), linkRow(record)]));
+export function linkRows(records: readonly PersonRecord[], settle: ReadonlySet<PersonRecord> = new Set()): LinkRow[] {
+  const byKey = new Map(records.map((record) => [claimText(record), linkRow(record, settle.has(record))]));
   return [...byKey.entries()].sort(([left], [right]) => compareText(left, right)).map(([, row]) => row);
 }
 

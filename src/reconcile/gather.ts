@@ -2,7 +2,7 @@ import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
-import { claimText, linkRow } from '../link-index/link-rows.ts';
+import { claimText, fingerprint, linkRow } from '../link-index/link-rows.ts';
 import type { HeldRows, LinkRow } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
@@ -12,6 +12,11 @@ import type { GatherLookup, GatherResult, LookupAnswer } from './gather-steps.ts
 export interface GatherOptions {
   /** Most records one person may span before gather gives up. Default: 32. */
   maxRecords?: number;
+  /**
+   * Stop after the first round, answering null, when the origin reads exactly as the last
+   * reconcile that completed with it left it (its settled fingerprint). Default: false.
+   */
+  unlessSettled?: boolean;
 }
 
 /** Where gather reads: the systems by primary key, the link index for claimers and email holders. */
@@ -37,7 +42,9 @@ export const DEFAULT_MAX_RECORDS = 32;
  * record before it looks for the other, so whichever looks last finds the first (the claimed side
  * needs no row: the claimer reads it by key). A row the index already holds as read is not sent again.
  */
-export async function gatherPerson(sources: GatherSources, origin: RecordKey, options: GatherOptions = {}): Promise<Gathered> {
+export async function gatherPerson(sources: GatherSources, origin: RecordKey, options: GatherOptions & { unlessSettled: true }): Promise<Gathered | null>;
+export async function gatherPerson(sources: GatherSources, origin: RecordKey, options?: GatherOptions): Promise<Gathered>;
+export async function gatherPerson(sources: GatherSources, origin: RecordKey, options: GatherOptions = {}): Promise<Gathered | null> {
   const platforms = PLATFORMS.filter((platform) => sources.adapters[platform] !== undefined);
   const maxRecords = options.maxRecords ?? DEFAULT_MAX_RECORDS;
   const steps = gatherSteps(origin, platforms, maxRecords);
@@ -46,8 +53,9 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
   for (let round = 0; !step.done; round += 1) {
     const answered = await answer(sources, step.value, held);
     if (round === 0) {
-      await sources.links.refresh(answered.records, [], held);
-      for (const record of answered.records) held.set(claimText(record), linkRow(record));
+      if (options.unlessSettled && isSettled(answered.records, held)) return null;
+      await sources.links.refresh(answered.records, [], { held });
+      for (const record of answered.records) held.set(claimText(record), { ...linkRow(record), settled: held.get(claimText(record))?.settled ?? null });
     }
     step = steps.next(answered);
   }
@@ -55,6 +63,13 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
     throw new IdsyncError(codes.GATHER_LIMIT, `a person spans more than ${maxRecords} records; starting at ${formatRecordKey(origin)}`);
   }
   return { ...step.value, held };
+}
+
+/** Whether the origin (the first round's one record) reads as its settled fingerprint says. */
+function isSettled(records: readonly PersonRecord[], held: HeldRows): boolean {
+  const [origin] = records;
+  const settled = origin === undefined ? null : (held.get(claimText(origin))?.settled ?? null);
+  return settled !== null && settled === fingerprint(origin as PersonRecord);
 }
 
 /** One round's answer; what the index holds for the keys whose claimers were asked is added to `held`. */

@@ -7,6 +7,7 @@ import type { Logger } from '../logging/logger.ts';
 import { applyPlan, changedPlatforms } from './apply-plan.ts';
 import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
+import type { Gathered } from './gather.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { withChange } from '../platforms/person-record.ts';
@@ -25,6 +26,12 @@ export interface ReconcileOptions {
   maxAttempts?: number;
   /** Bound on the records one person may span. Default: 32. */
   maxRecords?: number;
+  /**
+   * End after reading the origin when it reads exactly as the last reconcile that completed with
+   * it left it (a change event that changed nothing a plan reads, such as the echo of idsync's own
+   * write). Default: false: the person is gathered and planned whatever the origin holds.
+   */
+  unlessSettled?: boolean;
 }
 
 export interface ReconcileContext {
@@ -39,6 +46,8 @@ export interface ReconcileOutcome {
   readonly findings: readonly Finding[];
   /** How many plans it took: more than one means a race was lost and planned again. */
   readonly attempts: number;
+  /** True when the origin read as settled and nothing was gathered (`members` is then empty). */
+  readonly settled?: true;
 }
 
 export interface ReconcileDependencies {
@@ -74,9 +83,11 @@ export async function reconcilePerson(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const written: AppliedPatch[] = [];
   let personKey = formatRecordKey(origin);
+  let recorded = false;
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords });
+      const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords, unlessSettled: options.unlessSettled === true && attempt === 1 });
+      if (gathered === null) return settledOutcome(deps.logger, personKey, context);
       const plan = planReconcile({
         origin,
         ...gathered,
@@ -88,19 +99,34 @@ export async function reconcilePerson(
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));
       if (applied.every((entry) => entry.outcome === 'written')) {
-        await Promise.all([
-          deps.links.refresh(asWritten(gathered.read, applied), gathered.missing, gathered.held),
-          deps.ledger.recordOutcome([], findingRows(plan.findings, personKey, context)),
-        ]);
+        await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
+        recorded = true;
+        // Settled last, as a checkpoint: a retry of a job that failed before here must not find
+        // the origin settled and end without recording what this attempt wrote and found.
+        await deps.links.refresh(...settling(gathered, applied));
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }
       deps.logger.debug({ personKey, jobId: context.jobId, attempt }, 'lost a compare-and-set race; planning again');
     }
   } finally {
-    await deps.ledger.recordOutcome(writeRows(written, personKey, context), []);
+    if (!recorded) await deps.ledger.recordOutcome(writeRows(written, personKey, context), []);
   }
   throw new IdsyncError(codes.RECONCILE_CONTENDED, `${personKey} kept changing under reconcile for ${maxAttempts} attempts`);
+}
+
+/** The origin read as settled: the person was neither gathered nor planned. Logged like every reconcile's end. */
+function settledOutcome(logger: Logger, personKey: string, context: ReconcileContext): ReconcileOutcome {
+  logger.info({ personKey, jobId: context.jobId, writes: 0, settled: true }, 'reconciled');
+  return { personKey, members: {}, writes: 0, findings: [], attempts: 1, settled: true };
+}
+
+/** The refresh after a completed reconcile: every record read, as it now is; the person's records settled. */
+function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Parameters<LinkIndex['refresh']> {
+  const read = asWritten(gathered.read, applied);
+  const members = new Set(gathered.records.map(({ record }) => record));
+  const settle = new Set(read.filter((record, at) => members.has(gathered.read[at] as PersonRecord)));
+  return [read, gathered.missing, { held: gathered.held, settle }];
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */

@@ -72,11 +72,15 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   const concurrency = options.concurrency ?? DEFAULTS.concurrency;
   const kind = options.kind ?? DEFAULTS.kind;
   const { queues } = options;
-  /** `written`: the records themselves changed, so a CRM user's profile may have (not so for claimers). */
+  /**
+   * `written`: the records themselves changed, so a CRM user's profile may have, and a record that
+   * reads as settled needs nothing more (the 'changed' lane). Not so for claimers: their records
+   * are as they were, but one they claim is gone.
+   */
   const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
     const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
     const tasks = unique.flatMap(({ key, trigger }) => [
-      () => queues.enqueueReconcile(key, trigger, kind),
+      () => queues.enqueueReconcile(key, trigger, kind, written ? 'changed' : 'live'),
       ...(written && kind === 'user' && key.platform === 'crm' ? [() => queues.enqueuePropagateProfile(key.id, trigger)] : []),
     ]);
     await forEachLimited(tasks, concurrency, (task) => task());

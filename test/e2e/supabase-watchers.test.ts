@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Job, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { observeQuiet, waitForWatching } from '../support/e2e-stores.ts';
@@ -8,6 +10,8 @@ import type { IdsyncProcess } from '../support/idsync-process.ts';
 import { findLeaks, ledgerTexts } from '../support/leak-check.ts';
 import { anonKey, describeWithAuthServer, userAuthClient } from '../support/supabase.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { testConfig } from '../support/services.ts';
+import { createQueues } from '../../src/queues/queues.ts';
 
 /** How long four records written by four systems' own paths may take to be linked. */
 const LINK_BOUND_MS = 60_000;
@@ -65,6 +69,27 @@ describeWithAuthServer('idsync start with all four systems: the watchers keep on
     );
     expect(Object.fromEntries(rows.map((row) => [row.platform, row.links]))).toEqual({ bookmaster: 3, crm: 3, omnistack: 3, supabase: 3 });
   }, LINK_BOUND_MS + 30_000);
+
+  it("ends a change job of each of the linked person's records at its first read: each reads as the reconcile that linked it left it", async () => {
+    const redis = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
+    const queues = createQueues({ connection: redis, prefix: e2e.env.QUEUE_PREFIX, reconcileDebounceMs: 0 });
+    const events = new QueueEvents('reconcile', { connection: redis.duplicate(), prefix: e2e.env.QUEUE_PREFIX });
+    try {
+      await events.waitUntilReady();
+      const trigger = { type: 'change-event', source: 'test', position: '0' } as const;
+      const outcomes = [];
+      for (const platform of FOUR_SYSTEMS) {
+        const id = await queues.enqueueReconcile({ platform, id: person[platform] }, trigger, 'user', 'changed');
+        const job = await Job.fromId(queues.byName.reconcile, id ?? '');
+        outcomes.push({ platform, settled: (await job?.waitUntilFinished(events, LINK_BOUND_MS))?.settled });
+      }
+      expect(outcomes).toEqual(FOUR_SYSTEMS.map((platform) => ({ platform, settled: true })));
+    } finally {
+      await events.close();
+      await queues.close();
+      await redis.quit();
+    }
+  });
 
   it('links a sign-up to three records already linked, from the Supabase watcher\'s event', async () => {
     const base = e2e.newPerson();

@@ -132,11 +132,12 @@ async function leaseHolder(stores: E2eStores, source: string): Promise<string | 
 }
 
 /**
- * The person was linked by the replayed change events: the first reconcile that wrote was a live
- * job, and the watchers backfilled no collection (a backfill, in the bulk lane, would link them too).
+ * The person was linked by the replayed change events: the first reconcile that wrote was a job of
+ * the watchers' own lane ('changed'), and the watchers backfilled no collection (a backfill, in
+ * the bulk lane, would link them too).
  */
 async function expectLinkedByTheReplay(process: IdsyncProcess): Promise<void> {
   const linking = await waitFor('the reconcile that linked', () => logsOf(process, 'reconciled').find((entry) => Number(entry.writes) > 0));
-  expect(linking.lane).toBe('live');
+  expect(linking.lane).toBe('changed');
   expect(logsOf(process, 'backfill enqueued')).toEqual([]);
 }

@@ -1,5 +1,5 @@
 import { buildLinkIndex } from '../../src/link-index/build-link-index.ts';
-import { QueueEvents } from 'bullmq';
+import { Job, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Db } from 'mongodb';
 import type pg from 'pg';
@@ -20,6 +20,7 @@ import { openPostgres } from '../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
+import type { ReconcileLane } from '../../src/queues/reconcile-lanes.ts';
 import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import type { ReconcileOutcome } from '../../src/reconcile/reconcile-person.ts';
 import { createLedgerFixture } from './ledger-fixture.ts';
@@ -65,9 +66,10 @@ export interface PipelineFixture {
   /**
    * Indexes every record in the stores, as the watchers would have for each record the test wrote,
    * then runs a reconcile job of `key` and waits for it. `index: false` skips the indexing (a test
-   * that indexed before stopping a store).
+   * that indexed before stopping a store). `lane`: enqueued in that lane by Queues#enqueueReconcile,
+   * as a watcher ('changed') or a command would; by default added as is, in no lane.
    */
-  reconcile(key: RecordKey, options?: { index?: boolean }): Promise<ReconcileOutcome>;
+  reconcile(key: RecordKey, options?: { index?: boolean; lane?: ReconcileLane }): Promise<ReconcileOutcome>;
   /** Indexes every record in the stores (the link index), as a first start would. */
   indexStores(): Promise<void>;
   dispose(): Promise<void>;
@@ -126,7 +128,12 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
     indexStores,
     reconcile: async (key, reconcileOptions = {}) => {
       if (reconcileOptions.index !== false) await indexStores();
-      const job = await queues.byName.reconcile.add('user', { ...key, trigger: { type: 'command', via: 'cli' } });
+      const { lane } = reconcileOptions;
+      const trigger = lane === 'changed' ? ({ type: 'change-event', source: 'test', position: '0' } as const) : ({ type: 'command', via: 'cli' } as const);
+      const job = lane
+        ? await Job.fromId(queues.byName.reconcile, (await queues.enqueueReconcile(key, trigger, 'user', lane)) ?? '')
+        : await queues.byName.reconcile.add('user', { ...key, trigger });
+      if (!job) throw new Error(`the reconcile job of ${key.platform}:${key.id} is gone`);
       return (await job.waitUntilFinished(events, JOB_TIMEOUT_MS)) as ReconcileOutcome;
     },
     dispose: async () => {

@@ -58,4 +58,18 @@ describe('the reconcile lanes', () => {
     await queues.enqueueReconcile(key, BY_EVENT);
     expect(await queues.byName.reconcile.getJobCounts('prioritized', 'waiting', 'delayed')).toEqual({ prioritized: 1, waiting: 1, delayed: 0 });
   });
+
+  it("keep a changed record's job apart from a live one, so a job that must gather is never replaced by one that may end early", async () => {
+    const key = { platform: 'crm' as const, id: newObjectId() };
+    await queues.enqueueReconcile(key, BY_EVENT, 'user', 'live');
+    await queues.enqueueReconcile(key, BY_EVENT, 'user', 'changed');
+    await queues.enqueueReconcile(key, BY_EVENT, 'user', 'changed');
+
+    const lanes: string[] = [];
+    worker = new Worker('reconcile', async (job: Job) => void lanes.push(laneOf(job.opts)), { connection: redis, prefix, concurrency: 1 });
+    const reconcile = queues.byName.reconcile;
+    await waitFor('both jobs to complete', async () => (await reconcile.getJobCounts('completed')).completed === 2);
+    expect(lanes.sort()).toEqual(['changed', 'live']);
+    expect(await reconcile.getJobCounts('waiting', 'delayed', 'active')).toEqual({ waiting: 0, delayed: 0, active: 0 });
+  });
 });
