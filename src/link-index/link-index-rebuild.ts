@@ -78,6 +78,10 @@ export async function startLinkIndexRebuild(
     finish: async () => {
       await writes.drain();
       const result = await pool.query<{ removed: number }>(REMOVE_UNSEEN, [runId, platforms, started, kind]);
+      // Fresh statistics, now that the rows changed wholesale: without them the planner answers
+      // "who has this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400
+      // rows in the bench, against 0.06 ms through the email index), until autovacuum analyzes.
+      await pool.query('analyze link_index');
       return { removed: result.rows[0]?.removed ?? 0 };
     },
   };

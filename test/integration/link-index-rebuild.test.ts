@@ -96,6 +96,19 @@ describe('the link index rebuild', () => {
     expect(await indexedRows(locked.fixture)).toBe(9);
   });
 
+  it('leaves the index analyzed, so the planner looks emails up through their index from the first reconcile on', async () => {
+    fixture = await createLedgerFixture();
+    const { pool } = fixture.connection;
+    const analyzed = async () => (await pool.query<{ at: Date | null }>(`select last_analyze as at from pg_stat_user_tables where relname = 'link_index'`)).rows[0]?.at ?? null;
+    expect(await analyzed()).toBe(null);
+    const rebuild = await startLinkIndexRebuild(pool, newRunId('test'), ['crm']);
+    await rebuild.add(batch('a', 50));
+
+    await rebuild.finish();
+
+    expect(await analyzed()).toBeInstanceOf(Date);
+  });
+
   it('reports a failed write, with its code, to the next add and at finish', async () => {
     locked = await lockedIndex();
     const rebuild = await startLinkIndexRebuild(locked.fixture.connection.pool, newRunId('test'), ['crm'], { writesInFlight: 2 });
