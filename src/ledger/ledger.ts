@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { named } from './named-statement.ts';
 import type { Provenance } from './provenance.ts';
 
 export interface WriteRow {
@@ -45,10 +46,10 @@ export function createLedger(pool: Pool): Ledger {
       if (writes.length === 0 && findings.length === 0) return;
       // One statement per table, each row set passed as a JSON array: a reconcile's outcome costs
       // two round trips at most however many rows it has.
-      if (writes.length > 0) await pool.query(INSERT_WRITES, [JSON.stringify(writes.map(writeToJson))]);
+      if (writes.length > 0) await pool.query({ ...INSERT_WRITES, values: [JSON.stringify(writes.map(writeToJson))] });
       // Postgres refuses to upsert one row twice in a statement, so repeated sightings collapse first.
       const unique = new Map(findings.map((row) => [findingFingerprint(row), row]));
-      if (unique.size > 0) await pool.query(UPSERT_FINDINGS, [JSON.stringify([...unique.values()].map(findingToJson))]);
+      if (unique.size > 0) await pool.query({ ...UPSERT_FINDINGS, values: [JSON.stringify([...unique.values()].map(findingToJson))] });
     },
     recordSyncError: async (row) => {
       await pool.query(INSERT_SYNC_ERROR, [
@@ -95,13 +96,13 @@ function findingToJson(row: FindingRow) {
   };
 }
 
-const INSERT_WRITES = `
+const INSERT_WRITES = named('ledger-insert-writes', `
 insert into sync_writes (person_key, platform, record_id, field, before_value, after_value, provenance)
 select person_key, platform, record_id, field, before_value, after_value, provenance
 from jsonb_to_recordset($1::jsonb) as row(person_key text, platform text, record_id text, field text,
-  before_value jsonb, after_value jsonb, provenance jsonb)`;
+  before_value jsonb, after_value jsonb, provenance jsonb)`);
 
-const UPSERT_FINDINGS = `
+const UPSERT_FINDINGS = named('ledger-upsert-findings', `
 insert into findings (fingerprint, kind, person_key, platform, record_id, detail, provenance, audit_run_id)
 select fingerprint, kind, person_key, platform, record_id, detail, provenance, audit_run_id
 from jsonb_to_recordset($1::jsonb) as row(fingerprint text, kind text, person_key text, platform text,
@@ -110,7 +111,7 @@ on conflict (fingerprint) do update set
   last_seen_at = now(),
   occurrences = findings.occurrences + 1,
   provenance = excluded.provenance,
-  audit_run_id = coalesce(excluded.audit_run_id, findings.audit_run_id)`;
+  audit_run_id = coalesce(excluded.audit_run_id, findings.audit_run_id)`);
 
 const INSERT_SYNC_ERROR = `
 insert into sync_errors (person_key, platform, queue, job_name, job_id, error_code, error_message, attempt)

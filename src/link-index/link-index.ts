@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { named } from '../ledger/named-statement.ts';
 import { isPlatform } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
@@ -51,14 +52,14 @@ export interface LinkIndex extends LinkLookups {
 export type LinkKind = 'user' | 'client';
 
 /** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
-const CLAIMERS_AND_ROWS = `
+const CLAIMERS_AND_ROWS = named('link-index-claimers-and-rows', `
   select false as own, platform, record_id, null as email_hash, null as claims, null as settled from link_index where kind = $2 and claims && $1::text[]
   union all
   select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims, held.settled
   from unnest($3::text[], $4::text[]) as key(platform, record_id)
-  join link_index as held on held.kind = $2 and held.platform = key.platform and held.record_id = key.record_id`;
-const HOLDERS = `select platform, record_id from link_index
-  where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`;
+  join link_index as held on held.kind = $2 and held.platform = key.platform and held.record_id = key.record_id`);
+const HOLDERS = named('link-index-holders', `select platform, record_id from link_index
+  where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`);
 
 /**
  * The rows of `$1` (JSON, from linkRows) written where they differ, as the kind that
@@ -76,20 +77,20 @@ export function upsertRows(kindParameter: string, guard = 'true'): string {
       and ${guard}`;
 }
 
-const REFRESH = `
+const REFRESH = named('link-index-refresh', `
   with upserted as (${upsertRows('$4')} returning 1),
   removed as (
     delete from link_index where kind = $4 and (platform, record_id) in (select * from unnest($2::text[], $3::text[]))
     returning 1
   )
-  select (select count(*) from upserted) as upserted, (select count(*) from removed) as removed`;
+  select (select count(*) from upserted) as upserted, (select count(*) from removed) as removed`);
 
 /** The index of `kind`'s records (default: people's). */
 export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex {
   const claimersAndRows = async (keys: readonly RecordKey[]): Promise<ClaimersAndRows> => {
     if (keys.length === 0) return { claimers: [], held: new Map() };
     const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
-    const { rows } = await pool.query<KeyRow & HeldRow>(CLAIMERS_AND_ROWS, parameters);
+    const { rows } = await pool.query<KeyRow & HeldRow>({ ...CLAIMERS_AND_ROWS, values: parameters });
     const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
     for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
       if (own) held.set(`${platform}:${record_id}`, { platform, record_id, email_hash, claims: claims ?? [], settled });
@@ -101,13 +102,13 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
     claimersOf: async (keys) => (await claimersAndRows(keys)).claimers,
     holdersOf: async (platforms, emails) => {
       if (platforms.length === 0 || emails.length === 0) return [];
-      return recordKeys((await pool.query<KeyRow>(HOLDERS, [emails.map(emailHash), platforms, kind])).rows);
+      return recordKeys((await pool.query<KeyRow>({ ...HOLDERS, values: [emails.map(emailHash), platforms, kind] })).rows);
     },
     refresh: async (read, missing, { held = NOTHING_HELD, settle }: RefreshOptions = {}) => {
       const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(`${row.platform}:${row.record_id}`), row));
       const gone = missing.filter((key) => held.get(claimText(key)) !== null).sort((left, right) => compareText(claimText(left), claimText(right)));
       if (rows.length === 0 && gone.length === 0) return;
-      await pool.query(REFRESH, [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind]);
+      await pool.query({ ...REFRESH, values: [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind] });
     },
     isEmpty: async () => (await pool.query('select 1 from link_index where kind = $1 limit 1', [kind])).rowCount === 0,
   };
