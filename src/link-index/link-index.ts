@@ -3,7 +3,7 @@ import { named } from '../ledger/named-statement.ts';
 import { isPlatform } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import { claimText, compareText, emailHash, linkRows, sameRow } from './link-rows.ts';
+import { claimText, compareText, emailHash, linkRows, rowKey, sameRow } from './link-rows.ts';
 import type { HeldRows, LinkRow } from './link-rows.ts';
 
 /*
@@ -31,8 +31,8 @@ export interface ClaimersAndRows {
 export interface RefreshOptions {
   /** What the index held, from claimersAndRows. Default: nothing known, so every row is sent. */
   readonly held?: HeldRows;
-  /** Records of `read` that a reconcile just completed with: their rows carry their fingerprints as settled. Default: none. */
-  readonly settle?: ReadonlySet<PersonRecord>;
+  /** The claimTexts of the records of `read` a reconcile just completed with: their rows carry their fingerprints as settled. Default: none. */
+  readonly settle?: ReadonlySet<string>;
 }
 
 export interface LinkIndex extends LinkLookups {
@@ -63,8 +63,9 @@ const HOLDERS = named('link-index-holders', `select platform, record_id from lin
 
 /**
  * The rows of `$1` (JSON, from linkRows) written where they differ, as the kind that
- * `kindParameter` holds; a row without a settled fingerprint keeps the one held: their `refreshed_at` tells an audit's rebuild they are newer than its scan.
- * `guard` is a further condition on the held row.
+ * `kindParameter` holds: their `refreshed_at` tells an audit's rebuild they are newer than its scan.
+ * A row without a settled fingerprint keeps the one held. `guard` is a further condition on the
+ * held row.
  */
 export function upsertRows(kindParameter: string, guard = 'true'): string {
   return `
@@ -90,10 +91,10 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
   const claimersAndRows = async (keys: readonly RecordKey[]): Promise<ClaimersAndRows> => {
     if (keys.length === 0) return { claimers: [], held: new Map() };
     const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
-    const { rows } = await pool.query<KeyRow & HeldRow>({ ...CLAIMERS_AND_ROWS, values: parameters });
+    const { rows } = await pool.query<ClaimerOrOwnRow>({ ...CLAIMERS_AND_ROWS, values: parameters });
     const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
     for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
-      if (own) held.set(`${platform}:${record_id}`, { platform, record_id, email_hash, claims: claims ?? [], settled });
+      if (own) held.set(rowKey({ platform, record_id }), { platform, record_id, email_hash, claims: claims ?? [], settled });
     }
     return { claimers: recordKeys(rows.filter((row) => !row.own)), held };
   };
@@ -105,7 +106,7 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
       return recordKeys((await pool.query<KeyRow>({ ...HOLDERS, values: [emails.map(emailHash), platforms, kind] })).rows);
     },
     refresh: async (read, missing, { held = NOTHING_HELD, settle }: RefreshOptions = {}) => {
-      const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(`${row.platform}:${row.record_id}`), row));
+      const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(rowKey(row)), row));
       const gone = missing.filter((key) => held.get(claimText(key)) !== null).sort((left, right) => compareText(claimText(left), claimText(right)));
       if (rows.length === 0 && gone.length === 0) return;
       await pool.query({ ...REFRESH, values: [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind] });
@@ -121,7 +122,8 @@ interface KeyRow {
   record_id: string;
 }
 
-interface HeldRow {
+/** A row of CLAIMERS_AND_ROWS: a claimer's key, or (`own`) an asked key's whole row. */
+interface ClaimerOrOwnRow extends KeyRow {
   own: boolean;
   email_hash: string | null;
   claims: string[] | null;

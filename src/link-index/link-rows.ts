@@ -34,6 +34,11 @@ export function claimText(key: RecordKey): string {
   return `${key.platform}:${key.id}`;
 }
 
+/** A row's record key in the index's form: claimText of the record it was made from. */
+export function rowKey(row: Pick<LinkRow, 'platform' | 'record_id'>): string {
+  return `${row.platform}:${row.record_id}`;
+}
+
 /** The index keeps a hash, never the address: the email is matched, not stored. */
 export function emailHash(email: string): string {
   return createHash('sha256').update(email).digest('hex');
@@ -64,11 +69,11 @@ export function linkRow(record: PersonRecord, settle = false): LinkRow {
 
 /**
  * One row per record, in key order: Postgres refuses to upsert a row twice in one statement, and
- * every writer taking row locks in the same order cannot deadlock another. The records of
- * `settle` (among `records`) carry their fingerprints.
+ * every writer taking row locks in the same order cannot deadlock another. The records whose
+ * claimText is in `settle` carry their fingerprints.
  */
-export function linkRows(records: readonly PersonRecord[], settle: ReadonlySet<PersonRecord> = new Set()): LinkRow[] {
-  const byKey = new Map(records.map((record) => [claimText(record), linkRow(record, settle.has(record))]));
+export function linkRows(records: readonly PersonRecord[], settle: ReadonlySet<string> = new Set()): LinkRow[] {
+  const byKey = new Map(records.map((record) => [claimText(record), linkRow(record, settle.has(claimText(record)))]));
   return [...byKey.entries()].sort(([left], [right]) => compareText(left, right)).map(([, row]) => row);
 }
 

@@ -2,7 +2,7 @@ import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
-import { claimText, fingerprint, linkRow } from '../link-index/link-rows.ts';
+import { claimText, fingerprint } from '../link-index/link-rows.ts';
 import type { HeldRows, LinkRow } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
@@ -26,7 +26,11 @@ export interface GatherSources {
 }
 
 export interface Gathered extends GatherResult {
-  /** What the link index held for the records whose claimers were asked, as they were refreshed since: refresh sends no row it shows already held. */
+  /**
+   * What the link index held for the records whose claimers were asked, before this gather wrote
+   * the origin's row: refresh sends no row it shows already held (a row the origin's write changed
+   * differs from it, and is sent again).
+   */
   readonly held: HeldRows;
 }
 
@@ -55,7 +59,6 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
     if (round === 0) {
       if (options.unlessSettled && isSettled(answered.records, held)) return null;
       await sources.links.refresh(answered.records, [], { held });
-      for (const record of answered.records) held.set(claimText(record), { ...linkRow(record), settled: held.get(claimText(record))?.settled ?? null });
     }
     step = steps.next(answered);
   }

@@ -9,6 +9,7 @@ import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
 import type { Gathered } from './gather.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
+import { claimText } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { withChange } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
@@ -123,10 +124,8 @@ function settledOutcome(logger: Logger, personKey: string, context: ReconcileCon
 
 /** The refresh after a completed reconcile: every record read, as it now is; the person's records settled. */
 function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Parameters<LinkIndex['refresh']> {
-  const read = asWritten(gathered.read, applied);
-  const members = new Set(gathered.records.map(({ record }) => record));
-  const settle = new Set(read.filter((record, at) => members.has(gathered.read[at] as PersonRecord)));
-  return [read, gathered.missing, { held: gathered.held, settle }];
+  const settle = new Set(gathered.records.map(({ record }) => claimText(record)));
+  return [asWritten(gathered.read, applied), gathered.missing, { held: gathered.held, settle }];
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */
