@@ -10,8 +10,21 @@ export interface ReplicationNames {
   readonly publication: string;
 }
 
+/** Where a source's feed starts. */
+export interface SlotStart {
+  /** The slot's confirmed position. */
+  readonly confirmed: string;
+  /**
+   * The slot had lost WAL it still needed (`wal_status` 'lost': the server passed
+   * `max_slot_wal_keep_size` while idsync was behind) and was made anew: changes made in between
+   * were never seen.
+   */
+  readonly recreated: boolean;
+}
+
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DUPLICATE_OBJECT = '42710';
+const UNDEFINED_OBJECT = '42704';
 
 function quoted(identifier: string): string {
   if (!IDENTIFIER.test(identifier)) throw new ReplicationSetupError(`not a plain identifier: ${JSON.stringify(identifier.slice(0, 70))}`);
@@ -20,23 +33,39 @@ function quoted(identifier: string): string {
 
 /**
  * Creates the publication (on the one table) and the logical replication slot (pgoutput) when
- * they are missing, and answers the slot's confirmed position. Creating either concurrently with
- * another process is harmless: "already exists" counts as done. A slot of that name in another
- * database, or with another plugin, is refused: it belongs to someone else.
+ * they are missing, and answers where the feed starts. Creating either concurrently with another
+ * process is harmless: "already exists" counts as done. A slot of that name in another database,
+ * or with another plugin, is refused: it belongs to someone else. A slot that lost WAL it needed
+ * can never stream again: it is dropped and made anew, and the caller must cover what it missed.
  */
-export async function ensureReplication(pool: Pool, table: WatchedTable, names: ReplicationNames, logger: Logger): Promise<string> {
+export async function ensureReplication(pool: Pool, table: WatchedTable, names: ReplicationNames, logger: Logger): Promise<SlotStart> {
   await ensurePublication(pool, table, names.publication, logger);
   const existing = await readSlot(pool, names.slot);
-  if (existing) return existing;
+  if (existing && !existing.lost) return { confirmed: existing.confirmed, recreated: false };
+  if (existing) await dropLostSlot(pool, names.slot, logger);
+  return { confirmed: await createSlot(pool, names.slot, logger), recreated: existing !== null };
+}
+
+async function dropLostSlot(pool: Pool, slot: string, logger: Logger): Promise<void> {
+  logger.error({ slot }, 'replication slot lost WAL it needed; making it anew and backfilling its table');
   try {
-    await pool.query("select pg_create_logical_replication_slot($1, 'pgoutput')", [names.slot]);
-    logger.info({ slot: names.slot }, 'replication slot created');
+    await pool.query('select pg_drop_replication_slot($1)', [slot]);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== UNDEFINED_OBJECT) throw error;
+  }
+}
+
+/** Creates the slot, or finds it made by another process meanwhile: its confirmed position. */
+async function createSlot(pool: Pool, slot: string, logger: Logger): Promise<string> {
+  try {
+    await pool.query("select pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
+    logger.info({ slot }, 'replication slot created');
   } catch (error) {
     if ((error as { code?: unknown }).code !== DUPLICATE_OBJECT) throw error;
   }
-  const created = await readSlot(pool, names.slot);
-  if (!created) throw new ReplicationSetupError(`replication slot ${names.slot} vanished right after it was created`);
-  return created;
+  const created = await readSlot(pool, slot);
+  if (!created) throw new ReplicationSetupError(`replication slot ${slot} vanished right after it was created`);
+  return created.confirmed;
 }
 
 async function ensurePublication(pool: Pool, table: WatchedTable, publication: string, logger: Logger): Promise<void> {
@@ -50,10 +79,11 @@ async function ensurePublication(pool: Pool, table: WatchedTable, publication: s
   }
 }
 
-/** The slot's confirmed flush position, or null when there is no such slot. */
-async function readSlot(pool: Pool, slot: string): Promise<string | null> {
-  const { rows } = await pool.query<{ plugin: string; here: boolean; confirmed: string | null }>(
-    `select plugin, database = current_database() as here, confirmed_flush_lsn::text as confirmed
+/** The slot's confirmed flush position and whether it lost WAL it needed; null when there is no such slot. */
+async function readSlot(pool: Pool, slot: string): Promise<{ confirmed: string; lost: boolean } | null> {
+  const { rows } = await pool.query<{ plugin: string; here: boolean; confirmed: string | null; lost: boolean }>(
+    `select plugin, database = current_database() as here, confirmed_flush_lsn::text as confirmed,
+            wal_status is not distinct from 'lost' as lost
        from pg_replication_slots where slot_name = $1`,
     [slot],
   );
@@ -62,5 +92,5 @@ async function readSlot(pool: Pool, slot: string): Promise<string | null> {
   if (!row.here || row.plugin !== 'pgoutput') {
     throw new ReplicationSetupError(`replication slot ${slot} exists for another database or plugin; set REPLICATION_SLOT_PREFIX to a name of idsync's own`);
   }
-  return row.confirmed ?? '0/0';
+  return { confirmed: row.confirmed ?? '0/0', lost: row.lost };
 }

@@ -3,6 +3,7 @@ import type { Pgoutput } from 'pg-logical-replication';
 import type { Logger } from '../logging/logger.ts';
 import type { PostgresWatch } from '../platforms/watch-spec.ts';
 import type { ChangeSink } from './change-sink.ts';
+import { changeTrigger } from './change-sink.ts';
 import type { LeaderWork } from './leadership.ts';
 import { ReplicationFeed } from './pg-feed.ts';
 import { formatLsn, parseLsn } from './pg-lsn.ts';
@@ -37,11 +38,16 @@ export interface PostgresWatcherOptions {
  * Streams the table's changes through logical replication (pgoutput) while this process leads
  * the source. The slot keeps every change while idsync is down, and it advances only when the
  * feed acknowledges, which it does only after the jobs are enqueued: a crash replays, never skips.
+ * A slot the server gave up (past its `max_slot_wal_keep_size`) is made anew and its table
+ * backfilled, as a MongoDB stream whose history is gone is.
  */
 export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
   return async (signal) => {
-    const { source, logger } = options;
-    const confirmed = await ensureReplication(source.pool, source.table, source.names, logger);
+    const { source, sink, logger } = options;
+    const start = await ensureReplication(source.pool, source.table, source.names, logger);
+    // The new slot holds every change from its creation on; the backfill covers those before it.
+    // A crash between the two loses the backfill: the next audit repairs what it would have.
+    if (start.recreated) await sink.backfill(source.platform, changeTrigger(source.name, start.confirmed));
     if (signal.aborted) return;
     const service = new LogicalReplicationService(
       { connectionString: source.url, connectionTimeoutMillis: options.connectTimeoutMs ?? SETTING_DEFAULTS.connectTimeoutMs },
@@ -56,7 +62,7 @@ export function postgresWatcher(options: PostgresWatcherOptions): LeaderWork {
       await new Promise<void>((resolve, reject) => {
         onAbort = () => resolve();
         signal.addEventListener('abort', onAbort, { once: true });
-        const feed = createFeed(options, service, parseLsn(confirmed), reject);
+        const feed = createFeed(options, service, parseLsn(start.confirmed), reject);
         keepalive = setInterval(() => feed.tick(), options.keepaliveIntervalMs ?? SETTING_DEFAULTS.checkpointIntervalMs);
         subscribe(options, service, feed, reject).then(
           () => reject(new ReplicationEndedError(source.name)),

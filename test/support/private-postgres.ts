@@ -23,6 +23,8 @@ export interface PrivatePostgres {
 export interface PrivatePostgresOptions {
   /** `wal_level=logical`, for the watchers' logical replication. Default: false (`replica`). */
   logical?: boolean;
+  /** Further server settings, as `-c name=value`. Default: none. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 export async function startPrivatePostgres(options: PrivatePostgresOptions = {}): Promise<PrivatePostgres> {
@@ -34,8 +36,9 @@ export async function startPrivatePostgres(options: PrivatePostgresOptions = {})
     process.getuid?.() === 0 ? run('runuser', ['-u', 'postgres', '--', path.join(PG_BIN, command), ...args]) : run(path.join(PG_BIN, command), args);
   await asOwner('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust']);
   const walLevel = options.logical === true ? ' -c wal_level=logical' : '';
+  const settings = Object.entries(options.settings ?? {}).map(([name, value]) => ` -c ${name}=${value}`).join('');
   const pgCtl = (action: string) =>
-    asOwner('pg_ctl', ['-D', data, '-w', '-t', START_TIMEOUT_SECONDS, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${walLevel}`, '-l', path.join(dir, 'log'), '-m', 'fast', action]);
+    asOwner('pg_ctl', ['-D', data, '-w', '-t', START_TIMEOUT_SECONDS, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off${walLevel}${settings}`, '-l', path.join(dir, 'log'), '-m', 'fast', action]);
   await pgCtl('start');
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
