@@ -1,4 +1,5 @@
 import { PLATFORMS } from '../ids/index.ts';
+import { claimText } from '../link-index/link-rows.ts';
 import type { RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
@@ -90,7 +91,7 @@ class GatherReads {
     const store = this.#store;
     if (lookup.kind === 'holders') {
       const holders = lookup.platforms.flatMap((platform) => lookup.emails.flatMap((email) => store.holdersOf(platform, email)));
-      return { records: [], keys: holders.map((ref) => this.keyOf(ref)) };
+      return { records: [], claimers: new Map(), keys: holders.map((ref) => this.keyOf(ref)) };
     }
     const records: PersonRecord[] = [];
     for (const { platform, id } of lookup.keys) {
@@ -101,6 +102,7 @@ class GatherReads {
       this.#ordinals.set(record, ordinal);
       records.push(record);
     }
-    return { records, keys: lookup.claimersOf.flatMap((key) => store.claimersOf(key.platform, key.id).map((ref) => this.keyOf(ref))) };
+    const claimers = new Map(lookup.claimersOf.map((key) => [claimText(key), store.claimersOf(key.platform, key.id).map((ref) => this.keyOf(ref))]));
+    return { records, claimers, keys: [] };
   }
 }

@@ -23,7 +23,8 @@ export interface LinkLookups {
 
 /** The claimers of some keys, and what the index held for each of those keys itself. */
 export interface ClaimersAndRows {
-  readonly claimers: RecordKey[];
+  /** By `claimText` of every key asked: the keys of the records claiming it (none: an empty list). */
+  readonly claimers: ReadonlyMap<string, readonly RecordKey[]>;
   /** By `claimText` of every key asked: its row, or null when the index holds none. */
   readonly held: HeldRows;
 }
@@ -53,7 +54,7 @@ export type LinkKind = 'user' | 'client';
 
 /** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
 const CLAIMERS_AND_ROWS = named('link-index-claimers-and-rows', `
-  select false as own, platform, record_id, null as email_hash, null as claims, null as settled from link_index where kind = $2 and claims && $1::text[]
+  select false as own, platform, record_id, null as email_hash, claims, null as settled from link_index where kind = $2 and claims && $1::text[]
   union all
   select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims, held.settled
   from unnest($3::text[], $4::text[]) as key(platform, record_id)
@@ -89,18 +90,21 @@ const REFRESH = named('link-index-refresh', `
 /** The index of `kind`'s records (default: people's). */
 export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex {
   const claimersAndRows = async (keys: readonly RecordKey[]): Promise<ClaimersAndRows> => {
-    if (keys.length === 0) return { claimers: [], held: new Map() };
+    if (keys.length === 0) return { claimers: new Map(), held: new Map() };
     const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
     const { rows } = await pool.query<ClaimerOrOwnRow>({ ...CLAIMERS_AND_ROWS, values: parameters });
     const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
     for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
       if (own) held.set(rowKey({ platform, record_id }), { platform, record_id, email_hash, claims: claims ?? [], settled });
     }
-    return { claimers: recordKeys(rows.filter((row) => !row.own)), held };
+    return { claimers: claimersByKey(keys, rows.filter((row) => !row.own)), held };
   };
   return {
     claimersAndRows,
-    claimersOf: async (keys) => (await claimersAndRows(keys)).claimers,
+    claimersOf: async (keys) => {
+      const rows = [...(await claimersAndRows(keys)).claimers.values()].flat();
+      return [...new Map(rows.map((key) => [claimText(key), key])).values()];
+    },
     holdersOf: async (platforms, emails) => {
       if (platforms.length === 0 || emails.length === 0) return [];
       return recordKeys((await pool.query<KeyRow>({ ...HOLDERS, values: [emails.map(emailHash), platforms, kind] })).rows);
@@ -128,6 +132,17 @@ interface ClaimerOrOwnRow extends KeyRow {
   email_hash: string | null;
   claims: string[] | null;
   settled: string | null;
+}
+
+/** Each claimer under every asked key its claims name. */
+function claimersByKey(keys: readonly RecordKey[], rows: readonly ClaimerOrOwnRow[]): Map<string, RecordKey[]> {
+  const byKey = new Map<string, RecordKey[]>(keys.map((key) => [claimText(key), []]));
+  for (const row of rows) {
+    const [key] = recordKeys([row]);
+    if (key === undefined) continue;
+    for (const claim of row.claims ?? []) byKey.get(claim)?.push(key);
+  }
+  return byKey;
 }
 
 /** Rows of a platform idsync no longer knows are left out. */

@@ -1,5 +1,6 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
+import { claimText as keyOf } from '../link-index/link-rows.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { GatheredRecord } from './plan-model.ts';
@@ -25,7 +26,9 @@ export type GatherLookup =
 export interface LookupAnswer {
   /** For a read: the records of its keys that exist. */
   readonly records: readonly PersonRecord[];
-  /** The claimers (of a read) or the holders, as hints. */
+  /** For a read: by claimText of every key of its `claimersOf`, the records claiming it, as hints. */
+  readonly claimers: ReadonlyMap<string, readonly RecordKey[]>;
+  /** For holders: the holders, as hints. */
   readonly keys: readonly RecordKey[];
 }
 
@@ -49,7 +52,6 @@ interface Want {
   readonly as: 'origin' | 'claim' | 'claimer';
 }
 
-const keyOf = (key: RecordKey): string => `${key.platform}:${key.id}`;
 const platformOrder = (platform: Platform): number => PLATFORMS.indexOf(platform);
 const compareKeys = (left: RecordKey, right: RecordKey): number =>
   platformOrder(left.platform) - platformOrder(right.platform) || (left.id < right.id ? -1 : left.id > right.id ? 1 : 0);
@@ -78,6 +80,9 @@ export function* gatherSteps(origin: RecordKey, platforms: readonly Platform[], 
   return traversal.result(false);
 }
 
+/** The answer of a round not asked: nothing read, no claimers. */
+const NOTHING: LookupAnswer = { records: [], claimers: new Map(), keys: [] };
+
 /** Thrown by the traversal's add past the bound, caught by gatherSteps alone. */
 class LimitReached extends Error {}
 
@@ -91,6 +96,8 @@ class Traversal {
   readonly #read = new Map<string, PersonRecord | null>();
   readonly #missing = new Map<string, RecordKey>();
   readonly #claimersAsked = new Set<string>();
+  /** Claimers asked for ahead of their record being followed (an email match's), not yet followed. */
+  readonly #prefetched = new Map<string, readonly RecordKey[]>();
   /** Per `platform email`, the records read back that hold it. */
   readonly #holders = new Map<string, PersonRecord[]>();
 
@@ -101,16 +108,18 @@ class Traversal {
 
   /** Reads rounds until no want is left and every gathered record's claimers were asked for. */
   *follow(wants: Want[], accepted: PersonRecord[]): Generator<GatherLookup, void, LookupAnswer> {
-    let pending = accepted.filter((record) => !this.#claimersAsked.has(keyOf(record)));
+    let pending = accepted.filter((record) => this.#owesClaimers(record));
     while (wants.length > 0 || pending.length > 0) {
       const keys = unique(wants.map((want) => want.key)).filter((key) => this.#searched(key) && !this.#read.has(keyOf(key)));
-      const claimersOf = unique([...keys, ...pending]).map(({ platform, id }) => ({ platform, id }));
+      const claimersOf = unique([...keys, ...pending]).filter((key) => !this.#claimersAsked.has(keyOf(key))).map(({ platform, id }) => ({ platform, id }));
+      const known = pending.flatMap((record) => this.#takePrefetched(record));
       for (const key of claimersOf) this.#claimersAsked.add(keyOf(key));
-      const answer = yield { kind: 'read', keys, claimersOf };
+      // Nothing to read and every claimer known already: no round at all.
+      const answer = keys.length > 0 || claimersOf.length > 0 ? yield { kind: 'read', keys, claimersOf } : NOTHING;
       this.#remember(keys, answer.records);
       const added = this.#accept(wants);
-      pending = added.filter((record) => !this.#claimersAsked.has(keyOf(record)));
-      const hints = unique(answer.keys).filter((key) => this.#searched(key)).sort(compareKeys);
+      pending = added.filter((record) => this.#owesClaimers(record));
+      const hints = unique([...known, ...[...answer.claimers.values()].flat()]).filter((key) => this.#searched(key)).sort(compareKeys);
       wants = [...added.flatMap((record) => this.claimsOf(record)), ...hints.map((key): Want => ({ key, as: 'claimer' }))];
     }
   }
@@ -132,10 +141,21 @@ class Traversal {
     return undefined;
   }
 
+  /**
+   * The holders are read with their claimers: a holder that becomes an email match is followed
+   * without a round of its own for them.
+   */
   *#findHolders(platforms: readonly Platform[], emails: readonly string[]): Generator<GatherLookup, void, LookupAnswer> {
     const hinted = unique((yield { kind: 'holders', platforms, emails }).keys).filter((key) => this.#searched(key));
     const keys = hinted.filter((key) => !this.#read.has(keyOf(key)));
-    if (keys.length > 0) this.#remember(keys, (yield { kind: 'read', keys, claimersOf: [] }).records);
+    if (keys.length > 0) {
+      const answer = yield { kind: 'read', keys, claimersOf: keys };
+      this.#remember(keys, answer.records);
+      for (const key of keys) {
+        this.#claimersAsked.add(keyOf(key));
+        this.#prefetched.set(keyOf(key), answer.claimers.get(keyOf(key)) ?? []);
+      }
+    }
     for (const platform of platforms) for (const email of emails) this.#holders.set(`${platform} ${email}`, []);
     for (const key of hinted.sort(compareKeys)) {
       const record = this.#read.get(keyOf(key));
@@ -189,6 +209,18 @@ class Traversal {
   /** Whether `record` claims a gathered record of another platform: what makes a claimer hint true. */
   #claimsGathered(record: PersonRecord): boolean {
     return claimsOf(record).some((claim) => claim.platform !== record.platform && this.#foundKeys.has(keyOf(claim)));
+  }
+
+  /** Whether `record`'s claimers are still to be followed: never asked, or asked ahead and not yet taken. */
+  #owesClaimers(record: PersonRecord): boolean {
+    return !this.#claimersAsked.has(keyOf(record)) || this.#prefetched.has(keyOf(record));
+  }
+
+  /** The claimers asked ahead for `record`, taken once. */
+  #takePrefetched(record: PersonRecord): readonly RecordKey[] {
+    const known = this.#prefetched.get(keyOf(record)) ?? [];
+    this.#prefetched.delete(keyOf(record));
+    return known;
   }
 
   #remember(keys: readonly RecordKey[], records: readonly PersonRecord[]): void {

@@ -77,10 +77,10 @@ function isSettled(records: readonly PersonRecord[], held: HeldRows): boolean {
 
 /** One round's answer; what the index holds for the keys whose claimers were asked is added to `held`. */
 async function answer(sources: GatherSources, lookup: GatherLookup, held: Map<string, LinkRow | null>): Promise<LookupAnswer> {
-  if (lookup.kind === 'holders') return { records: [], keys: await sources.links.holdersOf(lookup.platforms, lookup.emails) };
+  if (lookup.kind === 'holders') return { records: [], claimers: new Map(), keys: await sources.links.holdersOf(lookup.platforms, lookup.emails) };
   const [records, claimers] = await Promise.all([readKeys(sources.adapters, lookup.keys), sources.links.claimersAndRows(lookup.claimersOf)]);
   for (const [key, row] of claimers.held) held.set(key, row);
-  return { records, keys: claimers.claimers };
+  return { records, claimers: claimers.claimers, keys: [] };
 }
 
 /** The records of `keys` that exist: one round trip per platform, the platforms in parallel. */

@@ -101,6 +101,24 @@ describe('the link index', () => {
     expect(after?.equals(before as Buffer)).toBe(false);
   });
 
+  it("asks for the email matches' claimers as it reads them: one look-up for any number of matches", async () => {
+    fixture = await createPipelineFixture();
+    const email = uniqueEmail('matches');
+    const crm = await insertCrmUser(fixture.crm, { email });
+    const omnistack = await insertOmnistackUser(fixture.omnistack, { email });
+    const bookmaster = await insertBookmasterUser(fixture.bookmaster, { email });
+    await fixture.indexStores();
+    fixture.ledgerQueries.length = 0;
+
+    const linked = await fixture.reconcile({ platform: 'crm', id: crm }, { index: false });
+
+    expect(linked).toMatchObject({ members: { crm, omnistack, bookmaster }, writes: 3 });
+    const count = (pattern: RegExp) => fixture?.ledgerQueries.filter((text) => pattern.test(text)).length;
+    // The origin's claimers, then both matches' with their reads: one per round, not one per match.
+    expect(count(/claims && \$1/)).toBe(2);
+    expect(count(/email_hash = any/)).toBe(1);
+  });
+
   it('is rebuilt from a full scan: rows of records that no longer exist are dropped, the rest kept', async () => {
     fixture = await createPipelineFixture();
     const email = uniqueEmail('gone');

@@ -5,6 +5,7 @@ import { claims } from '../../../src/platforms/person-record.ts';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
 import type { LinkIndex } from '../../../src/link-index/link-index.ts';
+import { claimText } from '../../../src/link-index/link-rows.ts';
 import type { GatherSources } from '../../../src/reconcile/gather.ts';
 
 /**
@@ -45,7 +46,7 @@ export function memoryLinks(records: readonly PersonRecord[]): LinkIndex {
   return {
     claimersOf: async (keys) => claimersOf(keys),
     // Nothing is said to be held, so refresh would send every row: it has nothing to do here anyway.
-    claimersAndRows: async (keys) => ({ claimers: claimersOf(keys), held: new Map() }),
+    claimersAndRows: async (keys) => ({ claimers: new Map(keys.map((key) => [claimText(key), claimersOf([key])])), held: new Map() }),
     holdersOf: async (platforms, emails) => records.filter((record) => platforms.includes(record.platform) && record.email !== null && emails.includes(record.email)).map(keyOf),
     refresh: async () => undefined,
     isEmpty: async () => records.length === 0,
