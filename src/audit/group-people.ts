@@ -1,6 +1,6 @@
 import { PLATFORMS } from '../ids/index.ts';
-import { claimText } from '../link-index/link-rows.ts';
 import type { RecordKey } from '../ids/index.ts';
+import { claimText } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
 import { gatherSteps } from '../reconcile/gather-steps.ts';
