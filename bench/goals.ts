@@ -57,7 +57,8 @@ function backfillGoals(runs: readonly BackfillResult[]): Goal[] {
     },
     {
       goal: `backfill at ${formatNumber(BACKFILL_LARGE)} people: at least ${GOAL_BACKFILL_RATE} reconciles/s with two worker processes`,
-      measured: listed(rates),
+      // Judged on the backfill that links everyone; the same backfill again (everyone linked) is shown beside it.
+      measured: `${listed(rates)}; again, everyone linked: ${listed(runs.map((run) => `${formatNumber(run.users)}: ${perSecond(run.again.reconciledPerSecond)}`))}`,
       met: large ? large.reconciledPerSecond >= GOAL_BACKFILL_RATE : null,
     },
   ];
