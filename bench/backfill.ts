@@ -117,37 +117,29 @@ async function linkNewPeople(namespace: BenchNamespace, env: Record<string, stri
   return measureReconciles(env, people.map((person) => person.crm), 'linking');
 }
 
-interface BackfillTimes {
+interface BackfillPass {
+  /** From the command's start to the last person linked (or, again, reconciled). */
   readonly seconds: number;
-  readonly enqueueSeconds: number;
-  readonly duringBackfill: number;
+  readonly startedAt: number;
+  /** What `during` measured right after the command (NaN without one). */
+  readonly during: number;
   readonly cpu: Record<string, number>;
 }
 
-/** `idsync backfill --platform crm`, one live reconcile right after it, then the wait for everyone linked. */
-async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], livePerson: BenchPerson): Promise<BackfillTimes> {
+/**
+ * `idsync backfill --platform crm`, `during` right after it, then the wait for every person: linked,
+ * or with `again` (everyone linked already) reconciled once more.
+ */
+async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], again: boolean, during?: () => Promise<number>): Promise<BackfillPass> {
   const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
   const cpuBefore = snapshotCpu();
   const startedAt = Date.now();
   await runCommand(['backfill', '--platform', 'crm', '--json'], env);
-  const duringBackfill = await timeLiveReconcile(livePerson, env);
-  const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON);
+  const measured = (await during?.()) ?? Number.NaN;
+  const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON, again ? startedAt : undefined);
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
-  const lastLinked = people.reduce((last, person) => Math.max(last, times.get(person.crm) ?? 0), 0);
-  const finished = logTime(workers, (entry) => entry.msg === 'backfill finished');
-  return { seconds: (lastLinked - startedAt) / MS_PER_SECOND, enqueueSeconds: (Number(finished?.time ?? Number.NaN) - startedAt) / MS_PER_SECOND, duringBackfill, cpu };
-}
-
-/** The same backfill again, everyone linked already: until every person was reconciled once more. */
-async function timeBackfillAgain(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[]): Promise<BackfillResult['again']> {
-  const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
-  const cpuBefore = snapshotCpu();
-  const startedAt = Date.now();
-  await runCommand(['backfill', '--platform', 'crm', '--json'], env);
-  const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON, startedAt);
-  const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
-  const seconds = (people.reduce((last, person) => Math.max(last, times.get(person.crm) ?? 0), 0) - startedAt) / MS_PER_SECOND;
-  return { seconds, reconciledPerSecond: people.length / seconds, cpu };
+  const last = people.reduce((latest, person) => Math.max(latest, times.get(person.crm) ?? 0), 0);
+  return { seconds: (last - startedAt) / MS_PER_SECOND, startedAt, during: measured, cpu };
 }
 
 export async function runBackfill(users: number, options: BackfillOptions): Promise<BackfillResult> {
@@ -164,9 +156,11 @@ export async function runBackfill(users: number, options: BackfillOptions): Prom
     const startTimeoutMs = START_ALLOWANCE_MS + users * START_MS_PER_PERSON;
     for (let index = 0; index < options.workerProcesses; index += 1) workers.push(await startRole({ env }, 'workers', profileEnv(options.profileDir), startTimeoutMs));
     const idle = await timeLiveReconcile(idlePerson, env);
-    const { seconds, enqueueSeconds, duringBackfill, cpu } = await timeBackfill(workers, env, people, livePerson);
+    const first = await timeBackfill(workers, env, people, false, () => timeLiveReconcile(livePerson, env));
+    const { seconds, cpu } = first;
+    const enqueueSeconds = (Number(logTime(workers, (entry) => entry.msg === 'backfill finished')?.time ?? Number.NaN) - first.startedAt) / MS_PER_SECOND;
     const jobTimes = await reconcileJobTimes(env);
-    const again = await timeBackfillAgain(workers, env, people);
+    const second = await timeBackfill(workers, env, people, true);
     const peak = Object.fromEntries(workers.map((worker, index) => [`idsync worker ${index + 1}`, Number(peakRssMiB(worker.child.pid ?? 0).toFixed(1))]));
     return {
       users,
@@ -176,11 +170,11 @@ export async function runBackfill(users: number, options: BackfillOptions): Prom
       indexBuild: indexBuildOf(workers),
       seconds,
       reconciledPerSecond: users / seconds,
-      again,
+      again: { seconds: second.seconds, reconciledPerSecond: users / second.seconds, cpu: second.cpu },
       enqueueSeconds,
       enqueuedPerSecond: users / enqueueSeconds,
       linkedAtEnd: await namespace.countLinked(people),
-      liveReconcileMs: { idle, duringBackfill },
+      liveReconcileMs: { idle, duringBackfill: first.during },
       roundTrips: await measureReconciles(env, spreadSample(people, options.roundTripSample).map((person) => person.crm), 'consistent'),
       linking: await linkNewPeople(namespace, env, linking),
       jobTimes,

@@ -71,8 +71,9 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
 /** Whether the origin (the first round's one record) reads as its settled fingerprint says. */
 function isSettled(records: readonly PersonRecord[], held: HeldRows): boolean {
   const [origin] = records;
-  const settled = origin === undefined ? null : (held.get(claimText(origin))?.settled ?? null);
-  return settled !== null && settled === fingerprint(origin as PersonRecord);
+  if (origin === undefined) return false;
+  const settled = held.get(claimText(origin))?.settled ?? null;
+  return settled !== null && settled === fingerprint(origin);
 }
 
 /** One round's answer; what the index holds for the keys whose claimers were asked is added to `held`. */

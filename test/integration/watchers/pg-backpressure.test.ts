@@ -155,7 +155,7 @@ describe('the Postgres change feed while Redis holds its writes back', () => {
     // the row's own insert: a keepalive sent while the walsender waited for the commit record reports
     // the end of what it had read, and a transaction committing after the confirmed position is
     // replayed on a reconnect.
-    const [first] = await queues.byName.reconcile.getJobs(['waiting', 'prioritized', 'delayed']).then((jobs) => jobs.filter((job) => job.data.id === ids[0]));
+    const first = (await queues.byName.reconcile.getJobs(['waiting', 'prioritized', 'delayed'])).find((job) => job.data.id === ids[0]);
     expect(heldConfirmed).toBeLessThan(parseLsn(String(first?.data.trigger.position)));
     await waitFor('the slot to pass the last row', async () => (await confirmedLsn()) >= afterRows);
     expect(await walsenderPid()).toBe(walsender);
