@@ -1,5 +1,5 @@
 import { PLATFORMS } from '../ids/index.ts';
-import type { RecordKey } from '../ids/index.ts';
+import type { Platform, RecordKey } from '../ids/index.ts';
 import { claimText } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { DEFAULT_MAX_RECORDS } from '../reconcile/gather.ts';
@@ -80,11 +80,16 @@ class GatherReads {
   }
 
   keyOf({ platform, ordinal }: RecordRef): RecordKey {
+    return { platform, id: this.#idAt(platform, ordinal) };
+  }
+
+  /** An arrow function, since the store calls it back for each record's ids. */
+  readonly #idAt = (platform: Platform, ordinal: number): string => {
     const slot = ordinal * PLATFORMS.length + platformRank(platform);
     let id = this.#ids.get(slot);
     if (id === undefined) this.#ids.set(slot, (id = this.#store.idAt(platform, ordinal)));
-    return { platform, id };
-  }
+    return id;
+  };
 
   /** The store answers as the systems and the link index would. */
   #answer(lookup: GatherLookup): LookupAnswer {
@@ -98,7 +103,7 @@ class GatherReads {
       const ordinal = store.find(platform, id);
       if (ordinal === NO_LINK) continue;
       this.#ids.set(ordinal * PLATFORMS.length + platformRank(platform), id);
-      const record = store.record(platform, ordinal, id);
+      const record = store.record(platform, ordinal, this.#idAt);
       this.#ordinals.set(record, ordinal);
       records.push(record);
     }

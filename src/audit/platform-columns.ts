@@ -23,6 +23,9 @@ const NO_UNREADABLE: PersonRecord['unreadable'] = Object.freeze([]);
 /** The columns of a platform by name: undefined for a platform not scanned. */
 export type ColumnsOf = (platform: Platform) => PlatformColumns | undefined;
 
+/** The id of the record at `ordinal` of a scanned platform. */
+export type IdAt = (platform: Platform, ordinal: number) => string;
+
 export class PlatformColumns {
   readonly platform: Platform;
   readonly size: number;
@@ -94,23 +97,27 @@ export class PlatformColumns {
     for (const target of this.links.keys()) this.#textLinks.delete(target);
   }
 
-  /** The record at `ordinal` as the scan read it (its snapshot only if kept); `id`, when the caller knows it, is not read again. */
-  record(ordinal: number, columnsOf: ColumnsOf, id?: string): PersonRecord {
+  /**
+   * The record at `ordinal` as the scan read it (its snapshot only if kept). Its own id and those
+   * it links to on scanned platforms come from `idAt`: a caller that keeps the ids it has read
+   * hands out the same strings again, instead of new ones read out of the columns.
+   */
+  record(ordinal: number, idAt: IdAt): PersonRecord {
     const whole = this.irregular.get(ordinal);
     if (whole !== undefined) return whole;
     const links: Links = {};
     for (const target of PLATFORMS) {
-      const link = this.#linkAt(ordinal, target, columnsOf);
+      const link = this.#linkAt(ordinal, target, idAt);
       if (link !== undefined) links[target] = link;
     }
-    return this.#regularRecord(ordinal, links, id ?? this.idAt(ordinal));
+    return this.#regularRecord(ordinal, links, idAt(this.platform, ordinal));
   }
 
   /** A regular record's link to `target`: an ordinal there for a scanned platform, else the id as read. */
-  #linkAt(ordinal: number, target: Platform, columnsOf: ColumnsOf): string | undefined {
+  #linkAt(ordinal: number, target: Platform, idAt: IdAt): string | undefined {
     const linked = this.links.get(target)?.[ordinal];
     if (linked === undefined) return this.#textLinks.get(target)?.get(this.#scan.positions[ordinal] as number);
-    return linked === NO_LINK ? undefined : columnsOf(target)?.idAt(linked);
+    return linked === NO_LINK ? undefined : idAt(target, linked);
   }
 
   #linksAsRead(ordinal: number): Links {

@@ -6,7 +6,7 @@ import { platformRank } from '../reconcile/plan/order.ts';
 import { buildOrdinalLists, listAt } from './ordinal-lists.ts';
 import type { OrdinalLists } from './ordinal-lists.ts';
 import { NO_LINK } from './platform-columns.ts';
-import type { PlatformColumns } from './platform-columns.ts';
+import type { IdAt, PlatformColumns } from './platform-columns.ts';
 
 /*
  * Every scanned record, as columns, answering what gather's traversal asks of the systems and the
@@ -69,9 +69,9 @@ export class ScanStore {
     return this.#columns.get(platform)?.find(id) ?? NO_LINK;
   }
 
-  /** The record at `ordinal` of `platform`, as an object of its own; `id`, when the caller knows it, is not read again. */
-  record(platform: Platform, ordinal: number, id?: string): PersonRecord {
-    return this.#own(platform).record(ordinal, (target) => this.#columns.get(target), id);
+  /** The record at `ordinal` of `platform`, as an object of its own; its ids and its links' come from `idAt` (default: the columns). */
+  record(platform: Platform, ordinal: number, idAt: IdAt = (target, at) => this.idAt(target, at)): PersonRecord {
+    return this.#own(platform).record(ordinal, idAt);
   }
 
   /** The records claiming (`platform`, `id`), in PLATFORMS-then-id order; nothing for a platform not scanned. */

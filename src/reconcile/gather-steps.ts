@@ -1,5 +1,6 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
+import { RecordKeyMap } from '../ids/record-key-map.ts';
 import { claimText as keyOf } from '../link-index/link-rows.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
@@ -90,14 +91,14 @@ class Traversal {
   readonly platforms: readonly Platform[];
   readonly #maxRecords: number;
   readonly #found: GatheredRecord[] = [];
-  readonly #foundKeys = new Set<string>();
-  readonly #absent = new Map<string, RecordKey>();
+  readonly #foundKeys = new RecordKeyMap<true>();
+  readonly #absent = new RecordKeyMap<RecordKey>();
   /** Every key read: its record, or null when it does not exist. */
-  readonly #read = new Map<string, PersonRecord | null>();
-  readonly #missing = new Map<string, RecordKey>();
-  readonly #claimersAsked = new Set<string>();
+  readonly #read = new RecordKeyMap<PersonRecord | null>();
+  readonly #missing = new RecordKeyMap<RecordKey>();
+  readonly #claimersAsked = new RecordKeyMap<true>();
   /** Claimers asked for ahead of their record being followed (an email match's), not yet followed. */
-  readonly #prefetched = new Map<string, readonly RecordKey[]>();
+  readonly #prefetched = new RecordKeyMap<readonly RecordKey[]>();
   /** Per `platform email`, the records read back that hold it. */
   readonly #holders = new Map<string, PersonRecord[]>();
 
@@ -110,17 +111,21 @@ class Traversal {
   *follow(wants: Want[], accepted: PersonRecord[]): Generator<GatherLookup, void, LookupAnswer> {
     let pending = accepted.filter((record) => this.#owesClaimers(record));
     while (wants.length > 0 || pending.length > 0) {
-      const keys = unique(wants.map((want) => want.key)).filter((key) => this.#searched(key) && !this.#read.has(keyOf(key)));
-      const claimersOf = unique([...keys, ...pending]).filter((key) => !this.#claimersAsked.has(keyOf(key))).map(({ platform, id }) => ({ platform, id }));
+      const keys = unique(wants.map((want) => want.key)).filter((key) => this.#searched(key) && !this.#read.has(key));
+      const claimersOf = unique([...keys, ...pending]).filter((key) => !this.#claimersAsked.has(key)).map(({ platform, id }) => ({ platform, id }));
       const known = pending.flatMap((record) => this.#takePrefetched(record));
-      for (const key of claimersOf) this.#claimersAsked.add(keyOf(key));
+      for (const key of claimersOf) this.#claimersAsked.set(key, true);
       // Nothing to read and every claimer known already: no round at all.
       const answer = keys.length > 0 || claimersOf.length > 0 ? yield { kind: 'read', keys, claimersOf } : NOTHING;
       this.#remember(keys, answer.records);
       const added = this.#accept(wants);
       pending = added.filter((record) => this.#owesClaimers(record));
-      const hints = unique([...known, ...[...answer.claimers.values()].flat()]).filter((key) => this.#searched(key)).sort(compareKeys);
-      wants = [...added.flatMap((record) => this.claimsOf(record)), ...hints.map((key): Want => ({ key, as: 'claimer' }))];
+      const hinted = [...known];
+      for (const claimers of answer.claimers.values()) hinted.push(...claimers);
+      const hints = unique(hinted).filter((key) => this.#searched(key)).sort(compareKeys);
+      wants = [];
+      for (const record of added) wants.push(...this.claimsOf(record));
+      for (const key of hints) wants.push({ key, as: 'claimer' });
     }
   }
 
@@ -147,18 +152,18 @@ class Traversal {
    */
   *#findHolders(platforms: readonly Platform[], emails: readonly string[]): Generator<GatherLookup, void, LookupAnswer> {
     const hinted = unique((yield { kind: 'holders', platforms, emails }).keys).filter((key) => this.#searched(key));
-    const keys = hinted.filter((key) => !this.#read.has(keyOf(key)));
+    const keys = hinted.filter((key) => !this.#read.has(key));
     if (keys.length > 0) {
       const answer = yield { kind: 'read', keys, claimersOf: keys };
       this.#remember(keys, answer.records);
       for (const key of keys) {
-        this.#claimersAsked.add(keyOf(key));
-        this.#prefetched.set(keyOf(key), answer.claimers.get(keyOf(key)) ?? []);
+        this.#claimersAsked.set(key, true);
+        this.#prefetched.set(key, answer.claimers.get(keyOf(key)) ?? []);
       }
     }
     for (const platform of platforms) for (const email of emails) this.#holders.set(`${platform} ${email}`, []);
     for (const key of hinted.sort(compareKeys)) {
-      const record = this.#read.get(keyOf(key));
+      const record = this.#read.get(key);
       if (record?.email != null && platforms.includes(record.platform) && emails.includes(record.email)) {
         this.#holders.get(`${record.platform} ${record.email}`)?.push(record);
       }
@@ -166,11 +171,10 @@ class Traversal {
   }
 
   add(record: PersonRecord, reachedBy: GatheredRecord['reachedBy']): boolean {
-    const key = keyOf(record);
-    if (this.#foundKeys.has(key)) return false;
+    if (this.#foundKeys.has(record)) return false;
     if (this.#found.length >= this.#maxRecords) throw new LimitReached();
     this.#found.push({ record, reachedBy });
-    this.#foundKeys.add(key);
+    this.#foundKeys.set(record, true);
     return true;
   }
 
@@ -184,21 +188,21 @@ class Traversal {
 
   /** True when `candidate` claims, for a platform already gathered, a record that was not gathered. */
   contradicts(candidate: PersonRecord): boolean {
-    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#foundKeys.has(keyOf(claim)));
+    return claimsOf(candidate).some((claim) => this.hasPlatform(claim.platform) && !this.#foundKeys.has(claim));
   }
 
   result(overLimit: boolean): GatherResult {
-    const read = [...this.#read.values()].filter((record): record is PersonRecord => record !== null);
-    return { records: this.#found, absent: [...this.#absent.values()], read, missing: [...this.#missing.values()], overLimit };
+    const read = this.#read.values().filter((record): record is PersonRecord => record !== null);
+    return { records: this.#found, absent: this.#absent.values(), read, missing: this.#missing.values(), overLimit };
   }
 
   #accept(wants: readonly Want[]): PersonRecord[] {
     const added: PersonRecord[] = [];
     for (const want of wants) {
-      const record = this.#read.get(keyOf(want.key));
+      const record = this.#read.get(want.key);
       if (record === undefined) continue;
       if (record === null) {
-        if (want.as !== 'claimer' && !this.#foundKeys.has(keyOf(want.key))) this.#absent.set(keyOf(want.key), want.key);
+        if (want.as !== 'claimer' && !this.#foundKeys.has(want.key)) this.#absent.set(want.key, want.key);
       } else if (want.as !== 'claimer' || this.#claimsGathered(record)) {
         if (this.add(record, want.as === 'origin' ? 'origin' : 'id-claim')) added.push(record);
       }
@@ -208,27 +212,28 @@ class Traversal {
 
   /** Whether `record` claims a gathered record of another platform: what makes a claimer hint true. */
   #claimsGathered(record: PersonRecord): boolean {
-    return claimsOf(record).some((claim) => claim.platform !== record.platform && this.#foundKeys.has(keyOf(claim)));
+    return claimsOf(record).some((claim) => claim.platform !== record.platform && this.#foundKeys.has(claim));
   }
 
   /** Whether `record`'s claimers are still to be followed: never asked, or asked ahead and not yet taken. */
   #owesClaimers(record: PersonRecord): boolean {
-    return !this.#claimersAsked.has(keyOf(record)) || this.#prefetched.has(keyOf(record));
+    return !this.#claimersAsked.has(record) || this.#prefetched.has(record);
   }
 
   /** The claimers asked ahead for `record`, taken once. */
   #takePrefetched(record: PersonRecord): readonly RecordKey[] {
-    const known = this.#prefetched.get(keyOf(record)) ?? [];
-    this.#prefetched.delete(keyOf(record));
+    const known = this.#prefetched.get(record) ?? [];
+    this.#prefetched.delete(record);
     return known;
   }
 
   #remember(keys: readonly RecordKey[], records: readonly PersonRecord[]): void {
-    const byKey = new Map(records.map((record) => [keyOf(record), record]));
+    const byKey = new RecordKeyMap<PersonRecord>();
+    for (const record of records) byKey.set(record, record);
     for (const key of keys) {
-      const record = byKey.get(keyOf(key)) ?? null;
-      this.#read.set(keyOf(key), record);
-      if (record === null) this.#missing.set(keyOf(key), key);
+      const record = byKey.get(key) ?? null;
+      this.#read.set(key, record);
+      if (record === null) this.#missing.set(key, key);
     }
   }
 
@@ -245,8 +250,8 @@ class Traversal {
 
 /** The keys in first-seen order, each once. */
 function unique(keys: readonly RecordKey[]): RecordKey[] {
-  const seen = new Map<string, RecordKey>();
-  for (const key of keys) if (!seen.has(keyOf(key))) seen.set(keyOf(key), key);
-  return [...seen.values()];
+  const seen = new RecordKeyMap<RecordKey>();
+  for (const key of keys) if (!seen.has(key)) seen.set(key, key);
+  return seen.values();
 }
 
