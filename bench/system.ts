@@ -9,17 +9,29 @@ import os from 'node:os';
 /** Kernel clock ticks per second (USER_HZ), 100 on every Linux this runs on. */
 const TICKS_PER_SECOND = 100;
 const KIB = 1024;
-/** /proc/<pid>/stat fields after the command: utime and stime are the 14th and 15th of the line. */
+/**
+ * /proc/<pid>/stat fields after the command: utime and stime are the 14th and 15th of the line,
+ * cutime and cstime (the CPU of its children that ended and were waited for) the two after.
+ */
 const UTIME_AFTER_COMM = 11;
+const CUTIME_AFTER_COMM = 13;
+
+interface ProcessCpu {
+  readonly comm: string;
+  /** Its own CPU seconds. */
+  readonly seconds: number;
+  /** The CPU seconds of its children that have ended. */
+  readonly childSeconds: number;
+}
 
 export interface CpuSnapshot {
   readonly at: number;
   /** CPU seconds per pid, with the command name. */
-  readonly byPid: ReadonlyMap<number, { comm: string; seconds: number }>;
+  readonly byPid: ReadonlyMap<number, ProcessCpu>;
 }
 
 export function snapshotCpu(): CpuSnapshot {
-  const byPid = new Map<number, { comm: string; seconds: number }>();
+  const byPid = new Map<number, ProcessCpu>();
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (!Number.isInteger(pid)) continue;
@@ -28,8 +40,8 @@ export function snapshotCpu(): CpuSnapshot {
       const close = stat.lastIndexOf(')');
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
-      const ticks = Number(fields[UTIME_AFTER_COMM]) + Number(fields[UTIME_AFTER_COMM + 1]);
-      byPid.set(pid, { comm, seconds: ticks / TICKS_PER_SECOND });
+      const ticks = (at: number) => Number(fields[at]) + Number(fields[at + 1]);
+      byPid.set(pid, { comm, seconds: ticks(UTIME_AFTER_COMM) / TICKS_PER_SECOND, childSeconds: ticks(CUTIME_AFTER_COMM) / TICKS_PER_SECOND });
     } catch {
       // The process ended between the listing and the read.
     }
@@ -39,13 +51,18 @@ export function snapshotCpu(): CpuSnapshot {
 
 /**
  * Average cores used per group between two snapshots (1.0 = one core busy all the time). `names`
- * labels known pids (the idsync children, the bench itself); other processes are grouped by command.
+ * labels known pids (the idsync children, the bench itself); other processes are grouped by command,
+ * with the children they saw end: a Postgres backend ends with its connection, and its CPU would
+ * otherwise be lost from the window (the audit's connections close before the window does).
  */
 export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, names: ReadonlyMap<number, string>): Record<string, number> {
   const seconds = (after.at - before.at) / 1_000;
   const usage: Record<string, number> = {};
   for (const [pid, now] of after.byPid) {
-    const spent = now.seconds - (before.byPid.get(pid)?.seconds ?? 0);
+    const was = before.byPid.get(pid);
+    const own = now.seconds - (was?.seconds ?? 0);
+    // The bench's own ended children are the idsync processes, reported apart.
+    const spent = names.has(pid) ? own : own + now.childSeconds - (was?.childSeconds ?? 0);
     if (spent <= 0) continue;
     const group = names.get(pid) ?? groupOf(now.comm);
     usage[group] = (usage[group] ?? 0) + spent / seconds;
