@@ -78,7 +78,8 @@ function roundTripGoal(runs: readonly BackfillResult[]): Goal {
 function auditGoals(results: BenchResults): Goal[] {
   const million = results.audit.find((run) => run.people === MILLION);
   const rss = results.audit.map((run) => `${formatNumber(run.people)}: ${formatNumber(run.peakRssMiB, 0)} MiB`);
-  const seconds = results.audit.map((run) => `${formatNumber(run.people)}: ${formatNumber(run.seconds, 2)} s`);
+  // Judged on the first audit, which writes the link index; the same audit again is shown beside it.
+  const seconds = results.audit.map((run) => `${formatNumber(run.people)}: ${formatNumber(run.seconds, 2)} s (again ${formatNumber(run.again.seconds, 2)} s)`);
   return [
     { goal: `audit of 1,000,000 people under ${GOAL_AUDIT_S} s`, measured: million ? listed(seconds) : `not run (--million); ${listed(seconds)}`, met: million ? million.seconds < GOAL_AUDIT_S : null },
     { goal: 'audit of 1,000,000 people under 1 GiB peak RSS', measured: million ? listed(rss) : `not run (--million); ${listed(rss)}`, met: million ? million.peakRssMiB < GOAL_RSS_MIB : null },
