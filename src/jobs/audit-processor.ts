@@ -62,7 +62,7 @@ interface AuditRequest {
 
 async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig, request: AuditRequest): Promise<AuditReport> {
   const batchSize = config.maintenance.batchSize;
-  const linkIndex = await startLinkIndexRebuild(deps.ledgerPool, request.runId, scannablePlatforms(deps.adapters, config.platforms));
+  const linkIndex = await startLinkIndexRebuild(deps.ledgerPool, scannablePlatforms(deps.adapters, config.platforms));
   const pass = await runAuditPass(deps.adapters, {
     platforms: config.platforms,
     required: config.requiredPlatforms,
@@ -73,7 +73,7 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
     onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
     onRecords: linkIndex.add,
   });
-  const { removed } = await linkIndex.finish();
+  const { removed } = await linkIndex.finish((key) => pass.holds(key));
   deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
   const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, {
     runId: request.runId,

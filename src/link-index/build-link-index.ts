@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
 import { PLATFORMS } from '../ids/index.ts';
-import { newRunId } from '../queues/run-id.ts';
 import type { Platform } from '../ids/index.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
 import type { LinkKind } from './link-index.ts';
@@ -9,8 +8,6 @@ import { startLinkIndexRebuild } from './link-index-rebuild.ts';
 export interface BuildLinkIndexOptions {
   /** Records per scanned batch (one round trip each, one index write each). Default: the adapters' own (1000). */
   batchSize?: number;
-  /** Names the build's bookkeeping: concurrent builds must differ. Default: `build-<kind>-<time>-<random>`. */
-  runId?: string;
   /** Whose records `adapters` read. Default: 'user'. */
   kind?: LinkKind;
 }
@@ -18,17 +15,18 @@ export interface BuildLinkIndexOptions {
 /**
  * Indexes every record of the synced systems, streaming: like a change-data-capture pipeline's
  * initial snapshot, what a first start does before its workers take jobs, so that gather finds
- * the claims and emails of records written before idsync ran.
+ * the claims and emails of records written before idsync ran. It keeps nothing of the scan, so it
+ * drops no row: an audit drops the rows of records that are gone.
  */
 export async function buildLinkIndex(
   pool: Pool,
   adapters: Adapters,
   platforms: readonly Platform[],
   options: BuildLinkIndexOptions = {},
-): Promise<{ records: number; removed: number }> {
+): Promise<{ records: number }> {
   const scanned = PLATFORMS.filter((platform) => platforms.includes(platform) && adapters[platform] !== undefined);
   const kind = options.kind ?? 'user';
-  const rebuild = await startLinkIndexRebuild(pool, options.runId ?? newRunId(`build-${kind}`), scanned, { kind });
+  const rebuild = await startLinkIndexRebuild(pool, scanned, { kind });
   let records = 0;
   await Promise.all(
     scanned.map(async (platform) => {
@@ -38,5 +36,6 @@ export async function buildLinkIndex(
       }
     }),
   );
-  return { records, ...(await rebuild.finish()) };
+  await rebuild.finish();
+  return { records };
 }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { ConfigError } from '../errors.ts';
-import type { Platform } from '../ids/index.ts';
+import type { Platform, RecordKey } from '../ids/index.ts';
 import { writeWindow } from '../ledger/write-window.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { upsertRows } from './link-index.ts';
@@ -21,8 +21,11 @@ export interface LinkIndexRebuild {
    * ahead of the index than that. Rejects once any write has failed.
    */
   add(records: readonly PersonRecord[]): Promise<void>;
-  /** Waits for every write, then drops the rows of records of `platforms` the scan did not see. */
-  finish(): Promise<{ readonly removed: number }>;
+  /**
+   * Waits for every write, then, given what the scan saw (`seen`), drops the rows of records of
+   * `platforms` it did not see. Without `seen` nothing is dropped: a first build fills an empty index.
+   */
+  finish(seen?: (key: RecordKey) => boolean): Promise<{ readonly removed: number }>;
 }
 
 export interface LinkIndexRebuildOptions {
@@ -37,52 +40,79 @@ export interface LinkIndexRebuildOptions {
 }
 
 const DEFAULT_WRITES_IN_FLIGHT = 3;
+/** Keys read per page while looking for the rows the scan did not see. */
+export const UNSEEN_PAGE_ROWS = 10_000;
 
-const ADD_BATCH = `
-  with seen as (
-    insert into link_index_seen (run_id, platform, record_id)
-    select $2, row.platform, row.record_id from jsonb_to_recordset($1::jsonb) as row(platform text, record_id text)
-  )
-  ${upsertRows('$4', 'held.refreshed_at < $3')}`;
+const ADD_BATCH = upsertRows('$3', 'held.refreshed_at < $2');
 
-const REMOVE_UNSEEN = `
+/** The next page of keys of rows older than the scan, after (`$4`, `$5`) in the primary key's order. */
+const OLDER_KEYS = `
+  select platform, record_id from link_index
+  where kind = $1 and (kind, platform, record_id) > ($1, $4, $5) and platform = any($2::text[]) and refreshed_at < $3
+  order by kind, platform, record_id limit $6`;
+
+const REMOVE = `
   with removed as (
-    delete from link_index held
-    where held.kind = $4 and held.platform = any($2::text[]) and held.refreshed_at < $3
-      and not exists (select 1 from link_index_seen seen where seen.run_id = $1 and seen.platform = held.platform and seen.record_id = held.record_id)
+    delete from link_index
+    where kind = $1 and refreshed_at < $2 and (platform, record_id) in (select * from unnest($3::text[], $4::text[]))
     returning 1
-  ), cleared as (delete from link_index_seen where run_id = $1)
+  )
   select count(*)::int as removed from removed`;
 
-/** Starts rebuilding the rows of records of `platforms` from a scan that begins now; `runId` names its bookkeeping. */
-export async function startLinkIndexRebuild(
-  pool: Pool,
-  runId: string,
-  platforms: readonly Platform[],
-  options: LinkIndexRebuildOptions = {},
-): Promise<LinkIndexRebuild> {
+/** Starts rebuilding the rows of records of `platforms` from a scan that begins now. */
+export async function startLinkIndexRebuild(pool: Pool, platforms: readonly Platform[], options: LinkIndexRebuildOptions = {}): Promise<LinkIndexRebuild> {
   const kind = options.kind ?? 'user';
   const writesInFlight = options.writesInFlight ?? DEFAULT_WRITES_IN_FLIGHT;
   if (!Number.isInteger(writesInFlight) || writesInFlight < 1) {
     throw new ConfigError([`link index rebuild: writesInFlight must be a whole number of at least 1, not ${writesInFlight}`]);
   }
-  // The database's clock, the one refreshed_at is written with; a retried run starts its bookkeeping afresh.
-  const { rows } = await pool.query<{ started: Date }>(
-    'with cleared as (delete from link_index_seen where run_id = $1) select clock_timestamp() as started',
-    [runId],
-  );
+  // The database's clock, the one refreshed_at is written with.
+  const { rows } = await pool.query<{ started: Date }>('select clock_timestamp() as started');
   const started = (rows[0] as { started: Date }).started;
   const writes = writeWindow(writesInFlight);
   return {
-    add: (records) => writes.start(() => pool.query(ADD_BATCH, [JSON.stringify(linkRows(records)), runId, started, kind])),
-    finish: async () => {
+    add: (records) => writes.start(() => pool.query(ADD_BATCH, [JSON.stringify(linkRows(records)), started, kind])),
+    finish: async (seen) => {
       await writes.drain();
-      const result = await pool.query<{ removed: number }>(REMOVE_UNSEEN, [runId, platforms, started, kind]);
+      const removed = seen === undefined ? 0 : await removeUnseen(pool, { kind, platforms, started }, seen);
       // Fresh statistics, now that the rows changed wholesale: without them the planner answers
       // "who has this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400
       // rows in the bench, against 0.06 ms through the email index), until autovacuum analyzes.
       await pool.query('analyze link_index');
-      return { removed: result.rows[0]?.removed ?? 0 };
+      return { removed };
     },
   };
+}
+
+interface Scope {
+  readonly kind: LinkKind;
+  readonly platforms: readonly Platform[];
+  /** Rows changed since are newer than the scan: never dropped. */
+  readonly started: Date;
+}
+
+/**
+ * Pages through the keys of rows older than the scan and drops those `seen` denies. The scan's
+ * keys are in the caller's memory already; writing each to a table to join against, as the
+ * rebuild once did, was a third of Postgres' work per scanned batch (bench/RESULTS.md).
+ */
+async function removeUnseen(pool: Pool, { kind, platforms, started }: Scope, seen: (key: RecordKey) => boolean): Promise<number> {
+  let removed = 0;
+  let after = { platform: '', record_id: '' };
+  for (;;) {
+    const { rows } = await pool.query<KeyRow>(OLDER_KEYS, [kind, platforms, started, after.platform, after.record_id, UNSEEN_PAGE_ROWS]);
+    const unseen = rows.filter((row) => !seen({ platform: row.platform, id: row.record_id }));
+    if (unseen.length > 0) {
+      const result = await pool.query<{ removed: number }>(REMOVE, [kind, started, unseen.map((row) => row.platform), unseen.map((row) => row.record_id)]);
+      removed += result.rows[0]?.removed ?? 0;
+    }
+    if (rows.length < UNSEEN_PAGE_ROWS) return removed;
+    after = rows[rows.length - 1] as KeyRow;
+  }
+}
+
+interface KeyRow {
+  /** One of the rebuild's platforms: the page asks for no other. */
+  readonly platform: Platform;
+  readonly record_id: string;
 }

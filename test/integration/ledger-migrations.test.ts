@@ -7,7 +7,7 @@ import { createTemporaryDatabase } from '../support/services.ts';
 import type { TemporaryDatabase } from '../support/services.ts';
 
 const logger = createLogger({ level: 'silent' });
-const LEDGER_TABLES = ['audit_runs', 'findings', 'link_index', 'link_index_seen', 'schema_migrations', 'sync_errors', 'sync_status', 'sync_writes'];
+const LEDGER_TABLES = ['audit_runs', 'findings', 'link_index', 'schema_migrations', 'sync_errors', 'sync_status', 'sync_writes'];
 
 describe('ledger migrations', () => {
   let database: TemporaryDatabase;

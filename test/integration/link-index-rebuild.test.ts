@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { codes } from '../../src/error-codes.ts';
-import { startLinkIndexRebuild } from '../../src/link-index/link-index-rebuild.ts';
+import { createLinkIndex } from '../../src/link-index/link-index.ts';
+import { startLinkIndexRebuild, UNSEEN_PAGE_ROWS } from '../../src/link-index/link-index-rebuild.ts';
 import type { PersonRecord } from '../../src/platforms/person-record.ts';
-import { newRunId } from '../../src/queues/run-id.ts';
 import { createLedgerFixture } from '../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../support/ledger-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -78,7 +78,7 @@ describe('the link index rebuild', () => {
 
   it('keeps writesInFlight writes going while the scan reads on, and holds the next batch until one ends', async () => {
     locked = await lockedIndex();
-    const rebuild = await startLinkIndexRebuild(locked.fixture.connection.pool, newRunId('test'), ['crm'], { writesInFlight: 2 });
+    const rebuild = await startLinkIndexRebuild(locked.fixture.connection.pool, ['crm'], { writesInFlight: 2 });
 
     await rebuild.add(batch('a'));
     await rebuild.add(batch('b'));
@@ -101,7 +101,7 @@ describe('the link index rebuild', () => {
     const { pool } = fixture.connection;
     const analyzed = async () => (await pool.query<{ at: Date | null }>(`select last_analyze as at from pg_stat_user_tables where relname = 'link_index'`)).rows[0]?.at ?? null;
     expect(await analyzed()).toBe(null);
-    const rebuild = await startLinkIndexRebuild(pool, newRunId('test'), ['crm']);
+    const rebuild = await startLinkIndexRebuild(pool, ['crm']);
     await rebuild.add(batch('a', 50));
 
     await rebuild.finish();
@@ -111,7 +111,7 @@ describe('the link index rebuild', () => {
 
   it('reports a failed write, with its code, to the next add and at finish', async () => {
     locked = await lockedIndex();
-    const rebuild = await startLinkIndexRebuild(locked.fixture.connection.pool, newRunId('test'), ['crm'], { writesInFlight: 2 });
+    const rebuild = await startLinkIndexRebuild(locked.fixture.connection.pool, ['crm'], { writesInFlight: 2 });
     await rebuild.add(batch('a'));
     const current = locked;
     await waitFor('the write waiting on the lock', async () => (await current.waiting()) === 1);
@@ -125,13 +125,50 @@ describe('the link index rebuild', () => {
 
   it('refuses a writesInFlight under 1 or not whole with CONFIG, before it touches the database', async () => {
     fixture = await createLedgerFixture();
-    const { pool } = fixture.connection;
-    const runId = newRunId('test');
-    await pool.query(`insert into link_index_seen (run_id, platform, record_id) values ($1, 'crm', 'x')`, [runId]);
-    for (const writesInFlight of [0, -1, 1.5, Number.NaN]) {
-      await expect(startLinkIndexRebuild(pool, runId, ['crm'], { writesInFlight })).rejects.toMatchObject({ code: codes.CONFIG });
+    const pool = new pg.Pool({ connectionString: fixture.url });
+    try {
+      for (const writesInFlight of [0, -1, 1.5, Number.NaN]) {
+        await expect(startLinkIndexRebuild(pool, ['crm'], { writesInFlight })).rejects.toMatchObject({ code: codes.CONFIG });
+      }
+      // No statement was sent: the pool never opened a connection.
+      expect(pool.totalCount).toBe(0);
+    } finally {
+      await pool.end();
     }
-    const { rows } = await pool.query<{ count: number }>('select count(*)::int as count from link_index_seen where run_id = $1', [runId]);
-    expect(rows[0]?.count).toBe(1);
+  });
+
+  it('drops the rows of records the scan did not see, but not those changed after it began', async () => {
+    fixture = await createLedgerFixture();
+    const { pool } = fixture.connection;
+    const before = await startLinkIndexRebuild(pool, ['crm']);
+    await before.add(batch('kept', 2));
+    await before.add(batch('gone', 2));
+    await before.finish();
+    const rebuild = await startLinkIndexRebuild(pool, ['crm']);
+    await rebuild.add(batch('kept', 2));
+    // A reconcile indexes a record after the scan began, which the scan did not see either.
+    await createLinkIndex(pool).refresh(batch('newer', 1), []);
+
+    const seen = new Set(batch('kept', 2).map((record) => record.id));
+    expect(await rebuild.finish((key) => key.platform === 'crm' && seen.has(key.id))).toEqual({ removed: 2 });
+
+    const { rows } = await pool.query<{ record_id: string }>('select record_id from link_index order by record_id');
+    expect(rows.map((row) => row.record_id)).toEqual(['kept-0', 'kept-1', 'newer-0']);
+  });
+
+  it('drops unseen rows across pages of keys, and keeps every seen one', async () => {
+    fixture = await createLedgerFixture();
+    const { pool } = fixture.connection;
+    const records = batch('many', 2 * UNSEEN_PAGE_ROWS + UNSEEN_PAGE_ROWS / 2);
+    const before = await startLinkIndexRebuild(pool, ['crm']);
+    await before.add(records);
+    await before.finish();
+    const rebuild = await startLinkIndexRebuild(pool, ['crm']);
+
+    // Every third record seen: unseen keys on every page of the look-up.
+    const removed = await rebuild.finish((key) => Number(key.id.slice('many-'.length)) % 3 === 0);
+
+    expect(removed).toEqual({ removed: records.length - Math.ceil(records.length / 3) });
+    expect(await indexedRows(fixture)).toBe(Math.ceil(records.length / 3));
   });
 });
