@@ -113,4 +113,19 @@ describe('audit on a planted data set', () => {
     await expect(adapter?.writeLinks(patch.record, { set: patch.set, unset: patch.unset })).rejects.toMatchObject({ code: 'IDSYNC_ERR_INVALID_SNAPSHOT' });
     expect(outline([...(await runAuditPass(fixture.adapters, options)).people()])).toEqual(outline(kept));
   });
+
+  it('rebuilds the link index from its scan: the row of a record deleted since the last audit goes, every other stays', async () => {
+    const indexed = async () =>
+      (await fixture.ledger.connection.pool.query<{ key: string }>(`select platform || ':' || record_id as key from link_index order by 1`)).rows.map((row) => row.key);
+    await fixture.runJob<AuditReport>('audit', { trigger: { type: 'command', via: 'cli' }, reportOnly: true });
+    const before = await indexed();
+    const gone = await fixture.omnistack.collection('users').findOne({});
+    await fixture.omnistack.collection('users').deleteOne({ _id: gone?._id });
+
+    await fixture.runJob<AuditReport>('audit', { trigger: { type: 'command', via: 'cli' }, reportOnly: true });
+
+    const goneKey = `omnistack:${String(gone?._id)}`;
+    expect(before).toContain(goneKey);
+    expect(await indexed()).toEqual(before.filter((key) => key !== goneKey));
+  });
 });
