@@ -61,10 +61,24 @@ export class RecordKeyMap<V> {
     return true;
   }
 
+  /** The keys in insertion order (each as first set), as a new array. */
+  keys(): RecordKey[] {
+    const keys: RecordKey[] = [];
+    for (const entry of this.#order) if (entry.live) keys.push(entry.key);
+    return keys;
+  }
+
   /** The values in insertion order, as a new array (not an iterator: spreading one is slow in V8). */
   values(): V[] {
     const values: V[] = [];
     for (const entry of this.#order) if (entry.live) values.push(entry.value);
     return values;
   }
+}
+
+/** `keys` in first-seen order, each once. */
+export function uniqueKeys(keys: readonly RecordKey[]): RecordKey[] {
+  const seen = new RecordKeyMap<true>();
+  for (const key of keys) seen.set(key, true);
+  return seen.keys();
 }

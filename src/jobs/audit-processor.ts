@@ -73,7 +73,7 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
     onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
     onRecords: linkIndex.add,
   });
-  const { removed } = await linkIndex.finish((key) => pass.holds(key));
+  const { removed } = await linkIndex.finish(pass.holds);
   deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
   const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, {
     runId: request.runId,

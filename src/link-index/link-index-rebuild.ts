@@ -100,17 +100,21 @@ interface Scope {
  * keys are in the caller's memory already; writing each to a table to join against, as the
  * rebuild once did, was a third of Postgres' work per scanned batch (bench/RESULTS.md).
  */
-async function removeUnseen(pool: Pool, { kind, platforms, started }: Scope, seen: (key: RecordKey) => boolean): Promise<number> {
+async function removeUnseen(pool: Pool, scope: Scope, seen: (key: RecordKey) => boolean): Promise<number> {
   let removed = 0;
-  for (const platform of platforms) {
-    let after = '';
-    for (let full = true; full; ) {
-      const { rows } = await pool.query<{ record_id: string }>(OLDER_IDS, [kind, platform, started, after, UNSEEN_PAGE_ROWS]);
-      const unseen = rows.map((row) => row.record_id).filter((id) => !seen({ platform, id }));
-      if (unseen.length > 0) removed += (await pool.query<{ removed: number }>(REMOVE, [kind, platform, started, unseen])).rows[0]?.removed ?? 0;
-      full = rows.length === UNSEEN_PAGE_ROWS;
-      after = rows.at(-1)?.record_id ?? after;
-    }
+  for (const platform of scope.platforms) removed += await removeUnseenOf(pool, scope, platform, seen);
+  return removed;
+}
+
+async function removeUnseenOf(pool: Pool, { kind, started }: Scope, platform: Platform, seen: (key: RecordKey) => boolean): Promise<number> {
+  let removed = 0;
+  let after = '';
+  for (let full = true; full; ) {
+    const { rows } = await pool.query<{ record_id: string }>(OLDER_IDS, [kind, platform, started, after, UNSEEN_PAGE_ROWS]);
+    const unseen = rows.map((row) => row.record_id).filter((id) => !seen({ platform, id }));
+    if (unseen.length > 0) removed += (await pool.query<{ removed: number }>(REMOVE, [kind, platform, started, unseen])).rows[0]?.removed ?? 0;
+    full = rows.length === UNSEEN_PAGE_ROWS;
+    after = rows.at(-1)?.record_id ?? after;
   }
   return removed;
 }

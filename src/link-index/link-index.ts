@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { named } from '../ledger/named-statement.ts';
 import { isPlatform } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
+import { uniqueKeys } from '../ids/record-key-map.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { claimText, compareText, emailHash, linkRows, rowKey, sameRow } from './link-rows.ts';
 import type { HeldRows, LinkRow } from './link-rows.ts';
@@ -101,10 +102,7 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
   };
   return {
     claimersAndRows,
-    claimersOf: async (keys) => {
-      const rows = [...(await claimersAndRows(keys)).claimers.values()].flat();
-      return [...new Map(rows.map((key) => [claimText(key), key])).values()];
-    },
+    claimersOf: async (keys) => uniqueKeys([...(await claimersAndRows(keys)).claimers.values()].flat()),
     holdersOf: async (platforms, emails) => {
       if (platforms.length === 0 || emails.length === 0) return [];
       return recordKeys((await pool.query<KeyRow>({ ...HOLDERS, values: [emails.map(emailHash), platforms, kind] })).rows);

@@ -1,6 +1,6 @@
 import { PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
-import { RecordKeyMap } from '../ids/record-key-map.ts';
+import { RecordKeyMap, uniqueKeys as unique } from '../ids/record-key-map.ts';
 import { claimText as keyOf } from '../link-index/link-rows.ts';
 import { claimsOf } from '../platforms/person-record.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
@@ -92,10 +92,10 @@ class Traversal {
   readonly #maxRecords: number;
   readonly #found: GatheredRecord[] = [];
   readonly #foundKeys = new RecordKeyMap<true>();
-  readonly #absent = new RecordKeyMap<RecordKey>();
+  readonly #absent = new RecordKeyMap<true>();
   /** Every key read: its record, or null when it does not exist. */
   readonly #read = new RecordKeyMap<PersonRecord | null>();
-  readonly #missing = new RecordKeyMap<RecordKey>();
+  readonly #missing = new RecordKeyMap<true>();
   readonly #claimersAsked = new RecordKeyMap<true>();
   /** Claimers asked for ahead of their record being followed (an email match's), not yet followed. */
   readonly #prefetched = new RecordKeyMap<readonly RecordKey[]>();
@@ -193,7 +193,7 @@ class Traversal {
 
   result(overLimit: boolean): GatherResult {
     const read = this.#read.values().filter((record): record is PersonRecord => record !== null);
-    return { records: this.#found, absent: this.#absent.values(), read, missing: this.#missing.values(), overLimit };
+    return { records: this.#found, absent: this.#absent.keys(), read, missing: this.#missing.keys(), overLimit };
   }
 
   #accept(wants: readonly Want[]): PersonRecord[] {
@@ -202,7 +202,7 @@ class Traversal {
       const record = this.#read.get(want.key);
       if (record === undefined) continue;
       if (record === null) {
-        if (want.as !== 'claimer' && !this.#foundKeys.has(want.key)) this.#absent.set(want.key, want.key);
+        if (want.as !== 'claimer' && !this.#foundKeys.has(want.key)) this.#absent.set(want.key, true);
       } else if (want.as !== 'claimer' || this.#claimsGathered(record)) {
         if (this.add(record, want.as === 'origin' ? 'origin' : 'id-claim')) added.push(record);
       }
@@ -233,7 +233,7 @@ class Traversal {
     for (const key of keys) {
       const record = byKey.get(key) ?? null;
       this.#read.set(key, record);
-      if (record === null) this.#missing.set(key, key);
+      if (record === null) this.#missing.set(key, true);
     }
   }
 
@@ -246,12 +246,5 @@ class Traversal {
     for (const { record } of this.#found) if (record.email !== null && !emails.includes(record.email)) emails.push(record.email);
     return emails;
   }
-}
-
-/** The keys in first-seen order, each once. */
-function unique(keys: readonly RecordKey[]): RecordKey[] {
-  const seen = new RecordKeyMap<RecordKey>();
-  for (const key of keys) if (!seen.has(key)) seen.set(key, key);
-  return seen.values();
 }
 

@@ -24,7 +24,6 @@ export interface SlotStart {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 const DUPLICATE_OBJECT = '42710';
-const UNDEFINED_OBJECT = '42704';
 
 function quoted(identifier: string): string {
   if (!IDENTIFIER.test(identifier)) throw new ReplicationSetupError(`not a plain identifier: ${JSON.stringify(identifier.slice(0, 70))}`);
@@ -46,23 +45,18 @@ export async function ensureReplication(pool: Pool, table: WatchedTable, names: 
   return { confirmed: await createSlot(pool, names.slot, logger), recreated: existing !== null };
 }
 
+/** Drops the slot if it is still lost: one another process dropped, or already made anew, is left as it is. */
 async function dropLostSlot(pool: Pool, slot: string, logger: Logger): Promise<void> {
   logger.error({ slot }, 'replication slot lost WAL it needed; making it anew and backfilling its table');
-  try {
-    await pool.query('select pg_drop_replication_slot($1)', [slot]);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== UNDEFINED_OBJECT) throw error;
-  }
+  await pool.query(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = $1 and wal_status = 'lost'`, [slot]);
 }
 
 /** Creates the slot, or finds it made by another process meanwhile: its confirmed position. */
 async function createSlot(pool: Pool, slot: string, logger: Logger): Promise<string> {
-  try {
+  await unlessExists(async () => {
     await pool.query("select pg_create_logical_replication_slot($1, 'pgoutput')", [slot]);
     logger.info({ slot }, 'replication slot created');
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== DUPLICATE_OBJECT) throw error;
-  }
+  });
   const created = await readSlot(pool, slot);
   if (!created) throw new ReplicationSetupError(`replication slot ${slot} vanished right after it was created`);
   return created.confirmed;
@@ -71,9 +65,16 @@ async function createSlot(pool: Pool, slot: string, logger: Logger): Promise<str
 async function ensurePublication(pool: Pool, table: WatchedTable, publication: string, logger: Logger): Promise<void> {
   const { rowCount } = await pool.query('select 1 from pg_publication where pubname = $1', [publication]);
   if (rowCount !== 0) return;
-  try {
+  await unlessExists(async () => {
     await pool.query(`create publication ${quoted(publication)} for table ${quoted(table.schema)}.${quoted(table.name)}`);
     logger.info({ publication, table: `${table.schema}.${table.name}` }, 'publication created');
+  });
+}
+
+/** Runs `create`; "already exists" (another process made it meanwhile) counts as done. */
+async function unlessExists(create: () => Promise<void>): Promise<void> {
+  try {
+    await create();
   } catch (error) {
     if ((error as { code?: unknown }).code !== DUPLICATE_OBJECT) throw error;
   }

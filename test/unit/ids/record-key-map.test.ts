@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../../src/ids/index.ts';
 import type { RecordKey } from '../../../src/ids/index.ts';
-import { RecordKeyMap } from '../../../src/ids/record-key-map.ts';
+import { RecordKeyMap, uniqueKeys } from '../../../src/ids/record-key-map.ts';
 
 /*
  * The map must behave exactly as a Map keyed by `platform:id` does: the traversal it serves was
@@ -21,6 +21,16 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 const text = (key: RecordKey): string => `${key.platform}:${key.id}`;
 
+describe('uniqueKeys', () => {
+  it('property: keeps each key once, at its first place, as a Set of platform:id does', () => {
+    fc.assert(
+      fc.property(fc.array(keyArb, { maxLength: 30 }), (keys) => {
+        expect(uniqueKeys(keys).map(text)).toEqual([...new Set(keys.map(text))]);
+      }),
+    );
+  });
+});
+
 describe('RecordKeyMap', () => {
   it('property: after any sets and deletes, answers as a Map keyed by platform:id', () => {
     fc.assert(
@@ -37,6 +47,7 @@ describe('RecordKeyMap', () => {
         }
         expect(map.size).toBe(model.size);
         expect(map.values()).toEqual([...model.values()]);
+        expect(map.keys().map(text)).toEqual([...model.keys()]);
         for (const probe of probes) {
           expect(map.has(probe)).toBe(model.has(text(probe)));
           expect(map.get(probe)).toBe(model.get(text(probe)));
