@@ -61,20 +61,35 @@ interface AuditRequest {
 }
 
 async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig, request: AuditRequest): Promise<AuditReport> {
-  const batchSize = config.maintenance.batchSize;
   const linkIndex = await startLinkIndexRebuild(deps.ledgerPool, scannablePlatforms(deps.adapters, config.platforms));
-  const pass = await runAuditPass(deps.adapters, {
-    platforms: config.platforms,
-    required: config.requiredPlatforms,
-    conflictPolicy: config.policy.conflict,
-    batchSize,
-    // The audit writes no record itself (its repairs are reconcile jobs, which read afresh).
-    keepSnapshots: false,
-    onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
-    onRecords: linkIndex.add,
-  });
-  const { removed } = await linkIndex.finish(pass.holds);
-  deps.logger.debug({ runId: request.runId, removed }, 'link index rebuilt from the scan');
+  try {
+    const pass = await runAuditPass(deps.adapters, {
+      platforms: config.platforms,
+      required: config.requiredPlatforms,
+      conflictPolicy: config.policy.conflict,
+      batchSize: config.maintenance.batchSize,
+      // The audit writes no record itself (its repairs are reconcile jobs, which read afresh).
+      keepSnapshots: false,
+      onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
+      onRecords: linkIndex.add,
+    });
+    // Postgres brings the index to the scan while this process groups and plans: neither waits
+    // for the other. The repairs are enqueued once it is done, so their reconciles find it rebuilt.
+    const rebuilt = linkIndex.finish();
+    rebuilt.catch(() => undefined);
+    const tally = await recordPeople(deps, pass, request, config.maintenance.batchSize);
+    deps.logger.debug({ runId: request.runId, ...(await rebuilt) }, 'link index rebuilt from the scan');
+    if (!request.reportOnly) {
+      await enqueueReconcilesBulk(deps.queues.byName.reconcile, tally.repairs, request.trigger, { chunkSize: config.maintenance.batchSize });
+    }
+    return reportOf(pass, tally, request);
+  } finally {
+    linkIndex.close();
+  }
+}
+
+/** Plans every person of the pass, their statuses and findings written to the ledger as they go. */
+async function recordPeople(deps: MaintenanceDependencies, pass: AuditPass, request: AuditRequest, batchSize: number): Promise<AuditTally> {
   const writer = new AuditLedgerWriter(createSyncStatusStore(deps.ledgerPool), deps.ledger, {
     runId: request.runId,
     trigger: request.trigger,
@@ -87,10 +102,7 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
     await writer.add(person);
   }
   await writer.finish();
-  if (!request.reportOnly) {
-    await enqueueReconcilesBulk(deps.queues.byName.reconcile, tally.repairs, request.trigger, { chunkSize: batchSize });
-  }
-  return reportOf(pass, tally, request);
+  return tally;
 }
 
 function reportOf(pass: AuditPass, tally: AuditTally, request: AuditRequest): AuditReport {

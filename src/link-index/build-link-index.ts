@@ -15,8 +15,7 @@ export interface BuildLinkIndexOptions {
 /**
  * Indexes every record of the synced systems, streaming: like a change-data-capture pipeline's
  * initial snapshot, what a first start does before its workers take jobs, so that gather finds
- * the claims and emails of records written before idsync ran. It keeps nothing of the scan, so it
- * drops no row: an audit drops the rows of records that are gone.
+ * the claims and emails of records written before idsync ran.
  */
 export async function buildLinkIndex(
   pool: Pool,
@@ -28,14 +27,18 @@ export async function buildLinkIndex(
   const kind = options.kind ?? 'user';
   const rebuild = await startLinkIndexRebuild(pool, scanned, { kind });
   let records = 0;
-  await Promise.all(
-    scanned.map(async (platform) => {
-      for await (const batch of (adapters[platform] as PlatformAdapter).scan({ batchSize: options.batchSize })) {
-        records += batch.length;
-        await rebuild.add(batch);
-      }
-    }),
-  );
-  await rebuild.finish();
+  try {
+    await Promise.all(
+      scanned.map(async (platform) => {
+        for await (const batch of (adapters[platform] as PlatformAdapter).scan({ batchSize: options.batchSize })) {
+          records += batch.length;
+          await rebuild.add(batch);
+        }
+      }),
+    );
+    await rebuild.finish();
+  } finally {
+    rebuild.close();
+  }
   return { records };
 }
