@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { PLATFORMS } from '../ids/index.ts';
 import type { RecordKey } from '../ids/index.ts';
 import { claimsOf } from '../platforms/person-record.ts';
@@ -39,9 +39,12 @@ export function rowKey(row: Pick<LinkRow, 'platform' | 'record_id'>): string {
   return `${row.platform}:${row.record_id}`;
 }
 
-/** The index keeps a hash, never the address: the email is matched, not stored. */
+/**
+ * The index keeps a hash, never the address: the email is matched, not stored. The one-shot
+ * `hash` takes a quarter of createHash's time on an address; an audit hashes one per record.
+ */
 export function emailHash(email: string): string {
-  return createHash('sha256').update(email).digest('hex');
+  return hash('sha256', email, 'hex');
 }
 
 /**
@@ -53,7 +56,7 @@ export function fingerprint(record: PersonRecord): string {
   const links = PLATFORMS.map((platform) => [record.links[platform] ?? null, record.extraLinks[platform] ?? []]);
   const unreadable = record.unreadable.map((entry) => [entry.platform, entry.reason, JSON.stringify(entry.value) ?? null]);
   const read = [record.platform, record.id, record.email, record.createdAt.getTime(), links, unreadable];
-  return createHash('sha256').update(JSON.stringify(read)).digest('hex');
+  return hash('sha256', JSON.stringify(read), 'hex');
 }
 
 /** The record's row; with `settle`, carrying its fingerprint as settled. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../../src/ids/index.ts';
 import type { Platform } from '../../../src/ids/index.ts';
-import { fingerprint, sameRow } from '../../../src/link-index/link-rows.ts';
+import { emailHash, fingerprint, sameRow } from '../../../src/link-index/link-rows.ts';
 import type { LinkRow } from '../../../src/link-index/link-rows.ts';
 import type { PersonRecord, UnreadableLink } from '../../../src/platforms/person-record.ts';
 import { minutesIn, personRecord } from '../reconcile/builders.ts';
@@ -96,5 +96,14 @@ describe('fingerprint', () => {
   it('is a hash: the email it covers cannot be read from it', () => {
     const record = personRecord('crm', 1, { email: 'someone@example.com' });
     expect(fingerprint(record)).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('emailHash', () => {
+  it('is the sha256 of the address as UTF-8, in hex, as every row already stored holds it', () => {
+    // Digests computed apart (`printf %s '...' | sha256sum`): a change of algorithm or encoding
+    // would leave every held row unmatched.
+    expect(emailHash('someone@example.com')).toBe('72497f475e4f76d0b28f57c73a084ece576d170874eba3ee2609d9afe4b71aab');
+    expect(emailHash('zoë@exämple.com')).toBe('3abc8c4181ce083da42fe2a9d12b3ffcc989d5cb4bc38fcced91030b89684a55');
   });
 });
