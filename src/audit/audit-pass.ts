@@ -1,8 +1,9 @@
-import type { Platform } from '../ids/index.ts';
+import type { Platform, RecordKey } from '../ids/index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import type { PersonEvaluation } from './audit-model.ts';
 import { evaluatePerson } from './evaluate.ts';
 import { groupPeople } from './group-people.ts';
+import { NO_LINK } from './platform-columns.ts';
 import { scanAll } from './scan.ts';
 import type { ScanAllOptions } from './scan.ts';
 
@@ -25,6 +26,8 @@ export interface AuditPass {
   readonly batches: Partial<Record<Platform, number>>;
   /** Every id claim that points at a scanned platform: what cleanup's breaker measures against. */
   readonly links: number;
+  /** Whether the scan read a record of `key`. */
+  holds(key: RecordKey): boolean;
   /**
    * Every person, grouped and planned as the caller iterates (one pass per call). Only the scan and
    * its index stay in memory; a caller keeps what it needs of each person, so a million people
@@ -46,6 +49,7 @@ export async function runAuditPass(adapters: Adapters, options: AuditPassOptions
     records: scan.store.records,
     batches: scan.batches,
     links: scan.store.links,
+    holds: ({ platform, id }) => scan.store.find(platform, id) !== NO_LINK,
     *people() {
       for (const group of groupPeople(scan.store, groupOptions)) yield evaluatePerson(group, evaluate);
     },

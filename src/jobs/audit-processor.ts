@@ -73,9 +73,9 @@ async function runAudit(deps: MaintenanceDependencies, config: MaintenanceConfig
       onBatch: (progress) => request.job.updateProgress({ phase: 'scan', ...progress }),
       onRecords: linkIndex.add,
     });
-    // Postgres brings the index to the scan while this process groups and plans: neither waits
-    // for the other. The repairs are enqueued once it is done, so their reconciles find it rebuilt.
-    const rebuilt = linkIndex.finish();
+    // Postgres merges the last rows and drops the unseen ones while this process groups and plans.
+    // The repairs are enqueued once it is done, so their reconciles find the index rebuilt.
+    const rebuilt = linkIndex.finish(pass.holds);
     rebuilt.catch(() => undefined);
     const tally = await recordPeople(deps, pass, request, config.maintenance.batchSize);
     deps.logger.debug({ runId: request.runId, ...(await rebuilt) }, 'link index rebuilt from the scan');

@@ -1,146 +1,151 @@
-import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
-import type { Pool, PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-import type { Platform } from '../ids/index.ts';
+import type { Pool } from 'pg';
+import { ConfigError } from '../errors.ts';
+import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { copyField, copyLine, hexByteaField, textArrayLiteral } from './copy-text.ts';
 import type { LinkKind } from './link-index.ts';
 import { linkRow } from './link-rows.ts';
+import { ScanStage } from './scan-stage.ts';
+import type { StageMerged } from './scan-stage.ts';
+import { removeUnseen } from './unseen-rows.ts';
 
 /*
  * The audit is the snapshot, the watchers and reconciles the stream: an audit's full scan makes the
- * link index say what the systems held, while reconciles keep refreshing it. The scan's rows go
- * into a temporary table as one COPY stream, and the index is then brought to them by three
- * set-based statements: a statement per batch cost Postgres twice the CPU (bench/RESULTS.md). A row
- * that a reconcile changed after the scan began is newer than the scan, so the rebuild neither
- * overwrites nor deletes it.
+ * link index say what the systems held, while reconciles keep refreshing it. The scan's rows
+ * stream (COPY) into a temporary table, a chunk at a time, and each chunk is merged by one upsert:
+ * an upsert per batch, its rows sent as JSON, cost Postgres more (bench/RESULTS.md). Two connections take turns, one merging its chunk while the scan streams
+ * into the other, so Postgres merges while the scan reads on: merging every row after the scan,
+ * the first audit of 1,000,000 people waited 45 s on one 3,000,000-row insert, which also held
+ * back every reconcile writing one of those rows. A row that a reconcile changed after the scan
+ * began is newer than the scan, so the rebuild neither overwrites nor deletes it.
  */
 
 export interface LinkIndexRebuild {
   /**
-   * Streams one scanned batch's rows to Postgres, and resolves once the stream takes more (its
-   * backpressure): the scan never runs far ahead of the database. Rejects once the stream failed.
+   * Streams one scanned batch's rows, and resolves once Postgres takes more: the scan never runs
+   * further ahead of the index than a chunk. Rejects once a stream or a merge failed.
    */
   add(records: readonly PersonRecord[]): Promise<void>;
   /**
-   * Ends the stream, then makes the index say what the scan saw: rows of new records inserted,
-   * changed ones updated, and those of records of `platforms` the scan did not see dropped. Then
-   * gives its connection back.
+   * Merges the last rows, then, given what the scan saw (`seen`), drops the rows of records of
+   * `platforms` it did not see. Without `seen` nothing is dropped: a first build fills an empty
+   * index. Gives the connections back.
    */
-  finish(): Promise<LinkIndexRebuilt>;
-  /** Gives the connection up, the stream and its rows with it, if finish has not: for a scan that failed. Safe to call twice. */
+  finish(seen?: (key: RecordKey) => boolean): Promise<LinkIndexRebuilt>;
+  /** Gives the connections up, and the rows not merged with them, if finish has not: for a scan that failed. Safe to call twice. */
   close(): void;
 }
 
 /** Rows the rebuild changed. */
-export interface LinkIndexRebuilt {
-  readonly inserted: number;
-  readonly updated: number;
+export interface LinkIndexRebuilt extends StageMerged {
   readonly removed: number;
 }
 
 export interface LinkIndexRebuildOptions {
   /** Whose records are indexed. Default: 'user'. */
   kind?: LinkKind;
+  /** Rows streamed into one connection's table before it merges them. Default: 100,000. */
+  chunkRows?: number;
 }
 
-/** The scan's rows, for this session alone: a crash or a dropped connection takes them with it. */
-const SCAN_TABLE = `create temp table link_index_scan (platform text not null, record_id text not null, email_hash bytea, claims text[] not null)`;
-const COPY_SCAN = 'copy link_index_scan (platform, record_id, email_hash, claims) from stdin';
-const HELD = 'held.kind = $1 and held.platform = scan.platform and held.record_id = scan.record_id';
+const DEFAULT_CHUNK_ROWS = 100_000;
 
-// Each statement takes its row locks in key order, as every reconcile's refresh does: none can
-// deadlock with another. `$1` is the kind, `$2` the scan's start, `$3` the scanned platforms.
-const INSERT_NEW = `
-  insert into link_index (kind, platform, record_id, email_hash, claims)
-  select $1, scan.platform, scan.record_id, scan.email_hash, scan.claims from link_index_scan as scan
-  where not exists (select from link_index as held where ${HELD})
-  order by scan.platform, scan.record_id
-  on conflict do nothing`;
-const UPDATE_CHANGED = `
-  with changed as (
-    select held.platform, held.record_id, scan.email_hash, scan.claims from link_index_scan as scan join link_index as held on ${HELD}
-    where held.refreshed_at < $2 and (held.email_hash, held.claims) is distinct from (scan.email_hash, scan.claims)
-    order by held.platform, held.record_id for update of held
-  )
-  update link_index as held set email_hash = changed.email_hash, claims = changed.claims, refreshed_at = clock_timestamp()
-  from changed where held.kind = $1 and held.platform = changed.platform and held.record_id = changed.record_id and held.refreshed_at < $2`;
-const DELETE_UNSEEN = `
-  with gone as (
-    select held.platform, held.record_id from link_index as held
-    where held.kind = $1 and held.platform = any($3::text[]) and held.refreshed_at < $2
-      and not exists (select from link_index_scan as scan where scan.platform = held.platform and scan.record_id = held.record_id)
-    order by held.platform, held.record_id for update of held
-  )
-  delete from link_index as held using gone
-  where held.kind = $1 and held.platform = gone.platform and held.record_id = gone.record_id and held.refreshed_at < $2`;
-
-/** Starts rebuilding the rows of records of `platforms` from a scan that begins now; it holds one connection of `pool` until finish or close. */
+/** Starts rebuilding the rows of records of `platforms` from a scan that begins now; it holds two connections of `pool` until finish or close. */
 export async function startLinkIndexRebuild(pool: Pool, platforms: readonly Platform[], options: LinkIndexRebuildOptions = {}): Promise<LinkIndexRebuild> {
-  const client = await pool.connect();
-  let released = false;
-  const release = (destroy: boolean) => {
-    if (released) return;
-    released = true;
-    client.release(destroy);
-  };
+  const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
+  if (!Number.isInteger(chunkRows) || chunkRows < 1) {
+    throw new ConfigError([`link index rebuild: chunkRows must be a whole number of at least 1, not ${chunkRows}`]);
+  }
+  const stages: ScanStage[] = [];
   try {
-    await client.query(SCAN_TABLE);
+    for (let opened = 0; opened < 2; opened += 1) stages.push(await ScanStage.open(pool));
     // The database's clock, the one refreshed_at is written with.
-    const { rows } = await client.query<{ started: Date }>('select clock_timestamp() as started');
-    return streamScan(client, { kind: options.kind ?? 'user', platforms, started: (rows[0] as { started: Date }).started }, release);
+    const { rows } = await pool.query<{ started: Date }>('select clock_timestamp() as started');
+    const scope = { kind: options.kind ?? 'user', platforms, started: (rows[0] as { started: Date }).started };
+    return new TakingTurns(pool, stages as [ScanStage, ScanStage], scope, chunkRows);
   } catch (error) {
-    release(true);
+    for (const stage of stages) stage.release(true);
     throw error;
   }
-}
-
-/** The rebuild over `client`'s COPY stream; `release` gives the client back, destroyed unless the rebuild finished. */
-function streamScan(client: PoolClient, scope: Scope, release: (destroy: boolean) => void): LinkIndexRebuild {
-  const stream = client.query(copyFrom(COPY_SCAN));
-  let failure: unknown;
-  stream.on('error', (error) => (failure ??= error));
-  return {
-    add: async (records) => {
-      if (failure !== undefined) throw failure;
-      if (!stream.write(scanLines(records))) await once(stream, 'drain');
-    },
-    finish: async () => {
-      try {
-        if (failure !== undefined) throw failure;
-        stream.end();
-        await finished(stream);
-        const rebuilt = await merge(client, scope);
-        await client.query('drop table link_index_scan');
-        release(false);
-        return rebuilt;
-      } finally {
-        release(true);
-      }
-    },
-    close: () => release(true),
-  };
 }
 
 interface Scope {
   readonly kind: LinkKind;
   readonly platforms: readonly Platform[];
-  /** Rows changed since are newer than the scan: never overwritten or dropped. */
   readonly started: Date;
 }
 
-async function merge(client: PoolClient, { kind, platforms, started }: Scope): Promise<LinkIndexRebuilt> {
-  // Without statistics the planner knows nothing of the scan's rows and may join them row by row.
-  await client.query('analyze link_index_scan');
-  const inserted = (await client.query(INSERT_NEW, [kind])).rowCount ?? 0;
-  const updated = (await client.query(UPDATE_CHANGED, [kind, started])).rowCount ?? 0;
-  const removed = (await client.query(DELETE_UNSEEN, [kind, started, platforms])).rowCount ?? 0;
-  // Fresh statistics, now that the rows changed wholesale: without them the planner answers
-  // "who has this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400
-  // rows in the bench, against 0.06 ms through the email index), until autovacuum analyzes.
-  await client.query('analyze link_index');
-  return { inserted, updated, removed };
+/** Two stages: the scan streams into `#current` while the other merges. */
+class TakingTurns implements LinkIndexRebuild {
+  readonly #pool: Pool;
+  readonly #stages: readonly [ScanStage, ScanStage];
+  readonly #scope: Scope;
+  readonly #chunkRows: number;
+  #current: ScanStage;
+  #other: ScanStage;
+  /** The other stage's merge, if it has one under way. */
+  #merging: Promise<StageMerged> | undefined;
+  #merged: StageMerged = { written: 0 };
+  /** The last add, settled: the next waits for it. */
+  #adding: Promise<void> = Promise.resolve();
+
+  constructor(pool: Pool, stages: readonly [ScanStage, ScanStage], scope: Scope, chunkRows: number) {
+    this.#pool = pool;
+    this.#stages = stages;
+    this.#scope = scope;
+    this.#chunkRows = chunkRows;
+    [this.#current, this.#other] = stages;
+  }
+
+  /** Every system's scan adds at once: one add at a time, so that two never both start a turn. */
+  add = (records: readonly PersonRecord[]): Promise<void> => {
+    const added = this.#adding.then(async () => {
+      if (this.#current.rows >= this.#chunkRows) await this.#turn();
+      await this.#current.write(scanLines(records), records.length);
+    });
+    this.#adding = added.catch(() => undefined);
+    return added;
+  };
+
+  finish = async (seen?: (key: RecordKey) => boolean): Promise<LinkIndexRebuilt> => {
+    try {
+      await this.#adding;
+      await this.#turn();
+      await this.#settle();
+      const removed = seen === undefined ? 0 : await removeUnseen(this.#pool, this.#scope, seen);
+      // Fresh statistics, now that the rows changed wholesale: without them the planner answers
+      // "who has this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400
+      // rows in the bench, against 0.06 ms through the email index), until autovacuum analyzes.
+      await this.#pool.query('analyze link_index');
+      for (const stage of this.#stages) await stage.close();
+      return { ...this.#merged, removed };
+    } finally {
+      this.close();
+    }
+  };
+
+  close = (): void => {
+    for (const stage of this.#stages) stage.release(true);
+  };
+
+  /** Starts merging the current stage once the other's merge is done, and streams into the other from then on. */
+  async #turn(): Promise<void> {
+    await this.#settle();
+    const { kind, started } = this.#scope;
+    const merging = this.#current.merge(kind, started);
+    // Awaited at the next turn or at finish; until then a failure must not go unhandled.
+    merging.catch(() => undefined);
+    this.#merging = merging;
+    [this.#current, this.#other] = [this.#other, this.#current];
+  }
+
+  /** Waits for the merge under way, if any, and counts what it changed. */
+  async #settle(): Promise<void> {
+    const merging = this.#merging;
+    this.#merging = undefined;
+    if (merging === undefined) return;
+    this.#merged = { written: this.#merged.written + (await merging).written };
+  }
 }
 
 /** The records' rows as COPY text. */

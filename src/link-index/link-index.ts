@@ -63,17 +63,21 @@ const CLAIMERS_AND_ROWS = named('link-index-claimers-and-rows', `
 const HOLDERS = named('link-index-holders', `select platform, record_id from link_index
   where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`);
 
+/** The rows of `$1` (JSON, from linkRows), as upsertRows takes them. */
+const JSON_ROWS = `
+  select row.platform, row.record_id, decode(row.email_hash, 'hex') as email_hash, row.claims, row.settled
+  from jsonb_to_recordset($1::jsonb) as row(platform text, record_id text, email_hash text, claims text[], settled text)`;
+
 /**
- * The rows of `$1` (JSON, from linkRows) written where they differ, as the kind that
- * `kindParameter` holds: their `refreshed_at` tells an audit's rebuild they are newer than its scan.
- * A row without a settled fingerprint keeps the one held. `guard` is a further condition on the
- * held row.
+ * The rows that the query `rows` answers (platform, record_id, email_hash, claims, settled; one
+ * per key, in key order) written where they differ, as the kind that `kindParameter` holds: their
+ * `refreshed_at` tells an audit's rebuild they are newer than its scan. A row without a settled
+ * fingerprint keeps the one held. `guard` is a further condition on the held row.
  */
-export function upsertRows(kindParameter: string, guard = 'true'): string {
+export function upsertRows(rows: string, kindParameter: string, guard = 'true'): string {
   return `
   insert into link_index as held (kind, platform, record_id, email_hash, claims, settled)
-  select ${kindParameter}, row.platform, row.record_id, decode(row.email_hash, 'hex'), row.claims, row.settled
-  from jsonb_to_recordset($1::jsonb) as row(platform text, record_id text, email_hash text, claims text[], settled text)
+  select ${kindParameter}, row.platform, row.record_id, row.email_hash, row.claims, row.settled from (${rows}) as row
   on conflict (kind, platform, record_id) do update
     set email_hash = excluded.email_hash, claims = excluded.claims, settled = coalesce(excluded.settled, held.settled), refreshed_at = clock_timestamp()
     where (held.email_hash, held.claims, held.settled) is distinct from (excluded.email_hash, excluded.claims, coalesce(excluded.settled, held.settled))
@@ -81,7 +85,7 @@ export function upsertRows(kindParameter: string, guard = 'true'): string {
 }
 
 const REFRESH = named('link-index-refresh', `
-  with upserted as (${upsertRows('$4')} returning 1),
+  with upserted as (${upsertRows(JSON_ROWS, '$4')} returning 1),
   removed as (
     delete from link_index where kind = $4 and (platform, record_id) in (select * from unnest($2::text[], $3::text[]))
     returning 1

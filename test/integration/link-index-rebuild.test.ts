@@ -1,15 +1,20 @@
+import pg from 'pg';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { codes } from '../../src/error-codes.ts';
 import { startLinkIndexRebuild } from '../../src/link-index/link-index-rebuild.ts';
+import { UNSEEN_PAGE_ROWS } from '../../src/link-index/unseen-rows.ts';
 import { emailHash } from '../../src/link-index/link-rows.ts';
+import type { RecordKey } from '../../src/ids/index.ts';
 import type { PersonRecord } from '../../src/platforms/person-record.ts';
 import { createLedgerFixture } from '../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../support/ledger-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /*
- * The rebuild streams the scan's rows into a temporary table (COPY) and brings the index to them
- * when the scan is done: what it inserts, updates and drops is read back from the index itself.
+ * The rebuild streams the scan's rows into a temporary table (COPY) and brings the index to them a
+ * chunk at a time, two connections taking turns: what it inserts, updates and drops is read back
+ * from the index itself.
  */
 
 function crmRecord(id: string, omnistack: string, email: string | null = null): PersonRecord {
@@ -39,6 +44,12 @@ async function rebuildFrom(fixture: LedgerFixture, ...batches: PersonRecord[][])
   return rebuild.finish();
 }
 
+/** What an audit's scan tells the rebuild it saw: these records. */
+function sawOnly(records: readonly PersonRecord[]) {
+  const ids = new Set(records.map((record) => record.id));
+  return (key: RecordKey) => key.platform === 'crm' && ids.has(key.id);
+}
+
 describe('the link index rebuild', () => {
   let fixture: LedgerFixture | undefined;
 
@@ -51,12 +62,12 @@ describe('the link index rebuild', () => {
     fixture = await createLedgerFixture();
     const records = [...batch('a', 4), crmRecord('mail', 'o-mail', 'someone@example.com')];
 
-    expect(await rebuildFrom(fixture, records.slice(0, 2), records.slice(2))).toEqual({ inserted: 5, updated: 0, removed: 0 });
+    expect(await rebuildFrom(fixture, records.slice(0, 2), records.slice(2))).toEqual({ written: 5, removed: 0 });
     const rows = await heldRows(fixture);
     expect(rows).toContainEqual({ record_id: 'a-0', email_hash: null, claims: ['omnistack:a-o0'] });
     expect(rows).toContainEqual({ record_id: 'mail', email_hash: emailHash('someone@example.com'), claims: ['omnistack:o-mail'] });
 
-    expect(await rebuildFrom(fixture, records)).toEqual({ inserted: 0, updated: 0, removed: 0 });
+    expect(await rebuildFrom(fixture, records)).toEqual({ written: 0, removed: 0 });
     expect(await heldRows(fixture)).toEqual(rows);
   });
 
@@ -64,11 +75,12 @@ describe('the link index rebuild', () => {
     fixture = await createLedgerFixture();
     await rebuildFrom(fixture, [crmRecord('kept', 'o1'), crmRecord('moved', 'o1'), ...batch('gone', 2)]);
     const rebuild = await startLinkIndexRebuild(fixture.connection.pool, ['crm']);
-    await rebuild.add([crmRecord('kept', 'o1'), crmRecord('moved', 'o2')]);
+    const scanned = [crmRecord('kept', 'o1'), crmRecord('moved', 'o2')];
+    await rebuild.add(scanned);
     // After the scan began, a reconcile indexes one record the scan did not see and changes another.
     await fixture.links.refresh([crmRecord('newer', 'o3'), crmRecord('gone-1', 'o4')], []);
 
-    expect(await rebuild.finish()).toEqual({ inserted: 0, updated: 1, removed: 1 });
+    expect(await rebuild.finish(sawOnly(scanned))).toEqual({ written: 1, removed: 1 });
 
     expect((await heldRows(fixture)).map(({ record_id, claims }) => [record_id, claims])).toEqual([
       ['gone-1', ['omnistack:o4']],
@@ -83,7 +95,9 @@ describe('the link index rebuild', () => {
     const { pool } = fixture.connection;
     await pool.query(`insert into link_index (kind, platform, record_id, claims) values ('user', 'omnistack', 'o1', '{}'), ('client', 'crm', 'c1', '{}')`);
 
-    expect(await rebuildFrom(fixture, batch('a', 1))).toEqual({ inserted: 1, updated: 0, removed: 0 });
+    const rebuild = await startLinkIndexRebuild(pool, ['crm']);
+    await rebuild.add(batch('a', 1));
+    expect(await rebuild.finish(sawOnly(batch('a', 1)))).toEqual({ written: 1, removed: 0 });
 
     const { rows } = await pool.query<{ key: string }>(`select kind || ':' || platform || ':' || record_id as key from link_index order by 1`);
     expect(rows.map((row) => row.key)).toEqual(['client:crm:c1', 'user:crm:a-0', 'user:omnistack:o1']);
@@ -130,18 +144,63 @@ describe('the link index rebuild', () => {
     expect((await heldRows(fixture)).map((row) => row.record_id)).toEqual(['a-0', 'a-1', 'a-2']);
   });
 
-  it('gives its connection up at close, twice safely, leaving the index as it was', async () => {
+  it('gives its connections up at close, twice safely, leaving the index as it was', async () => {
     fixture = await createLedgerFixture();
     const { pool } = fixture.connection;
     const rebuild = await startLinkIndexRebuild(pool, ['crm']);
     await rebuild.add(batch('a'));
-    expect(pool.totalCount - pool.idleCount).toBe(1);
+    expect(pool.totalCount - pool.idleCount).toBe(2);
 
     rebuild.close();
     rebuild.close();
 
     expect(pool.totalCount - pool.idleCount).toBe(0);
-    expect(await rebuildFrom(fixture, batch('b', 1))).toEqual({ inserted: 1, updated: 0, removed: 0 });
+    expect(await rebuildFrom(fixture, batch('b', 1))).toEqual({ written: 1, removed: 0 });
     expect((await heldRows(fixture)).map((row) => row.record_id)).toEqual(['b-0']);
+  });
+
+  it('merges a chunk at a time, the connections taking turns, with every system\'s scan adding at once', async () => {
+    fixture = await createLedgerFixture();
+    const { pool } = fixture.connection;
+    const rebuild = await startLinkIndexRebuild(pool, ['crm'], { chunkRows: 4 });
+    const scans = ['x', 'y', 'z'].map((prefix) => Array.from({ length: 5 }, (_, at) => batch(`${prefix}${at}`, 3)));
+
+    await Promise.all(scans.map(async (batches) => {
+      for (const records of batches) await rebuild.add(records);
+    }));
+    // A chunk merged before finish: the scan's rows reach the index while it reads on.
+    const mergedBeforeFinish = (await heldRows(fixture)).length;
+    expect(await rebuild.finish()).toEqual({ written: 45, removed: 0 });
+
+    expect(mergedBeforeFinish).toBeGreaterThan(0);
+    expect(await heldRows(fixture)).toHaveLength(45);
+    expect(pool.totalCount - pool.idleCount).toBe(0);
+  });
+
+  it('refuses a chunkRows under 1 or not whole with CONFIG, before it touches the database', async () => {
+    fixture = await createLedgerFixture();
+    const pool = new pg.Pool({ connectionString: fixture.url });
+    try {
+      for (const chunkRows of [0, -1, 1.5, Number.NaN]) {
+        await expect(startLinkIndexRebuild(pool, ['crm'], { chunkRows })).rejects.toMatchObject({ code: codes.CONFIG });
+      }
+      // No statement was sent: the pool never opened a connection.
+      expect(pool.totalCount).toBe(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('drops unseen rows across pages of keys, and keeps every seen one', async () => {
+    fixture = await createLedgerFixture();
+    const records = batch('many', 2 * UNSEEN_PAGE_ROWS + UNSEEN_PAGE_ROWS / 2);
+    await rebuildFrom(fixture, records);
+    const rebuild = await startLinkIndexRebuild(fixture.connection.pool, ['crm']);
+
+    // Every third record seen: unseen keys on every page of the look-up.
+    const removed = await rebuild.finish((key) => Number(key.id.slice('many-'.length)) % 3 === 0);
+
+    expect(removed).toEqual({ written: 0, removed: records.length - Math.ceil(records.length / 3) });
+    expect(await heldRows(fixture)).toHaveLength(Math.ceil(records.length / 3));
   });
 });

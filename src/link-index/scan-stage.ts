@@ -1,0 +1,105 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Pool, PoolClient } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { CopyStreamQuery } from 'pg-copy-streams';
+import { upsertRows } from './link-index.ts';
+import type { LinkKind } from './link-index.ts';
+
+/*
+ * One connection's share of a rebuild: scanned rows stream into a temporary table of its own (one
+ * COPY), then one upsert brings the index to them and the table is emptied for the next rows. The
+ * upsert meets each row through the primary key; an insert of the new rows and an update of the
+ * changed ones, joined against the whole index, were planned as hash joins that read every row
+ * held at each chunk (bench/RESULTS.md).
+ */
+
+/** The scan's rows, for this session alone: a crash or a dropped connection takes them with it. */
+const SCAN_TABLE = `create temp table link_index_scan (platform text not null, record_id text not null, email_hash bytea, claims text[] not null)`;
+const COPY_SCAN = 'copy link_index_scan (platform, record_id, email_hash, claims) from stdin';
+/**
+ * The staged rows in key order, each key once: an upsert may not meet one row twice, and taking row
+ * locks in key order, as every reconcile's refresh does, no writer can deadlock another. The order
+ * is code-point order (collation "C"), the refresh's (compareText), whatever the database's own
+ * collation. Of two rows of one key (a record read twice), either is kept.
+ */
+const STAGED_ROWS = `
+  select distinct on (platform collate "C", record_id collate "C") platform, record_id, email_hash, claims, null::text as settled
+  from link_index_scan order by platform collate "C", record_id collate "C"`;
+/** `$2`: the scan's start. A row a reconcile changed since is newer than the scan: left as it is. */
+const MERGE = upsertRows(STAGED_ROWS, '$1::text', 'held.refreshed_at < $2');
+
+/** What one merge changed. */
+export interface StageMerged {
+  /** Rows inserted or changed. */
+  readonly written: number;
+}
+
+export class ScanStage {
+  /** Rows streamed since the last merge. */
+  rows = 0;
+  readonly #client: PoolClient;
+  #stream: CopyStreamQuery | undefined;
+  #failure: unknown;
+  #released = false;
+
+  private constructor(client: PoolClient) {
+    this.#client = client;
+  }
+
+  /** A connection of `pool` with its table made; it is held until release. */
+  static async open(pool: Pool): Promise<ScanStage> {
+    const stage = new ScanStage(await pool.connect());
+    try {
+      await stage.#client.query(SCAN_TABLE);
+      return stage;
+    } catch (error) {
+      stage.release(true);
+      throw error;
+    }
+  }
+
+  /** Streams `lines` (COPY text), resolving once the stream takes more: its backpressure. Rejects once it failed. */
+  async write(lines: string, rows: number): Promise<void> {
+    if (this.#failure !== undefined) throw this.#failure;
+    this.rows += rows;
+    const stream = this.#open();
+    if (!stream.write(lines)) await once(stream, 'drain');
+  }
+
+  /** Ends the stream and makes the index say what its rows say, then empties the table. */
+  async merge(kind: LinkKind, started: Date): Promise<StageMerged> {
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#stream === undefined) return { written: 0 };
+    const stream = this.#stream;
+    this.#stream = undefined;
+    stream.end();
+    await finished(stream);
+    const written = (await this.#client.query(MERGE, [kind, started])).rowCount ?? 0;
+    await this.#client.query('truncate link_index_scan');
+    this.rows = 0;
+    return { written };
+  }
+
+  /** Drops the table and gives the connection back to the pool. */
+  async close(): Promise<void> {
+    await this.#client.query('drop table link_index_scan');
+    this.release(false);
+  }
+
+  /** Gives the connection up; destroyed, its table and any stream with it, unless close did. Safe to call twice. */
+  release(destroy: boolean): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#client.release(destroy);
+  }
+
+  #open(): CopyStreamQuery {
+    if (this.#stream === undefined) {
+      const stream = this.#client.query(copyFrom(COPY_SCAN));
+      stream.on('error', (error) => (this.#failure ??= error));
+      this.#stream = stream;
+    }
+    return this.#stream;
+  }
+}
