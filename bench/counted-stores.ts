@@ -1,5 +1,5 @@
 import type { CommandStartedEvent } from 'mongodb';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Config } from '../src/config/load-config.ts';
 import { createLedger } from '../src/ledger/ledger.ts';
 import type { Ledger } from '../src/ledger/ledger.ts';
@@ -24,8 +24,9 @@ import { createSupabaseAdmin } from '../src/platforms/supabase/supabase-admin.ts
  * - Bookmaster and Supabase: every statement sent on a client of the adapter's pool (`pool.query`
  *   and a checked-out client's alike: the Supabase writes take a lock on a client of their own),
  *   and for Supabase every admin API request;
- * - the ledger's pool: every statement on a client of it (the audit's link index rebuild streams
- *   and merges on a client of its own), the link index's (`links`) counted apart from the rest.
+ * - the ledger: every statement any client sends to its database (the pool's, and the two
+ *   connections the audit's link index rebuild opens beside it), the link index's (`links`)
+ *   counted apart from the rest.
  */
 
 const HANDSHAKES = new Set(['hello', 'isMaster', 'ismaster', 'ping', 'endSessions']);
@@ -103,6 +104,15 @@ function countStatements(pool: pg.Pool, count: () => void): void {
   });
 }
 
+/** Counts every statement any pg client of this process sends to `database`. */
+function countDatabaseStatements(database: string, count: () => void): void {
+  const send = pg.Client.prototype.query as Query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (this.database === database) count();
+    return send.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
 /** The pool as seen by one user of it, whose statements are also counted apart. */
 function countedView(pool: pg.Pool, send: Query, count: () => void): pg.Pool {
   return new Proxy(pool, {
@@ -141,8 +151,9 @@ export async function openCountedStores(config: Config): Promise<CountedStores> 
   const bookmaster = await openPostgres('bookmaster', config.bookmaster.dbUrl);
   const ledger = await openPostgres('ledger', config.ledger.dbUrl);
   countStatements(bookmaster.pool, () => (counts.bookmaster += 1));
-  // Every ledger statement, the index's included: they are taken out again in roundTrips.
-  countStatements(ledger.pool, () => (counts.ledger += 1));
+  // Every ledger statement, the index's included (taken out again in roundTrips), and those of the
+  // connections the link index rebuild opens beside the pool.
+  countDatabaseStatements(new URL(config.ledger.dbUrl).pathname.slice(1), () => (counts.ledger += 1));
   const supabase = config.platforms.includes('supabase') ? await openSupabase(config, () => (counts.supabase += 1)) : null;
   const adapters: Adapters = {
     crm: timed(createCrmAdapter(crm.db), spend('mongo')),

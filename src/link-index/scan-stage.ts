@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import type { Pool, PoolClient } from 'pg';
+import pg from 'pg';
+import type { Pool, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyStreamQuery } from 'pg-copy-streams';
 import { upsertRows } from './link-index.ts';
@@ -38,25 +39,38 @@ export interface StageMerged {
 export class ScanStage {
   /** Rows streamed since the last merge. */
   rows = 0;
-  readonly #client: PoolClient;
+  readonly #client: pg.Client;
   #stream: CopyStreamQuery | undefined;
   #failure: unknown;
   #released = false;
 
-  private constructor(client: PoolClient) {
+  private constructor(client: pg.Client) {
     this.#client = client;
+    // A connection that fails while nothing is sent would crash the process unheard: the next
+    // write or merge reports it instead.
+    client.on('error', (error) => (this.#failure ??= error));
   }
 
-  /** A connection of `pool` with its table made; it is held until release. */
+  /**
+   * A connection of its own to `pool`'s database, with its table made, held until close or
+   * release. Not one of the pool's: held for a whole scan, it would take one from the reconciles,
+   * and several rebuilds each holding one while waiting for a second can exhaust a pool for good.
+   */
   static async open(pool: Pool): Promise<ScanStage> {
-    const stage = new ScanStage(await pool.connect());
+    const stage = new ScanStage(new pg.Client(pool.options));
     try {
+      await stage.#client.connect();
       await stage.#client.query(SCAN_TABLE);
       return stage;
     } catch (error) {
-      stage.release(true);
+      stage.release();
       throw error;
     }
+  }
+
+  /** A statement on this connection, for the rebuild's other steps. */
+  query<Row extends object>(text: string, values?: unknown[]): Promise<QueryResult<Row>> {
+    return this.#client.query<Row>(text, values);
   }
 
   /** Streams `lines` (COPY text), resolving once the stream takes more: its backpressure. Rejects once it failed. */
@@ -81,17 +95,17 @@ export class ScanStage {
     return { written };
   }
 
-  /** Drops the table and gives the connection back to the pool. */
+  /** Ends the connection, its table with it. */
   async close(): Promise<void> {
-    await this.#client.query('drop table link_index_scan');
-    this.release(false);
+    this.#released = true;
+    await this.#client.end();
   }
 
-  /** Gives the connection up; destroyed, its table and any stream with it, unless close did. Safe to call twice. */
-  release(destroy: boolean): void {
+  /** Ends the connection, its table and any stream with it, unless close did, without waiting for the server to answer. Safe to call twice. */
+  release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.#client.release(destroy);
+    this.#client.end().catch(() => undefined);
   }
 
   #open(): CopyStreamQuery {

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { QueryResult } from 'pg';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkKind } from './link-index.ts';
 
@@ -29,6 +29,11 @@ const REMOVE = `
   )
   select count(*)::int as removed from removed`;
 
+/** Where the statements go: a rebuild's own connection. */
+export interface Queryable {
+  query<Row extends object>(text: string, values?: unknown[]): Promise<QueryResult<Row>>;
+}
+
 export interface UnseenScope {
   readonly kind: LinkKind;
   readonly platforms: readonly Platform[];
@@ -37,13 +42,13 @@ export interface UnseenScope {
 }
 
 /** Pages through the ids of rows of `scope` older than the scan and drops those `seen` denies: how many. */
-export async function removeUnseen(pool: Pool, scope: UnseenScope, seen: (key: RecordKey) => boolean): Promise<number> {
+export async function removeUnseen(pool: Queryable, scope: UnseenScope, seen: (key: RecordKey) => boolean): Promise<number> {
   let removed = 0;
   for (const platform of scope.platforms) removed += await removeUnseenOf(pool, scope, platform, seen);
   return removed;
 }
 
-async function removeUnseenOf(pool: Pool, { kind, started }: UnseenScope, platform: Platform, seen: (key: RecordKey) => boolean): Promise<number> {
+async function removeUnseenOf(pool: Queryable, { kind, started }: UnseenScope, platform: Platform, seen: (key: RecordKey) => boolean): Promise<number> {
   let removed = 0;
   let after = '';
   for (let full = true; full; ) {

@@ -38,6 +38,12 @@ async function heldRows(fixture: LedgerFixture): Promise<HeldRow[]> {
   return rows;
 }
 
+/** Sessions on the fixture's database besides the asking one: the pool's and any rebuild's. */
+async function sessions(fixture: LedgerFixture): Promise<number> {
+  const { rows } = await fixture.connection.pool.query<{ count: number }>('select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return rows[0]?.count ?? -1;
+}
+
 async function rebuildFrom(fixture: LedgerFixture, ...batches: PersonRecord[][]) {
   const rebuild = await startLinkIndexRebuild(fixture.connection.pool, ['crm']);
   for (const records of batches) await rebuild.add(records);
@@ -136,7 +142,9 @@ describe('the link index rebuild', () => {
     await rebuildFrom(fixture, batch('a'));
     const rebuild = await startLinkIndexRebuild(pool, ['crm']);
     await rebuild.add(batch('b'));
-    await fixture.connection.pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'copy link_index_scan%'`);
+    // The COPY goes out once the client gets to it, maybe after add resolved: end its session once the server runs it.
+    const terminated = async () => (await pool.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'copy link_index_scan%'`)).rows.length > 0;
+    await waitFor('the COPY to reach the server, and its session to be ended', terminated);
 
     await waitFor('the add to see the stream fail', async () => (await rebuild.add(batch('c')).then(() => null, (error: unknown) => error)) !== null);
     await expect(rebuild.add(batch('d'))).rejects.toMatchObject({ code: '57P01' });
@@ -147,14 +155,18 @@ describe('the link index rebuild', () => {
   it('gives its connections up at close, twice safely, leaving the index as it was', async () => {
     fixture = await createLedgerFixture();
     const { pool } = fixture.connection;
+    const before = await sessions(fixture);
     const rebuild = await startLinkIndexRebuild(pool, ['crm']);
     await rebuild.add(batch('a'));
-    expect(pool.totalCount - pool.idleCount).toBe(2);
-
-    rebuild.close();
-    rebuild.close();
-
+    // Two connections of its own, none of the pool's.
+    expect(await sessions(fixture)).toBe(before + 2);
     expect(pool.totalCount - pool.idleCount).toBe(0);
+
+    rebuild.close();
+    rebuild.close();
+
+    const current = fixture;
+    await waitFor('the rebuild\'s sessions to end', async () => (await sessions(current)) === before);
     expect(await rebuildFrom(fixture, batch('b', 1))).toEqual({ written: 1, removed: 0 });
     expect((await heldRows(fixture)).map((row) => row.record_id)).toEqual(['b-0']);
   });
@@ -174,7 +186,8 @@ describe('the link index rebuild', () => {
 
     expect(mergedBeforeFinish).toBeGreaterThan(0);
     expect(await heldRows(fixture)).toHaveLength(45);
-    expect(pool.totalCount - pool.idleCount).toBe(0);
+    const current = fixture;
+    await waitFor('the rebuild\'s sessions to end', async () => (await sessions(current)) <= pool.totalCount);
   });
 
   it('refuses a chunkRows under 1 or not whole with CONFIG, before it touches the database', async () => {

@@ -2,7 +2,7 @@ import { QueueEvents } from 'bullmq';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { CommandStartedEvent, Db } from 'mongodb';
-import type pg from 'pg';
+import pg from 'pg';
 import { vi } from 'vitest';
 import { createMaintenanceProcessor } from '../../../src/jobs/maintenance.ts';
 import type { BackfillOptions } from '../../../src/jobs/backfill-processor.ts';
@@ -181,22 +181,21 @@ function countRoundTrips(stores: Stores) {
   stores.crm.client.on('commandStarted', count);
   stores.omnistack.client.on('commandStarted', count);
   const bookmaster = vi.spyOn(stores.bookmaster.pool, 'query');
-  // Every statement on any of the ledger's clients: the link index rebuild runs on one of its own.
+  // Every statement any client sends to the ledger's database: the pool's, and the connections the
+  // link index rebuild opens beside it.
+  const ledgerDatabase = new URL(stores.ledger.url).pathname.slice(1);
+  const sent = vi.spyOn(pg.Client.prototype, 'query');
   let ledger = 0;
-  const counted = new WeakSet<pg.PoolClient>();
-  stores.ledger.connection.pool.on('acquire', (client) => {
-    if (counted.has(client)) return;
-    counted.add(client);
-    const send = client.query.bind(client) as (...args: unknown[]) => unknown;
-    client.query = ((...args: unknown[]) => {
-      ledger += 1;
-      return send(...args);
-    }) as typeof client.query;
-  });
+  const countLedger = () => {
+    ledger += sent.mock.contexts.filter((client) => (client as pg.Client).database === ledgerDatabase).length;
+    sent.mockClear();
+    return ledger;
+  };
   return {
-    counts: () => ({ mongo, bookmaster: bookmaster.mock.calls.length, ledger }),
+    counts: () => ({ mongo, bookmaster: bookmaster.mock.calls.length, ledger: countLedger() }),
     reset: () => {
       mongo = 0;
+      countLedger();
       ledger = 0;
       bookmaster.mockClear();
     },
