@@ -114,7 +114,8 @@ function countDatabaseStatements(database: string, count: () => void): void {
 }
 
 /** The pool as seen by one user of it, whose statements are also counted apart. */
-function countedView(pool: pg.Pool, send: Query, count: () => void): pg.Pool {
+function countedView(pool: pg.Pool, count: () => void): pg.Pool {
+  const send = pool.query.bind(pool) as Query;
   return new Proxy(pool, {
     get: (target, property) => {
       if (property !== 'query') return Reflect.get(target, property, target) as unknown;
@@ -166,7 +167,7 @@ export async function openCountedStores(config: Config): Promise<CountedStores> 
     adapters,
     ledger,
     ledgerStore: timed(createLedger(ledger.pool), spend('ledger')),
-    links: timed(createLinkIndex(countedView(ledger.pool, ledger.pool.query.bind(ledger.pool) as Query, () => (counts.index += 1))), spend('index')),
+    links: timed(createLinkIndex(countedView(ledger.pool, () => (counts.index += 1))), spend('index')),
     roundTrips: () => ({ ...counts, ledger: counts.ledger - counts.index }),
     timeSpent: () => ({ ...spent }),
     reset: () => {

@@ -5,7 +5,7 @@
  */
 
 /** COPY text's null. */
-export const COPY_NULL = '\\N';
+const COPY_NULL = '\\N';
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 

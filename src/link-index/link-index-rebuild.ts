@@ -2,21 +2,21 @@ import type { Pool } from 'pg';
 import { ConfigError } from '../errors.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
-import { copyField, copyLine, hexByteaField, textArrayLiteral } from './copy-text.ts';
 import type { LinkKind } from './link-index.ts';
-import { linkRow } from './link-rows.ts';
 import { ScanStage } from './scan-stage.ts';
 import type { StageMerged } from './scan-stage.ts';
 import { removeUnseen } from './unseen-rows.ts';
+import type { RebuildScope } from './unseen-rows.ts';
 
 /*
  * The audit is the snapshot, the watchers and reconciles the stream: an audit's full scan makes the
  * link index say what the systems held, while reconciles keep refreshing it. The scan's rows
  * stream (COPY) into a temporary table, a chunk at a time, and each chunk is merged by one upsert:
- * an upsert per batch, its rows sent as JSON, cost Postgres more (bench/RESULTS.md). Two connections take turns, one merging its chunk while the scan streams
- * into the other, so Postgres merges while the scan reads on: merging every row after the scan,
- * the first audit of 1,000,000 people waited 45 s on one 3,000,000-row insert, which also held
- * back every reconcile writing one of those rows. A row that a reconcile changed after the scan
+ * an upsert per batch, its rows sent as JSON, cost Postgres more (bench/RESULTS.md). Two
+ * connections take turns, one merging its chunk while the scan streams into the other, so Postgres
+ * merges while the scan reads on: merging every row after the scan, the first audit of 1,000,000
+ * people waited 45 s on one 3,000,000-row insert, which also held back every reconcile writing one
+ * of those rows. A row that a reconcile changed after the scan
  * began is newer than the scan, so the rebuild neither overwrites nor deletes it.
  */
 
@@ -73,16 +73,10 @@ export async function startLinkIndexRebuild(pool: Pool, platforms: readonly Plat
   }
 }
 
-interface Scope {
-  readonly kind: LinkKind;
-  readonly platforms: readonly Platform[];
-  readonly started: Date;
-}
-
 /** Two stages: the scan streams into `#current` while the other merges. */
 class TakingTurns implements LinkIndexRebuild {
   readonly #stages: readonly [ScanStage, ScanStage];
-  readonly #scope: Scope;
+  readonly #scope: RebuildScope;
   readonly #chunkRows: number;
   #current: ScanStage;
   #other: ScanStage;
@@ -92,7 +86,7 @@ class TakingTurns implements LinkIndexRebuild {
   /** The last add, settled: the next waits for it. */
   #adding: Promise<void> = Promise.resolve();
 
-  constructor(stages: readonly [ScanStage, ScanStage], scope: Scope, chunkRows: number) {
+  constructor(stages: readonly [ScanStage, ScanStage], scope: RebuildScope, chunkRows: number) {
     this.#stages = stages;
     this.#scope = scope;
     this.#chunkRows = chunkRows;
@@ -103,7 +97,7 @@ class TakingTurns implements LinkIndexRebuild {
   add = (records: readonly PersonRecord[]): Promise<void> => {
     const added = this.#adding.then(async () => {
       if (this.#current.rows >= this.#chunkRows) await this.#turn();
-      await this.#current.write(scanLines(records), records.length);
+      await this.#current.write(records);
     });
     this.#adding = added.catch(() => undefined);
     return added;
@@ -148,15 +142,4 @@ class TakingTurns implements LinkIndexRebuild {
     if (merging === undefined) return;
     this.#merged = { written: this.#merged.written + (await merging).written };
   }
-}
-
-/** The records' rows as COPY text. */
-function scanLines(records: readonly PersonRecord[]): string {
-  let lines = '';
-  for (const record of records) {
-    const row = linkRow(record);
-    const emailHash = row.email_hash === null ? null : hexByteaField(row.email_hash);
-    lines += copyLine([copyField(row.platform), copyField(row.record_id), emailHash, copyField(textArrayLiteral(row.claims))]);
-  }
-  return lines;
 }

@@ -4,8 +4,11 @@ import pg from 'pg';
 import type { Pool, QueryResult } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { CopyStreamQuery } from 'pg-copy-streams';
+import type { PersonRecord } from '../platforms/person-record.ts';
+import { copyField, copyLine, hexByteaField, textArrayLiteral } from './copy-text.ts';
 import { upsertRows } from './link-index.ts';
 import type { LinkKind } from './link-index.ts';
+import { linkRow } from './link-rows.ts';
 
 /*
  * One connection's share of a rebuild: scanned rows stream into a temporary table of its own (one
@@ -37,9 +40,8 @@ export interface StageMerged {
 }
 
 export class ScanStage {
-  /** Rows streamed since the last merge. */
-  rows = 0;
   readonly #client: pg.Client;
+  #rows = 0;
   #stream: CopyStreamQuery | undefined;
   #failure: unknown;
   #released = false;
@@ -68,17 +70,22 @@ export class ScanStage {
     }
   }
 
+  /** Rows streamed since the last merge. */
+  get rows(): number {
+    return this.#rows;
+  }
+
   /** A statement on this connection, for the rebuild's other steps. */
   query<Row extends object>(text: string, values?: unknown[]): Promise<QueryResult<Row>> {
     return this.#client.query<Row>(text, values);
   }
 
-  /** Streams `lines` (COPY text), resolving once the stream takes more: its backpressure. Rejects once it failed. */
-  async write(lines: string, rows: number): Promise<void> {
+  /** Streams the records' rows, resolving once the stream takes more: its backpressure. Rejects once it failed. */
+  async write(records: readonly PersonRecord[]): Promise<void> {
     if (this.#failure !== undefined) throw this.#failure;
-    this.rows += rows;
+    this.#rows += records.length;
     const stream = this.#open();
-    if (!stream.write(lines)) await once(stream, 'drain');
+    if (!stream.write(scanLines(records))) await once(stream, 'drain');
   }
 
   /** Ends the stream and makes the index say what its rows say, then empties the table. */
@@ -91,7 +98,7 @@ export class ScanStage {
     await finished(stream);
     const written = (await this.#client.query(MERGE, [kind, started])).rowCount ?? 0;
     await this.#client.query('truncate link_index_scan');
-    this.rows = 0;
+    this.#rows = 0;
     return { written };
   }
 
@@ -116,4 +123,15 @@ export class ScanStage {
     }
     return this.#stream;
   }
+}
+
+/** The records' rows as COPY text, in COPY_SCAN's columns. */
+function scanLines(records: readonly PersonRecord[]): string {
+  let lines = '';
+  for (const record of records) {
+    const row = linkRow(record);
+    const emailHash = row.email_hash === null ? null : hexByteaField(row.email_hash);
+    lines += copyLine([copyField(row.platform), copyField(row.record_id), emailHash, copyField(textArrayLiteral(row.claims))]);
+  }
+  return lines;
 }

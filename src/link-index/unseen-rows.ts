@@ -34,27 +34,28 @@ export interface Queryable {
   query<Row extends object>(text: string, values?: unknown[]): Promise<QueryResult<Row>>;
 }
 
-export interface UnseenScope {
+/** What a rebuild covers: one kind's rows of the scanned platforms, older than its scan. */
+export interface RebuildScope {
   readonly kind: LinkKind;
   readonly platforms: readonly Platform[];
-  /** Rows changed since are newer than the scan: never dropped. */
+  /** When the scan began, by the database's clock: rows changed since are newer, never overwritten or dropped. */
   readonly started: Date;
 }
 
 /** Pages through the ids of rows of `scope` older than the scan and drops those `seen` denies: how many. */
-export async function removeUnseen(pool: Queryable, scope: UnseenScope, seen: (key: RecordKey) => boolean): Promise<number> {
+export async function removeUnseen(db: Queryable, scope: RebuildScope, seen: (key: RecordKey) => boolean): Promise<number> {
   let removed = 0;
-  for (const platform of scope.platforms) removed += await removeUnseenOf(pool, scope, platform, seen);
+  for (const platform of scope.platforms) removed += await removeUnseenOf(db, scope, platform, seen);
   return removed;
 }
 
-async function removeUnseenOf(pool: Queryable, { kind, started }: UnseenScope, platform: Platform, seen: (key: RecordKey) => boolean): Promise<number> {
+async function removeUnseenOf(db: Queryable, { kind, started }: RebuildScope, platform: Platform, seen: (key: RecordKey) => boolean): Promise<number> {
   let removed = 0;
   let after = '';
   for (let full = true; full; ) {
-    const { rows } = await pool.query<{ record_id: string }>(OLDER_IDS, [kind, platform, started, after, UNSEEN_PAGE_ROWS]);
+    const { rows } = await db.query<{ record_id: string }>(OLDER_IDS, [kind, platform, started, after, UNSEEN_PAGE_ROWS]);
     const unseen = rows.map((row) => row.record_id).filter((id) => !seen({ platform, id }));
-    if (unseen.length > 0) removed += (await pool.query<{ removed: number }>(REMOVE, [kind, platform, started, unseen])).rows[0]?.removed ?? 0;
+    if (unseen.length > 0) removed += (await db.query<{ removed: number }>(REMOVE, [kind, platform, started, unseen])).rows[0]?.removed ?? 0;
     full = rows.length === UNSEEN_PAGE_ROWS;
     after = rows.at(-1)?.record_id ?? after;
   }
