@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { LinkKind } from './link-index.ts';
+import { swapInFreshTable } from './fresh-table.ts';
 import { ScanStage } from './scan-stage.ts';
 import type { StageMerged } from './scan-stage.ts';
 import { removeUnseen } from './unseen-rows.ts';
@@ -16,14 +17,15 @@ import type { RebuildScope } from './unseen-rows.ts';
  * connections take turns, one merging its chunk while the scan streams into the other, so Postgres
  * merges while the scan reads on: merging every row after the scan, the first audit of 1,000,000
  * people waited 45 s on one 3,000,000-row insert, which also held back every reconcile writing one
- * of those rows. A row that a reconcile changed after the scan
- * began is newer than the scan, so the rebuild neither overwrites nor deletes it.
+ * of those rows. A row that a reconcile changed after the scan began is newer than the scan, so the
+ * rebuild neither overwrites nor deletes it. An index found empty has nothing to merge with: its
+ * rebuild loads a table of its own instead (fresh-table.ts).
  */
 
 export interface LinkIndexRebuild {
   /**
-   * Streams one scanned batch's rows, and resolves once Postgres takes more: the scan never runs
-   * further ahead of the index than a chunk. Rejects once a stream or a merge failed.
+   * Streams one scanned batch's rows, and resolves once Postgres takes more: merging, the scan never
+   * runs further ahead of the index than a chunk. Rejects once a stream or a merge failed.
    */
   add(records: readonly PersonRecord[]): Promise<void>;
   /**
@@ -50,9 +52,16 @@ export interface LinkIndexRebuildOptions {
 
 const DEFAULT_CHUNK_ROWS = 100_000;
 
+/** When the rebuild's scan began, by the database's clock (the one refreshed_at is written with), and whether the index held no row then. */
+interface RebuildStart {
+  readonly started: Date;
+  readonly empty: boolean;
+}
+
 /**
- * Starts rebuilding the rows of records of `platforms` from a scan that begins now, on two
- * connections of its own to `pool`'s database, held until finish or close.
+ * Starts rebuilding the rows of records of `platforms` from a scan that begins now, on connections
+ * of its own to `pool`'s database, held until finish or close: two taking turns, or one when the
+ * index holds no row at all.
  */
 export async function startLinkIndexRebuild(pool: Pool, platforms: readonly Platform[], options: LinkIndexRebuildOptions = {}): Promise<LinkIndexRebuild> {
   const chunkRows = options.chunkRows ?? DEFAULT_CHUNK_ROWS;
@@ -61,16 +70,45 @@ export async function startLinkIndexRebuild(pool: Pool, platforms: readonly Plat
   }
   const stages: ScanStage[] = [];
   try {
-    for (let opened = 0; opened < 2; opened += 1) stages.push(await ScanStage.open(pool));
-    const [first, second] = stages as [ScanStage, ScanStage];
-    // The database's clock, the one refreshed_at is written with.
-    const { rows } = await first.query<{ started: Date }>('select clock_timestamp() as started');
-    const scope = { kind: options.kind ?? 'user', platforms, started: (rows[0] as { started: Date }).started };
-    return new TakingTurns([first, second], scope, chunkRows);
+    stages.push(await ScanStage.open(pool));
+    const [first] = stages as [ScanStage];
+    const { rows } = await first.query<RebuildStart>('select clock_timestamp() as started, not exists (select 1 from link_index) as empty');
+    const { started, empty } = rows[0] as RebuildStart;
+    const scope = { kind: options.kind ?? 'user', platforms, started };
+    if (empty) return new FreshTable(first, scope.kind);
+    stages.push(await ScanStage.open(pool));
+    return new TakingTurns(stages as [ScanStage, ScanStage], scope, chunkRows);
   } catch (error) {
     for (const stage of stages) stage.release();
     throw error;
   }
+}
+
+/** An empty index's rebuild: every row staged on one connection, then loaded into a table of its own and swapped in. */
+class FreshTable implements LinkIndexRebuild {
+  readonly #stage: ScanStage;
+  readonly #kind: LinkKind;
+
+  constructor(stage: ScanStage, kind: LinkKind) {
+    this.#stage = stage;
+    this.#kind = kind;
+  }
+
+  add = (records: readonly PersonRecord[]): Promise<void> => this.#stage.write(records);
+
+  /** Nothing was held before the scan, so nothing is older than it to drop: `seen` is not asked. */
+  finish = async (): Promise<LinkIndexRebuilt> => {
+    try {
+      await this.#stage.endStream();
+      const written = await swapInFreshTable(this.#stage, this.#kind);
+      await analyzeAndClose([this.#stage]);
+      return { written, removed: 0 };
+    } finally {
+      this.close();
+    }
+  };
+
+  close = (): void => this.#stage.release();
 }
 
 /** Two stages: the scan streams into `#current` while the other merges. */
@@ -109,11 +147,7 @@ class TakingTurns implements LinkIndexRebuild {
       await this.#turn();
       await this.#settle();
       const removed = seen === undefined ? 0 : await removeUnseen(this.#stages[0], this.#scope, seen);
-      // Fresh statistics, now that the rows changed wholesale: without them the planner answers
-      // "who has this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400
-      // rows in the bench, against 0.06 ms through the email index), until autovacuum analyzes.
-      await this.#stages[0].query('analyze link_index');
-      for (const stage of this.#stages) await stage.close();
+      await analyzeAndClose(this.#stages);
       return { ...this.#merged, removed };
     } finally {
       this.close();
@@ -142,4 +176,14 @@ class TakingTurns implements LinkIndexRebuild {
     if (merging === undefined) return;
     this.#merged = { written: this.#merged.written + (await merging).written };
   }
+}
+
+/**
+ * Fresh statistics, now that the rows changed wholesale: without them the planner answers "who has
+ * this email" by reading every row of the platforms asked (2.3 ms a look-up at 2,400 rows in the
+ * bench, against 0.06 ms through the email index), until autovacuum analyzes.
+ */
+async function analyzeAndClose(stages: readonly ScanStage[]): Promise<void> {
+  await stages[0]?.query('analyze link_index');
+  for (const stage of stages) await stage.close();
 }

@@ -27,7 +27,7 @@ const COPY_SCAN = 'copy link_index_scan (platform, record_id, email_hash, claims
  * is code-point order (collation "C"), the refresh's (compareText), whatever the database's own
  * collation. Of two rows of one key (a record read twice), either is kept.
  */
-const STAGED_ROWS = `
+export const STAGED_ROWS = `
   select distinct on (platform collate "C", record_id collate "C") platform, record_id, email_hash, claims, null::text as settled
   from link_index_scan order by platform collate "C", record_id collate "C"`;
 /** `$2`: the scan's start. A row a reconcile changed since is newer than the scan: left as it is. */
@@ -90,16 +90,22 @@ export class ScanStage {
 
   /** Ends the stream and makes the index say what its rows say, then empties the table. */
   async merge(kind: LinkKind, started: Date): Promise<StageMerged> {
-    if (this.#failure !== undefined) throw this.#failure;
-    if (this.#stream === undefined) return { written: 0 };
-    const stream = this.#stream;
-    this.#stream = undefined;
-    stream.end();
-    await finished(stream);
+    if (!(await this.endStream())) return { written: 0 };
     const written = (await this.#client.query(MERGE, [kind, started])).rowCount ?? 0;
     await this.#client.query('truncate link_index_scan');
     this.#rows = 0;
     return { written };
+  }
+
+  /** Ends the stream, once Postgres has every row streamed: false if none was. Rejects once it failed. */
+  async endStream(): Promise<boolean> {
+    if (this.#failure !== undefined) throw this.#failure;
+    const stream = this.#stream;
+    if (stream === undefined) return false;
+    this.#stream = undefined;
+    stream.end();
+    await finished(stream);
+    return true;
   }
 
   /** Ends the connection, its table with it. */

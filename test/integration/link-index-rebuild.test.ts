@@ -13,7 +13,8 @@ import { waitFor } from '../support/wait-for.ts';
 
 /*
  * The rebuild streams the scan's rows into a temporary table (COPY) and brings the index to them a
- * chunk at a time, two connections taking turns: what it inserts, updates and drops is read back
+ * chunk at a time, two connections taking turns, or, when the index is empty, loads them into a
+ * table of its own that takes the index's place: what it inserts, updates and drops is read back
  * from the index itself.
  */
 
@@ -48,6 +49,11 @@ async function rebuildFrom(fixture: LedgerFixture, ...batches: PersonRecord[][])
   const rebuild = await startLinkIndexRebuild(fixture.connection.pool, ['crm']);
   for (const records of batches) await rebuild.add(records);
   return rebuild.finish();
+}
+
+/** A row of the clients' index, so that the index is not empty and a rebuild of people's rows merges. */
+async function holdClientRow(fixture: LedgerFixture): Promise<void> {
+  await fixture.connection.pool.query(`insert into link_index (kind, platform, record_id, claims) values ('client', 'crm', 'c1', '{}')`);
 }
 
 /** What an audit's scan tells the rebuild it saw: these records. */
@@ -155,6 +161,7 @@ describe('the link index rebuild', () => {
   it('gives its connections up at close, twice safely, leaving the index as it was', async () => {
     fixture = await createLedgerFixture();
     const { pool } = fixture.connection;
+    await holdClientRow(fixture);
     const before = await sessions(fixture);
     const rebuild = await startLinkIndexRebuild(pool, ['crm']);
     await rebuild.add(batch('a'));
@@ -168,12 +175,13 @@ describe('the link index rebuild', () => {
     const current = fixture;
     await waitFor('the rebuild\'s sessions to end', async () => (await sessions(current)) === before);
     expect(await rebuildFrom(fixture, batch('b', 1))).toEqual({ written: 1, removed: 0 });
-    expect((await heldRows(fixture)).map((row) => row.record_id)).toEqual(['b-0']);
+    expect((await heldRows(fixture)).map((row) => row.record_id)).toEqual(['b-0', 'c1']);
   });
 
   it('merges a chunk at a time, the connections taking turns, with every system\'s scan adding at once', async () => {
     fixture = await createLedgerFixture();
     const { pool } = fixture.connection;
+    await holdClientRow(fixture);
     const rebuild = await startLinkIndexRebuild(pool, ['crm'], { chunkRows: 4 });
     const scans = ['x', 'y', 'z'].map((prefix) => Array.from({ length: 5 }, (_, at) => batch(`${prefix}${at}`, 3)));
 
@@ -184,8 +192,8 @@ describe('the link index rebuild', () => {
     const mergedBeforeFinish = (await heldRows(fixture)).length;
     expect(await rebuild.finish()).toEqual({ written: 45, removed: 0 });
 
-    expect(mergedBeforeFinish).toBeGreaterThan(0);
-    expect(await heldRows(fixture)).toHaveLength(45);
+    expect(mergedBeforeFinish).toBeGreaterThan(1);
+    expect(await heldRows(fixture)).toHaveLength(45 + 1);
     const current = fixture;
     await waitFor('the rebuild\'s sessions to end', async () => (await sessions(current)) <= pool.totalCount);
   });

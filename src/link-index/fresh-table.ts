@@ -1,0 +1,62 @@
+import type { LinkKind } from './link-index.ts';
+import { STAGED_ROWS } from './scan-stage.ts';
+import type { Queryable } from './unseen-rows.ts';
+
+/*
+ * A rebuild that finds the index empty (a first start, a first audit) has nothing to merge with:
+ * its staged rows go into a table of their own, which is indexed once loaded and takes the empty
+ * table's place. Kept up row by row as rows arrive, the claims' GIN index was most of what the first
+ * audit of 1,000,000 people cost Postgres; built once over the loaded rows it costs about a third
+ * of that (bench/RESULTS.md). All in one transaction: a failure or a crash leaves the index as it was.
+ */
+
+/** The indexes and the primary key the migrations give link_index, under the load table's names until the swap. */
+const LOADED_INDEXES = [
+  'alter table link_index_load add constraint link_index_load_pkey primary key (kind, platform, record_id)',
+  'create index link_index_load_claims on link_index_load using gin (claims) with (fastupdate = off)',
+  'create index link_index_load_email on link_index_load (email_hash) where email_hash is not null',
+];
+
+const COLUMNS = 'kind, platform, record_id, email_hash, claims, refreshed_at, settled';
+
+/**
+ * The table's place taken. Rows that reconciles wrote meanwhile are newer than the scan: carried
+ * over, winning over the scan's. The lock first, so that no writer gets between the copy and the drop.
+ */
+const SWAP = [
+  'lock table link_index in access exclusive mode',
+  `insert into link_index_load (${COLUMNS}) select ${COLUMNS} from link_index
+   on conflict (kind, platform, record_id) do update
+     set email_hash = excluded.email_hash, claims = excluded.claims, refreshed_at = excluded.refreshed_at, settled = excluded.settled`,
+  'drop table link_index',
+  'alter table link_index_load rename to link_index',
+  'alter table link_index rename constraint link_index_load_pkey to link_index_pkey',
+  'alter index link_index_load_claims rename to link_index_claims',
+  'alter index link_index_load_email rename to link_index_email',
+];
+
+/**
+ * One load at a time: a second, taking its load table's shape from link_index, would hold a lock
+ * on the table the first one is about to drop while waiting for the first's load table name, and
+ * the two would deadlock. Under the lock it waits for the first to swap in, and carries its rows over.
+ */
+const BEGIN = `begin;
+  select pg_advisory_xact_lock(hashtextextended('idsync:link_index_load', 0));
+  create table link_index_load (like link_index including all excluding indexes)`;
+
+const LOAD = `
+  insert into link_index_load (kind, platform, record_id, email_hash, claims)
+  select $1, row.platform, row.record_id, row.email_hash, row.claims from (${STAGED_ROWS}) as row`;
+
+/** Loads the staged rows (link_index_scan, on `db`'s connection) as `kind`'s, indexes them and swaps them in for the index: how many. */
+export async function swapInFreshTable(db: Queryable, kind: LinkKind): Promise<number> {
+  await db.query(BEGIN);
+  try {
+    const written = (await db.query(LOAD, [kind])).rowCount ?? 0;
+    await db.query([...LOADED_INDEXES, ...SWAP, 'commit'].join(';\n'));
+    return written;
+  } catch (error) {
+    await db.query('rollback').catch(() => undefined);
+    throw error;
+  }
+}
