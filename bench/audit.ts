@@ -80,7 +80,7 @@ export async function runAudit(people: number, { batchSize, sample, withSupabase
     const seedSeconds = (performance.now() - seedStarted) / MS_PER_SECOND;
     const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' };
     const { result, serviceCores } = await timeAudit({ ...env, ...profileEnv(profileDir) });
-    const again = await timeAudit(env);
+    const again = await timeAudit({ ...env, ...profileEnv(profileDir) });
     const ids = (await stores.crm.collection('User').find({}, { projection: { _id: 1 } }).limit(sample).toArray()).map((doc) => String(doc._id));
     const loop = await perUserLoop(env, ids, people);
     return {

@@ -102,7 +102,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .option('--no-supabase', 'sync three systems even where the local Supabase Auth server runs')
     .option('--only <list>', `scenarios to run (${SCENARIOS.join(',')}; default ${DEFAULT_SCENARIOS.join(',')})`, scenarioList, [...DEFAULT_SCENARIOS])
     .option('--out <dir>', 'where the JSON and the SVG go', path.join(import.meta.dirname, 'out'))
-    .option('--profile-dir <dir>', 'write a CPU profile of each propagation and backfill worker process and of the audit process here (default: none)');
+    .option('--profile-dir <dir>', 'write a CPU profile of each propagation and backfill worker process and of each audit process (the first audit and the same audit again) here (default: none)');
   program.parse(argv, { from: 'user' });
   const flags = program.opts<RawFlags>();
   const preset = flags.quick ? quick : full;
