@@ -1,18 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLinkIndexRebuild } from '../../src/link-index/link-index-rebuild.ts';
-import type { PersonRecord } from '../../src/platforms/person-record.ts';
 import { createLedgerFixture } from '../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../support/ledger-fixture.ts';
+import { crmRecord, sessions } from '../support/link-index-records.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /*
  * A rebuild that finds the index empty loads the scan's rows into a table of its own, indexes it and
  * swaps it in: the table that results is read back from the catalog and the rows from the index.
  */
-
-function crmRecord(id: string, omnistack: string): PersonRecord {
-  return { platform: 'crm', id, email: null, createdAt: new Date(0), links: { omnistack }, extraLinks: {}, unreadable: [], snapshot: null };
-}
 
 async function claimsById(fixture: LedgerFixture): Promise<Array<[string, string[]]>> {
   const { rows } = await fixture.connection.pool.query<{ record_id: string; claims: string[] }>(`select record_id, claims from link_index order by record_id collate "C"`);
@@ -30,11 +26,6 @@ async function shape(fixture: LedgerFixture): Promise<unknown> {
 
 async function tableOid(fixture: LedgerFixture): Promise<number> {
   return (await fixture.connection.pool.query<{ oid: number }>(`select 'link_index'::regclass::oid as oid`)).rows[0]?.oid ?? -1;
-}
-
-async function sessions(fixture: LedgerFixture): Promise<number> {
-  const { rows } = await fixture.connection.pool.query<{ count: number }>('select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-  return rows[0]?.count ?? -1;
 }
 
 describe('the link index rebuild of an empty index', () => {

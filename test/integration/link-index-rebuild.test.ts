@@ -9,6 +9,7 @@ import type { RecordKey } from '../../src/ids/index.ts';
 import type { PersonRecord } from '../../src/platforms/person-record.ts';
 import { createLedgerFixture } from '../support/ledger-fixture.ts';
 import type { LedgerFixture } from '../support/ledger-fixture.ts';
+import { crmRecord, sessions } from '../support/link-index-records.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /*
@@ -17,10 +18,6 @@ import { waitFor } from '../support/wait-for.ts';
  * table of its own that takes the index's place: what it inserts, updates and drops is read back
  * from the index itself.
  */
-
-function crmRecord(id: string, omnistack: string, email: string | null = null): PersonRecord {
-  return { platform: 'crm', id, email, createdAt: new Date(0), links: { omnistack }, extraLinks: {}, unreadable: [], snapshot: null };
-}
 
 function batch(prefix: string, size = 3): PersonRecord[] {
   return Array.from({ length: size }, (_, at) => crmRecord(`${prefix}-${at}`, `${prefix}-o${at}`));
@@ -37,12 +34,6 @@ async function heldRows(fixture: LedgerFixture): Promise<HeldRow[]> {
     `select record_id, encode(email_hash, 'hex') as email_hash, claims from link_index order by record_id collate "C"`,
   );
   return rows;
-}
-
-/** Sessions on the fixture's database besides the asking one: the pool's and any rebuild's. */
-async function sessions(fixture: LedgerFixture): Promise<number> {
-  const { rows } = await fixture.connection.pool.query<{ count: number }>('select count(*)::int as count from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
-  return rows[0]?.count ?? -1;
 }
 
 async function rebuildFrom(fixture: LedgerFixture, ...batches: PersonRecord[][]) {
