@@ -111,13 +111,13 @@ class FreshTable implements LinkIndexRebuild {
   close = (): void => this.#stage.release();
 }
 
-/** Two stages: the scan streams into `#current` while the other merges. */
+/** Two stages: the scan streams into the current one while the other merges. */
 class TakingTurns implements LinkIndexRebuild {
   readonly #stages: readonly [ScanStage, ScanStage];
   readonly #scope: RebuildScope;
   readonly #chunkRows: number;
-  #current: ScanStage;
-  #other: ScanStage;
+  /** Which of the stages the scan streams into. */
+  #currentAt: 0 | 1 = 0;
   /** The other stage's merge, if it has one under way. */
   #merging: Promise<StageMerged> | undefined;
   #merged: StageMerged = { written: 0 };
@@ -128,14 +128,13 @@ class TakingTurns implements LinkIndexRebuild {
     this.#stages = stages;
     this.#scope = scope;
     this.#chunkRows = chunkRows;
-    [this.#current, this.#other] = stages;
   }
 
   /** Every system's scan adds at once: one add at a time, so that two never both start a turn. */
   add = (records: readonly PersonRecord[]): Promise<void> => {
     const added = this.#adding.then(async () => {
-      if (this.#current.rows >= this.#chunkRows) await this.#turn();
-      await this.#current.write(records);
+      if (this.#current().rows >= this.#chunkRows) await this.#turn();
+      await this.#current().write(records);
     });
     this.#adding = added.catch(() => undefined);
     return added;
@@ -158,15 +157,19 @@ class TakingTurns implements LinkIndexRebuild {
     for (const stage of this.#stages) stage.release();
   };
 
+  #current(): ScanStage {
+    return this.#stages[this.#currentAt];
+  }
+
   /** Starts merging the current stage once the other's merge is done, and streams into the other from then on. */
   async #turn(): Promise<void> {
     await this.#settle();
     const { kind, started } = this.#scope;
-    const merging = this.#current.merge(kind, started);
+    const merging = this.#current().merge(kind, started);
     // Awaited at the next turn or at finish; until then a failure must not go unhandled.
     merging.catch(() => undefined);
     this.#merging = merging;
-    [this.#current, this.#other] = [this.#other, this.#current];
+    this.#currentAt = this.#currentAt === 0 ? 1 : 0;
   }
 
   /** Waits for the merge under way, if any, and counts what it changed. */

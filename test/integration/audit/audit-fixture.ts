@@ -149,6 +149,7 @@ export async function createAuditFixture(options: AuditFixtureOptions = {}): Pro
     runJob: async <T>(name: 'audit' | 'cleanup-orphans' | 'backfill', data: object) => waitForJob<T>(await addJob(name, data)),
     reconcilesDrained: () => reconcilesDrained(queues),
     dispose: async () => {
+      counters.stop();
       await workers?.close();
       await events.close();
       for (const queue of Object.values(queues.byName)) await queue.obliterate({ force: true });
@@ -198,6 +199,11 @@ function countRoundTrips(stores: Stores) {
       countLedger();
       ledger = 0;
       bookmaster.mockClear();
+    },
+    /** The spies off again: the one on pg.Client's prototype would otherwise outlive the fixture and count for the next. */
+    stop: () => {
+      sent.mockRestore();
+      bookmaster.mockRestore();
     },
   };
 }
