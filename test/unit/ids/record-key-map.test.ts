@@ -32,9 +32,13 @@ describe('uniqueKeys', () => {
 });
 
 describe('RecordKeyMap', () => {
-  it('property: after any sets and deletes, answers as a Map keyed by platform:id', () => {
+  // Few keys, searched in order; and many, past the point where the map indexes them (more than 8).
+  it.each([
+    ['few keys', { maxLength: 8 }],
+    ['many keys', { minLength: 30, maxLength: 80 }],
+  ])('property: after any sets and deletes (%s), answers as a Map keyed by platform:id', (_, length) => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 60 }), fc.array(keyArb, { maxLength: 8 }), (ops, probes) => {
+      fc.property(fc.array(opArb, length), fc.array(keyArb, { maxLength: 8 }), (ops, probes) => {
         const map = new RecordKeyMap<number>();
         const model = new Map<string, number>();
         for (const step of ops) {
