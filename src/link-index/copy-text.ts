@@ -8,15 +8,28 @@
 const COPY_NULL = '\\N';
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const ARRAY_SPECIAL = /["\\]/;
+
+/*
+ * Nearly every id has no character to escape: each is tested before it is rewritten, and fields are
+ * joined by concatenation, not arrays. A million rows shaped like the bench's took 0.24 s so,
+ * 0.71 s with a replace and a join per field (an audit writes a row per record).
+ */
 
 /** A field read back as exactly `value`. */
 export function copyField(value: string): string {
-  return value.replace(/[\\\t\n\r]/g, (character) => COPY_ESCAPES[character] as string);
+  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (character) => COPY_ESCAPES[character] as string) : value;
 }
 
 /** A `text[]` literal of `items`, each quoted so that commas, braces, quotes and spaces stay in it. */
 export function textArrayLiteral(items: readonly string[]): string {
-  return `{${items.map((item) => `"${item.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+  let literal = '{';
+  for (let at = 0; at < items.length; at += 1) {
+    const item = items[at] as string;
+    literal += `${at === 0 ? '' : ','}"${ARRAY_SPECIAL.test(item) ? item.replace(/["\\]/g, '\\$&') : item}"`;
+  }
+  return `${literal}}`;
 }
 
 /** A `bytea` given as hex, in COPY text (whose own backslash is escaped). */
@@ -26,5 +39,7 @@ export function hexByteaField(hex: string): string {
 
 /** One row: its fields, null as COPY_NULL, tab-separated and ended by a newline. */
 export function copyLine(fields: readonly (string | null)[]): string {
-  return `${fields.map((field) => (field === null ? COPY_NULL : field)).join('\t')}\n`;
+  let line = '';
+  for (let at = 0; at < fields.length; at += 1) line += `${at === 0 ? '' : '\t'}${fields[at] ?? COPY_NULL}`;
+  return `${line}\n`;
 }
