@@ -70,13 +70,15 @@ function statements(shape: UserTable) {
   // A row with no creation time counts as the oldest: a record needs a date.
   const columns = `id::text as id, email, (${shape.map})::text as external_ids, coalesce(created_at, 'epoch'::timestamptz) as created_at`;
   const live = shape.live ?? 'true';
-  const from = `select ${columns} from ${shape.table} where ${live}`;
+  const from = `select ${columns} from ${shape.table} as stored where ${live}`;
   return {
     byIds: `${from} and id = any($1::${shape.idType}[])`,
     byEmail: `${from} and lower(btrim(email, $2)) = $1`,
-    // Keyset pages: the primary key index serves both the bound and the order.
-    firstPage: `${from} order by id limit $1`,
-    nextPage: `${from} and id > $2::${shape.idType} order by id limit $1`,
+    // Keyset pages: the primary key index serves both the bound and the order. The order names the
+    // table's column: `order by id` names the output column, the id as text, which no index of a
+    // uuid key serves, and each page sorted the whole table (0.2 s and more a page at 1,000,000 users).
+    firstPage: `${from} order by stored.id limit $1`,
+    nextPage: `${from} and stored.id > $2::${shape.idType} order by stored.id limit $1`,
   };
 }
 

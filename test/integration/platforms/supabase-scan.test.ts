@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import type { PersonRecord } from '../../../src/platforms/person-record.ts';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
 import { createSupabaseAdapter } from '../../../src/platforms/supabase/supabase-adapter.ts';
@@ -62,5 +62,30 @@ describeWithAuthServer('Supabase adapter: scanning', () => {
     expect(supabase.requests()).toBe(0);
     // Keyset order: every batch continues after the previous one.
     expect(scanned).toEqual([...scanned].sort());
+  });
+
+  it('plans every page as a walk of the primary key, never a sort of the table', async () => {
+    await insertUsers(supabase, 2 * BATCH_SIZE);
+    const sent = vi.spyOn(supabase.pool, 'query');
+    for await (const batch of adapter.scan({ batchSize: BATCH_SIZE })) expect(batch.length).toBeGreaterThan(0);
+    const pages = sent.mock.calls.map(([text, values]) => [text, values] as [string, unknown[]]);
+    sent.mockRestore();
+    // The first page and at least one after it, each bound by the last id read.
+    expect(pages.length).toBeGreaterThanOrEqual(2);
+
+    const client = await supabase.pool.connect();
+    try {
+      // Without a sequential scan or a sort to fall back on, only an index that gives the order can serve the page.
+      await client.query('begin; set local enable_seqscan = off; set local enable_sort = off');
+      for (const [text, values] of pages) {
+        const { rows } = await client.query<{ 'QUERY PLAN': unknown }>(`explain (format json) ${text}`, values);
+        const plan = JSON.stringify(rows[0]?.['QUERY PLAN']);
+        expect(plan).toContain('"Index Name":"users_pkey"');
+        expect(plan).not.toContain('"Node Type":"Sort"');
+      }
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
   });
 });
