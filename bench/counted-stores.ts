@@ -104,13 +104,24 @@ function countStatements(pool: pg.Pool, count: () => void): void {
   });
 }
 
-/** Counts every statement any pg client of this process sends to `database`. */
-function countDatabaseStatements(database: string, count: () => void): void {
+/**
+ * Counts every statement any pg client of this process sends to `database`, until the returned
+ * function stops it: the bench opens stores once per scenario and size in one process, and each
+ * wrapper left in place would sit on every later statement.
+ */
+function countDatabaseStatements(database: string, count: () => void): () => void {
   const send = pg.Client.prototype.query as Query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    if (this.database === database) count();
+  let counting = true;
+  const counted = function (this: pg.Client, ...args: unknown[]) {
+    if (counting && this.database === database) count();
     return send.apply(this, args);
   } as typeof pg.Client.prototype.query;
+  pg.Client.prototype.query = counted;
+  return () => {
+    counting = false;
+    // Another store's wrapper may sit on top of this one: then this one only stops counting.
+    if (pg.Client.prototype.query === counted) pg.Client.prototype.query = send as typeof pg.Client.prototype.query;
+  };
 }
 
 /** The pool as seen by one user of it, whose statements are also counted apart. */
@@ -154,7 +165,7 @@ export async function openCountedStores(config: Config): Promise<CountedStores> 
   countStatements(bookmaster.pool, () => (counts.bookmaster += 1));
   // Every ledger statement, the index's included (taken out again in roundTrips), and those of the
   // connections the link index rebuild opens beside the pool.
-  countDatabaseStatements(new URL(config.ledger.dbUrl).pathname.slice(1), () => (counts.ledger += 1));
+  const stopCountingLedger = countDatabaseStatements(new URL(config.ledger.dbUrl).pathname.slice(1), () => (counts.ledger += 1));
   const supabase = config.platforms.includes('supabase') ? await openSupabase(config, () => (counts.supabase += 1)) : null;
   const adapters: Adapters = {
     crm: timed(createCrmAdapter(crm.db), spend('mongo')),
@@ -176,6 +187,7 @@ export async function openCountedStores(config: Config): Promise<CountedStores> 
     },
     close: () =>
       (closed ??= (async () => {
+        stopCountingLedger();
         await crm.close();
         await omnistack.close();
         await bookmaster.close();

@@ -10,6 +10,9 @@ const COPY_NULL = '\\N';
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const COPY_SPECIAL = /[\\\t\n\r]/;
 const ARRAY_SPECIAL = /["\\]/;
+// Global copies for replace; `test` on a global pattern would carry its lastIndex from call to call.
+const EVERY_COPY_SPECIAL = new RegExp(COPY_SPECIAL.source, 'g');
+const EVERY_ARRAY_SPECIAL = new RegExp(ARRAY_SPECIAL.source, 'g');
 
 /*
  * Nearly every id has no character to escape: each is tested before it is rewritten, and fields are
@@ -19,7 +22,7 @@ const ARRAY_SPECIAL = /["\\]/;
 
 /** A field read back as exactly `value`. */
 export function copyField(value: string): string {
-  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (character) => COPY_ESCAPES[character] as string) : value;
+  return COPY_SPECIAL.test(value) ? value.replace(EVERY_COPY_SPECIAL, (character) => COPY_ESCAPES[character] as string) : value;
 }
 
 /** A `text[]` literal of `items`, each quoted so that commas, braces, quotes and spaces stay in it. */
@@ -27,7 +30,7 @@ export function textArrayLiteral(items: readonly string[]): string {
   let literal = '{';
   for (let at = 0; at < items.length; at += 1) {
     const item = items[at] as string;
-    literal += `${at === 0 ? '' : ','}"${ARRAY_SPECIAL.test(item) ? item.replace(/["\\]/g, '\\$&') : item}"`;
+    literal += `${at === 0 ? '' : ','}"${ARRAY_SPECIAL.test(item) ? item.replace(EVERY_ARRAY_SPECIAL, '\\$&') : item}"`;
   }
   return `${literal}}`;
 }
