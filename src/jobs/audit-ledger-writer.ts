@@ -3,7 +3,7 @@ import type { PersonEvaluation } from '../audit/audit-model.ts';
 import { issueRows } from '../audit/issue-rows.ts';
 import type { FindingRow, Ledger } from '../ledger/ledger.ts';
 import type { Trigger } from '../ledger/provenance.ts';
-import type { SyncStatus, SyncStatusStore } from '../ledger/sync-status.ts';
+import type { PersonSyncStatus, SyncStatusStore } from '../ledger/sync-status.ts';
 import { writeWindow } from '../ledger/write-window.ts';
 
 export interface AuditLedgerWriterOptions {
@@ -27,7 +27,7 @@ export class AuditLedgerWriter {
   readonly #options: AuditLedgerWriterOptions;
   /** CRM users that have a status in this run: a user reached by two people's gathers (gather's asymmetric corner) keeps the first one's. */
   readonly #statusWritten = new Set<string>();
-  #pendingStatuses: SyncStatus[] = [];
+  #pendingStatuses: PersonSyncStatus[] = [];
   #pendingFindings: FindingRow[] = [];
   /** One statement in flight while the audit plans the next batch. */
   readonly #writes = writeWindow(1);
@@ -39,11 +39,11 @@ export class AuditLedgerWriter {
   }
 
   async add(person: PersonEvaluation): Promise<void> {
-    const { runId, trigger, checkedAt, batchSize } = this.#options;
+    const { runId, trigger, batchSize } = this.#options;
     if (person.userId !== null && !this.#statusWritten.has(person.userId)) {
       this.#statusWritten.add(person.userId);
       const issues = person.issues.map((issue) => ({ ...issue }));
-      this.#pendingStatuses.push({ userId: person.userId, platformsInSync: person.platformsInSync, issues, lastCheck: checkedAt, auditRunId: runId });
+      this.#pendingStatuses.push({ userId: person.userId, platformsInSync: person.platformsInSync, issues });
     }
     this.#pendingFindings.push(...issueRows(person, { trigger, runId }));
     if (this.#pendingStatuses.length >= batchSize) await this.#flushStatuses();
@@ -61,7 +61,9 @@ export class AuditLedgerWriter {
   async #flushStatuses(): Promise<void> {
     const rows = this.#pendingStatuses;
     this.#pendingStatuses = [];
-    if (rows.length > 0) await this.#send(() => this.#statuses.upsert(rows, { chunkSize: this.#options.batchSize }));
+    const { checkedAt, runId, batchSize } = this.#options;
+    const check = { lastCheck: checkedAt, auditRunId: runId };
+    if (rows.length > 0) await this.#send(() => this.#statuses.upsert(check, rows, { chunkSize: batchSize }));
   }
 
   async #flushFindings(): Promise<void> {

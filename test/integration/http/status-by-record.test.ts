@@ -28,7 +28,8 @@ describe('GET /api/status/:platform/:id', () => {
     const pool = fixture.ledger.connection.pool;
     await pool.query("insert into audit_runs (id, kind, trigger, status) values ('audit-test', 'audit', '{}', 'completed')");
     await createSyncStatusStore(pool).upsert(
-      [withFinding, withWrite].map((userId) => ({ userId, platformsInSync: ['crm'], issues: [], lastCheck: new Date(), auditRunId: 'audit-test' })),
+      { lastCheck: new Date(), auditRunId: 'audit-test' },
+      [withFinding, withWrite].map((userId) => ({ userId, platformsInSync: ['crm'], issues: [] })),
     );
     const orphan = { kind: 'orphan', platform: 'omnistack', recordId: omnistackId, claimedPlatform: 'crm', claimedId: newObjectId() } as const;
     await fixture.ledger.ledger.recordOutcome([], [issueRow(`crm:${withFinding}`, orphan, context)]);
