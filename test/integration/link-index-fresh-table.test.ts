@@ -66,6 +66,21 @@ describe('the link index rebuild of an empty index', () => {
     expect(await links.claimersOf([{ platform: 'omnistack', id: 'o1' }])).toEqual([{ platform: 'crm', id: 'y' }]);
   });
 
+  it('keeps one row of a record the scan read twice, and counts it once', async () => {
+    fixture = await createLedgerFixture();
+    const migrated = await shape(fixture);
+    const rebuild = await startLinkIndexRebuild(fixture.connection.pool, ['crm']);
+    await rebuild.add([crmRecord('a', 'o1'), crmRecord('b', 'o2')]);
+    await rebuild.add([crmRecord('a', 'o3')]);
+
+    expect(await rebuild.finish()).toEqual({ written: 2, removed: 0 });
+
+    const [a, b] = await claimsById(fixture);
+    expect([['a', ['omnistack:o1']], ['a', ['omnistack:o3']]]).toContainEqual(a);
+    expect(b).toEqual(['b', ['omnistack:o2']]);
+    expect(await shape(fixture)).toEqual(migrated);
+  });
+
   it('leaves the index as it was when the load fails, reports its code and gives its connection up', async () => {
     fixture = await createLedgerFixture();
     const { pool } = fixture.connection;
