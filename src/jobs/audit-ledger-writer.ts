@@ -25,8 +25,13 @@ export class AuditLedgerWriter {
   readonly #statuses: SyncStatusStore;
   readonly #ledger: Ledger;
   readonly #options: AuditLedgerWriterOptions;
-  /** CRM users that have a status in this run: a user reached by two people's gathers (gather's asymmetric corner) keeps the first one's. */
-  readonly #statusWritten = new Set<string>();
+  /**
+   * The CRM users of the pending statuses. A user reached by two people's gathers (gather's
+   * asymmetric corner) keeps the first one's status: within a batch by this set, across batches by
+   * the store, which keeps a row this run wrote already. A set of every user of a run held 1,000,000
+   * strings at a million people.
+   */
+  #pendingUsers = new Set<string>();
   #pendingStatuses: PersonSyncStatus[] = [];
   #pendingFindings: FindingRow[] = [];
   /** One statement in flight while the audit plans the next batch. */
@@ -40,8 +45,8 @@ export class AuditLedgerWriter {
 
   async add(person: PersonEvaluation): Promise<void> {
     const { runId, trigger, batchSize } = this.#options;
-    if (person.userId !== null && !this.#statusWritten.has(person.userId)) {
-      this.#statusWritten.add(person.userId);
+    if (person.userId !== null && !this.#pendingUsers.has(person.userId)) {
+      this.#pendingUsers.add(person.userId);
       const issues = person.issues.map((issue) => ({ ...issue }));
       this.#pendingStatuses.push({ userId: person.userId, platformsInSync: person.platformsInSync, issues });
     }
@@ -61,6 +66,7 @@ export class AuditLedgerWriter {
   async #flushStatuses(): Promise<void> {
     const rows = this.#pendingStatuses;
     this.#pendingStatuses = [];
+    this.#pendingUsers = new Set();
     const { checkedAt, runId, batchSize } = this.#options;
     const check = { lastCheck: checkedAt, auditRunId: runId };
     if (rows.length > 0) await this.#send(() => this.#statuses.upsert(check, rows, { chunkSize: batchSize }));

@@ -22,7 +22,11 @@ export interface SyncStatusWriteOptions {
 }
 
 export interface SyncStatusStore {
-  /** Upserts every row as checked by `check`, `chunkSize` rows per statement. */
+  /**
+   * Upserts every row as checked by `check`, `chunkSize` rows per statement. A user whose row this
+   * run (`check.auditRunId`) wrote already keeps it: of two statuses of one user in one run, the
+   * first. A user may appear once per statement.
+   */
   upsert(check: SyncCheck, rows: readonly PersonSyncStatus[], options?: SyncStatusWriteOptions): Promise<void>;
   /** Removes the rows no audit has written since `checkedBefore` (people whose CRM record is gone). */
   removeUnchecked(checkedBefore: Date): Promise<number>;
@@ -44,7 +48,8 @@ on conflict (user_id) do update set
   platforms_in_sync = excluded.platforms_in_sync,
   issues = excluded.issues,
   last_check = excluded.last_check,
-  audit_run_id = excluded.audit_run_id`;
+  audit_run_id = excluded.audit_run_id
+where sync_status.audit_run_id is distinct from excluded.audit_run_id`;
 const REMOVE_UNCHECKED = 'delete from sync_status where last_check < $1';
 // Aliased to the SyncStatus's own names, so a row is a SyncStatus as it comes.
 const GET = `
