@@ -3,7 +3,7 @@ import type { PersonEvaluation } from '../audit/audit-model.ts';
 import { issueRows } from '../audit/issue-rows.ts';
 import type { FindingRow, Ledger } from '../ledger/ledger.ts';
 import type { Trigger } from '../ledger/provenance.ts';
-import type { PersonSyncStatus, SyncStatusStore } from '../ledger/sync-status.ts';
+import type { PersonSyncStatus, SyncCheck, SyncStatusStore } from '../ledger/sync-status.ts';
 import { writeWindow } from '../ledger/write-window.ts';
 
 export interface AuditLedgerWriterOptions {
@@ -25,6 +25,8 @@ export class AuditLedgerWriter {
   readonly #statuses: SyncStatusStore;
   readonly #ledger: Ledger;
   readonly #options: AuditLedgerWriterOptions;
+  /** Every status of the run carries the run's check time and id. */
+  readonly #check: SyncCheck;
   /**
    * The CRM users of the pending statuses. A user reached by two people's gathers (gather's
    * asymmetric corner) keeps the first one's status: within a batch by this set, across batches by
@@ -41,6 +43,7 @@ export class AuditLedgerWriter {
     this.#statuses = statuses;
     this.#ledger = ledger;
     this.#options = options;
+    this.#check = { lastCheck: options.checkedAt, auditRunId: options.runId };
   }
 
   async add(person: PersonEvaluation): Promise<void> {
@@ -67,9 +70,7 @@ export class AuditLedgerWriter {
     const rows = this.#pendingStatuses;
     this.#pendingStatuses = [];
     this.#pendingUsers = new Set();
-    const { checkedAt, runId, batchSize } = this.#options;
-    const check = { lastCheck: checkedAt, auditRunId: runId };
-    if (rows.length > 0) await this.#send(() => this.#statuses.upsert(check, rows, { chunkSize: batchSize }));
+    if (rows.length > 0) await this.#send(() => this.#statuses.upsert(this.#check, rows, { chunkSize: this.#options.batchSize }));
   }
 
   async #flushFindings(): Promise<void> {

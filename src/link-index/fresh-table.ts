@@ -1,6 +1,6 @@
 import type { LinkKind } from './link-index.ts';
 import { STAGED_ROWS } from './scan-stage.ts';
-import type { Queryable } from './unseen-rows.ts';
+import type { ScanStage } from './scan-stage.ts';
 
 /*
  * A rebuild that finds the index empty (a first start, a first audit) has nothing to merge with:
@@ -52,34 +52,33 @@ const BEGIN = `begin;
  * and a scan seldom reads a record twice: when it did, the primary key refuses the load, and it is
  * made again from the rows each key once (of two, either).
  */
-const LOAD = `
+const loadFrom = (rows: string) => `
   insert into link_index_load (kind, platform, record_id, email_hash, claims)
-  select $1, platform, record_id, email_hash, claims from link_index_scan`;
-const LOAD_EACH_KEY_ONCE = `
-  insert into link_index_load (kind, platform, record_id, email_hash, claims)
-  select $1, row.platform, row.record_id, row.email_hash, row.claims from (${STAGED_ROWS}) as row`;
+  select $1, row.platform, row.record_id, row.email_hash, row.claims from ${rows} as row`;
+const LOAD = loadFrom('link_index_scan');
+const LOAD_EACH_KEY_ONCE = loadFrom(`(${STAGED_ROWS})`);
 
 const UNIQUE_VIOLATION = '23505';
 
-/** Loads the staged rows (link_index_scan, on `db`'s connection) as `kind`'s, indexes them and swaps them in for the index: how many. */
-export async function swapInFreshTable(db: Queryable, kind: LinkKind): Promise<number> {
+/** Loads `stage`'s rows (link_index_scan, on its connection) as `kind`'s, indexes them and swaps them in for the index: how many. */
+export async function swapInFreshTable(stage: ScanStage, kind: LinkKind): Promise<number> {
   try {
-    return await loadAndSwap(db, kind, LOAD);
+    return await loadAndSwap(stage, kind, LOAD);
   } catch (error) {
     if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
-    return await loadAndSwap(db, kind, LOAD_EACH_KEY_ONCE);
+    return await loadAndSwap(stage, kind, LOAD_EACH_KEY_ONCE);
   }
 }
 
 /** One transaction: a failure or a crash leaves the index as it was, and the staged rows too. */
-async function loadAndSwap(db: Queryable, kind: LinkKind, load: string): Promise<number> {
-  await db.query(BEGIN);
+async function loadAndSwap(stage: ScanStage, kind: LinkKind, load: string): Promise<number> {
+  await stage.query(BEGIN);
   try {
-    const written = (await db.query(load, [kind])).rowCount ?? 0;
-    await db.query([...LOADED_INDEXES, ...SWAP, 'commit'].join(';\n'));
+    const written = (await stage.query(load, [kind])).rowCount ?? 0;
+    await stage.query([...LOADED_INDEXES, ...SWAP, 'commit'].join(';\n'));
     return written;
   } catch (error) {
-    await db.query('rollback').catch(() => undefined);
+    await stage.query('rollback').catch(() => undefined);
     throw error;
   }
 }
