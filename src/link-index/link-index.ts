@@ -20,6 +20,8 @@ export interface LinkLookups {
   claimersOf(keys: readonly RecordKey[]): Promise<RecordKey[]>;
   /** Keys of the records of `platforms` whose email is one of `emails` (normalized). */
   holdersOf(platforms: readonly Platform[], emails: readonly string[]): Promise<RecordKey[]>;
+  /** What the index holds for each of `keys`: by `claimText`, its row, or null when it holds none. */
+  rowsOf(keys: readonly RecordKey[]): Promise<HeldRows>;
 }
 
 /** The claimers of some keys, and what the index held for each of those keys itself. */
@@ -53,13 +55,16 @@ export interface LinkIndex extends LinkLookups {
 /** Which records an index holds: people's, or the CRM's clients' (linked apart, never to each other). */
 export type LinkKind = 'user' | 'client';
 
+/** The rows of kind `kind` whose keys are in the arrays `platforms` and `ids`, through the primary key. */
+const ownRows = (kind: string, platforms: string, ids: string) => `
+  select true as own, held.platform, held.record_id, encode(held.email_hash, 'hex') as email_hash, held.claims, held.settled
+  from unnest(${platforms}::text[], ${ids}::text[]) as key(platform, record_id)
+  join link_index as held on held.kind = ${kind} and held.platform = key.platform and held.record_id = key.record_id`;
 /** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
 const CLAIMERS_AND_ROWS = named('link-index-claimers-and-rows', `
   select false as own, platform, record_id, null as email_hash, claims, null as settled from link_index where kind = $2 and claims && $1::text[]
-  union all
-  select true, held.platform, held.record_id, encode(held.email_hash, 'hex'), held.claims, held.settled
-  from unnest($3::text[], $4::text[]) as key(platform, record_id)
-  join link_index as held on held.kind = $2 and held.platform = key.platform and held.record_id = key.record_id`);
+  union all ${ownRows('$2', '$3', '$4')}`);
+const ROWS = named('link-index-rows', ownRows('$1', '$2', '$3'));
 const HOLDERS = named('link-index-holders', `select platform, record_id from link_index
   where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`);
 
@@ -98,11 +103,7 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
     if (keys.length === 0) return { claimers: new Map(), held: new Map() };
     const parameters = [keys.map(claimText), kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
     const { rows } = await pool.query<ClaimerOrOwnRow>({ ...CLAIMERS_AND_ROWS, values: parameters });
-    const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
-    for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
-      if (own) held.set(rowKey({ platform, record_id }), { platform, record_id, email_hash, claims: claims ?? [], settled });
-    }
-    return { claimers: claimersByKey(keys, rows.filter((row) => !row.own)), held };
+    return { claimers: claimersByKey(keys, rows.filter((row) => !row.own)), held: heldRows(keys, rows) };
   };
   return {
     claimersAndRows,
@@ -110,6 +111,11 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
     holdersOf: async (platforms, emails) => {
       if (platforms.length === 0 || emails.length === 0) return [];
       return recordKeys((await pool.query<KeyRow>({ ...HOLDERS, values: [emails.map(emailHash), platforms, kind] })).rows);
+    },
+    rowsOf: async (keys) => {
+      if (keys.length === 0) return NOTHING_HELD;
+      const parameters = [kind, keys.map((key) => key.platform), keys.map((key) => key.id)];
+      return heldRows(keys, (await pool.query<ClaimerOrOwnRow>({ ...ROWS, values: parameters })).rows);
     },
     refresh: async (read, missing, { held = NOTHING_HELD, settle }: RefreshOptions = {}) => {
       const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(rowKey(row)), row));
@@ -134,6 +140,15 @@ interface ClaimerOrOwnRow extends KeyRow {
   email_hash: string | null;
   claims: string[] | null;
   settled: string | null;
+}
+
+/** By claimText of every key asked, its own row among `rows`, or null. */
+function heldRows(keys: readonly RecordKey[], rows: readonly ClaimerOrOwnRow[]): HeldRows {
+  const held = new Map<string, LinkRow | null>(keys.map((key) => [claimText(key), null]));
+  for (const { own, platform, record_id, email_hash, claims, settled } of rows) {
+    if (own) held.set(rowKey({ platform, record_id }), { platform, record_id, email_hash, claims: claims ?? [], settled });
+  }
+  return held;
 }
 
 /** Each claimer under every asked key its claims name. */

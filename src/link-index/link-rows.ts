@@ -59,6 +59,15 @@ export function fingerprint(record: PersonRecord): string {
   return hash('sha256', JSON.stringify(read), 'hex');
 }
 
+/**
+ * Whether `record` reads exactly as the last reconcile that completed with it left it (the settled
+ * fingerprint `held` has for it): a change to it carries nothing a reconcile would act on.
+ */
+export function readsAsSettled(record: PersonRecord, held: HeldRows): boolean {
+  const settled = held.get(claimText(record))?.settled ?? null;
+  return settled !== null && settled === fingerprint(record);
+}
+
 /** The record's row; with `settle`, carrying its fingerprint as settled. */
 export function linkRow(record: PersonRecord, settle = false): LinkRow {
   return {

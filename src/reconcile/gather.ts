@@ -2,7 +2,7 @@ import { codes, IdsyncError } from '../errors.ts';
 import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
-import { claimText, fingerprint } from '../link-index/link-rows.ts';
+import { readsAsSettled } from '../link-index/link-rows.ts';
 import type { HeldRows, LinkRow } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters, PlatformAdapter } from '../platforms/platform-adapter.ts';
@@ -71,9 +71,7 @@ export async function gatherPerson(sources: GatherSources, origin: RecordKey, op
 /** Whether the origin (the first round's one record) reads as its settled fingerprint says. */
 function isSettled(records: readonly PersonRecord[], held: HeldRows): boolean {
   const [origin] = records;
-  if (origin === undefined) return false;
-  const settled = held.get(claimText(origin))?.settled ?? null;
-  return settled !== null && settled === fingerprint(origin);
+  return origin !== undefined && readsAsSettled(origin, held);
 }
 
 /** One round's answer; what the index holds for the keys whose claimers were asked is added to `held`. */

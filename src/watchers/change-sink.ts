@@ -3,12 +3,13 @@ import { formatRecordKey, PLATFORMS } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import { SETTING_DEFAULTS } from '../config/env-schema.ts';
 import type { Trigger } from '../ledger/provenance.ts';
-import type { Logger } from '../logging/logger.ts';
 import { MAX_POSITION_CHARS } from '../queues/job-payloads.ts';
 import type { Queues } from '../queues/queues.ts';
 import type { ReconcileKind } from '../queues/reconcile-lanes.ts';
 import type { LinkLookups } from '../link-index/link-index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
+import { withoutSettled } from './settled-changes.ts';
+import type { SettledCheck } from './settled-changes.ts';
 
 /*
  * What every watcher does with a change: enqueue the deduplicated reconcile job of the record it
@@ -26,8 +27,9 @@ export interface RecordChange {
 
 export interface ChangeSink {
   /**
-   * Enqueues one reconcile per change (the queue deduplicates per record), and a profile job per
-   * CRM user when the sink's kind is 'user'. Resolves with the count of reconciles.
+   * Enqueues one reconcile per change whose record does not read as settled (src/watchers/settled-changes.ts;
+   * the queue deduplicates per record), and a profile job per CRM user when the sink's kind is
+   * 'user'. Resolves with the count of reconciles.
    */
   reconcile(changes: readonly RecordChange[]): Promise<number>;
   /**
@@ -45,13 +47,12 @@ export interface ChangeSink {
   backfill(platform: Platform, trigger: Trigger): Promise<number>;
 }
 
-export interface ChangeSinkOptions {
+export interface ChangeSinkOptions extends SettledCheck {
   readonly queues: Queues;
-  /** The synced platforms' adapters (of the sink's kind): what a backfill scans, and whose claimers a delete enqueues. */
+  /** The synced platforms' adapters (of the sink's kind): what a backfill scans, whose claimers a delete enqueues, and whose changed records are read. */
   readonly adapters: Adapters;
-  /** The link index of the sink's kind: who claims a deleted record. */
+  /** The link index of the sink's kind: who claims a deleted record, and which changed records read as settled. */
   readonly links: LinkLookups;
-  readonly logger: Logger;
   /** Enqueue calls in flight at once (ioredis pipelines them on one connection). Default: 64. */
   concurrency?: number;
   /** Records read per round trip, and jobs per addBulk, when backfilling (AUDIT_BATCH_SIZE). Default: 1000. */
@@ -79,12 +80,16 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
    */
   const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
     const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
-    const tasks = unique.flatMap(({ key, trigger }) => [
-      () => queues.enqueueReconcile(key, trigger, kind, written ? 'changed' : 'live'),
-      ...(written && kind === 'user' && key.platform === 'crm' ? [() => queues.enqueuePropagateProfile(key.id, trigger)] : []),
-    ]);
+    const reconciled = written ? await withoutSettled(options, unique) : unique;
+    const tasks = [
+      ...reconciled.map(({ key, trigger }) => () => queues.enqueueReconcile(key, trigger, kind, written ? 'changed' : 'live')),
+      // Settled or not: a CRM user's name, which its profile carries, is no part of a fingerprint.
+      ...(written && kind === 'user' ? unique.filter(({ key }) => key.platform === 'crm') : []).map(
+        ({ key, trigger }) => () => queues.enqueuePropagateProfile(key.id, trigger),
+      ),
+    ];
     await forEachLimited(tasks, concurrency, (task) => task());
-    return unique.length;
+    return reconciled.length;
   };
   return {
     reconcile: (changes) => enqueueAll(changes),

@@ -53,7 +53,7 @@ export interface WatcherRunner {
   close(): Promise<void>;
 }
 
-const NO_LINKS: LinkLookups = { claimersOf: async () => [], holdersOf: async () => [] };
+const NO_LINKS: LinkLookups = { claimersOf: async () => [], holdersOf: async () => [], rowsOf: async () => new Map() };
 
 interface Shared {
   readonly options: StartWatchersOptions;

@@ -48,6 +48,7 @@ export function memoryLinks(records: readonly PersonRecord[]): LinkIndex {
     // Nothing is said to be held, so refresh would send every row: it has nothing to do here anyway.
     claimersAndRows: async (keys) => ({ claimers: new Map(keys.map((key) => [claimText(key), claimersOf([key])])), held: new Map() }),
     holdersOf: async (platforms, emails) => records.filter((record) => platforms.includes(record.platform) && record.email !== null && emails.includes(record.email)).map(keyOf),
+    rowsOf: async () => new Map(),
     refresh: async () => undefined,
     isEmpty: async () => records.length === 0,
   };
