@@ -23,8 +23,10 @@ export interface PhaseResult {
   readonly seconds: number;
   /** People fully linked per second over the phase. */
   readonly linkedPerSecond: number;
-  /** Every reconcile job (echoes of idsync's own writes included) per second over the phase. */
+  /** Every reconcile job (the echoes the watcher could not recognise included) per second over the phase. */
   readonly reconcilesPerSecond: number;
+  /** Every `propagate profile` job per second over the phase (one per CRM write, folded when close together). */
+  readonly profilesPerSecond: number;
   /** The floor: insert events the bare loop received per second over the same phase. */
   readonly floorPerSecond: number;
   /** Cores used per process group over the phase. */
@@ -102,8 +104,9 @@ export async function runPropagation(options: PropagationOptions): Promise<Propa
   }
 }
 
-function reconcilesBetween(workers: readonly IdsyncProcess[], from: number, to: number): number {
-  return workers.reduce((sum, worker) => sum + worker.logs.filter((entry) => entry.msg === 'reconciled' && Number(entry.time) >= from && Number(entry.time) <= to).length, 0);
+/** The workers' log lines `msg` (one per job) between two times. */
+function jobsBetween(workers: readonly IdsyncProcess[], msg: string, from: number, to: number): number {
+  return workers.reduce((sum, worker) => sum + worker.logs.filter((entry) => entry.msg === msg && Number(entry.time) >= from && Number(entry.time) <= to).length, 0);
 }
 
 async function steadyPhase(running: Running, people: readonly BenchPerson[], rate: number, arrivals: ReadonlyMap<string, number>) {
@@ -160,7 +163,8 @@ function phaseResult(running: Running, people: readonly BenchPerson[], phase: Ph
     people: people.length,
     seconds,
     linkedPerSecond: people.length / seconds,
-    reconcilesPerSecond: reconcilesBetween(running.workers, phase.startedAt, endedAt) / seconds,
+    reconcilesPerSecond: jobsBetween(running.workers, 'reconciled', phase.startedAt, endedAt) / seconds,
+    profilesPerSecond: jobsBetween(running.workers, 'profile propagated', phase.startedAt, endedAt) / seconds,
     floorPerSecond: people.length / ((lastArrival - phase.startedAt) / MS_PER_SECOND),
     cpu: phase.cpu,
   };
