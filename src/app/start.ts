@@ -105,6 +105,7 @@ function startWatcherRole(config: Config, dependencies: Dependencies, logger: Lo
     logger,
     queues: shared.queues,
     onChangeEvent: (source) => shared.metrics.changeEventReceived(source),
+    onSettledChange: (source) => shared.metrics.changeEventSettled(source),
   });
 }
 

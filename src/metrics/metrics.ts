@@ -14,6 +14,8 @@ export type WriteOutcomeLabel = 'written' | 'stale' | 'error';
 export interface MetricsRecorder {
   /** A watcher received one change event from `source` (e.g. 'crm.User', 'bookmaster.users'). */
   changeEventReceived(source: string): void;
+  /** A watcher's change from `source` read as settled (an echo of idsync's own write), so no reconcile was enqueued for it. */
+  changeEventSettled(source: string): void;
   /** A job attempt on `queue` ended with `outcome`. */
   jobFinished(queue: string, outcome: JobOutcome): void;
   /** A compare-and-set write of link fields on `platform` ended with `outcome`. */
@@ -42,6 +44,7 @@ export const METRIC_PREFIX = 'idsync_';
 /** The names of the metrics on /metrics (README, "Metrics"). */
 export const METRIC_NAMES = {
   changeEvents: `${METRIC_PREFIX}change_events_total`,
+  settledChanges: `${METRIC_PREFIX}change_events_settled_total`,
   jobs: `${METRIC_PREFIX}jobs_total`,
   platformWrites: `${METRIC_PREFIX}platform_writes_total`,
   profileWrites: `${METRIC_PREFIX}profile_writes_total`,
@@ -59,12 +62,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
   const registers = [registry];
-  const changeEvents = new Counter({
-    name: METRIC_NAMES.changeEvents,
-    help: 'Change events received by the watchers, by source',
-    labelNames: ['source'] as const,
-    registers,
-  });
+  const sourceCounter = (name: string, help: string) => new Counter({ name, help, labelNames: ['source'] as const, registers });
+  const changeEvents = sourceCounter(METRIC_NAMES.changeEvents, 'Change events received by the watchers, by source');
+  const settledChanges = sourceCounter(
+    METRIC_NAMES.settledChanges,
+    "Changes the watchers found settled (echoes of idsync's own writes) and enqueued no reconcile for, by source",
+  );
   const jobs = new Counter({
     name: METRIC_NAMES.jobs,
     help: 'Job attempts finished by this process, by queue and outcome (completed, failed, retried)',
@@ -85,6 +88,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   return {
     registry,
     changeEventReceived: (source) => changeEvents.inc({ source }),
+    changeEventSettled: (source) => settledChanges.inc({ source }),
     jobFinished: (queue, outcome) => jobs.inc({ queue, outcome }),
     platformWrite: (platform, outcome) => platformWrites.inc({ platform, outcome }),
     profileWrite: (platform, outcome) => profileWrites.inc({ platform, outcome }),

@@ -1,5 +1,6 @@
 import { formatRecordKey } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
+import type { Trigger } from '../ledger/provenance.ts';
 import type { LinkLookups } from '../link-index/link-index.ts';
 import { readsAsSettled } from '../link-index/link-rows.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -23,6 +24,8 @@ export interface SettledCheck {
   readonly logger: Logger;
   /** How long the reads and the look-up may take before every change is enqueued unchecked, in ms. Default: 1000. */
   settledCheckTimeoutMs?: number;
+  /** Called once per change found settled, with its event's source (e.g. metrics.changeEventSettled). Default: none. */
+  onSettledChange?: (source: string) => void;
 }
 
 const DEFAULT_TIMEOUT_MS = 1_000;
@@ -32,14 +35,19 @@ const DEFAULT_TIMEOUT_MS = 1_000;
  * read (no adapter, gone) is kept: its job decides. When a read or the look-up fails or is late,
  * every change is kept, so that a watcher needs nothing more than Redis to hand its changes on.
  */
-export async function withoutSettled<Change extends { readonly key: RecordKey }>(check: SettledCheck, changes: readonly Change[]): Promise<readonly Change[]> {
+export async function withoutSettled<Change extends { readonly key: RecordKey; readonly trigger: Trigger }>(
+  check: SettledCheck,
+  changes: readonly Change[],
+): Promise<readonly Change[]> {
   if (changes.length === 0) return changes;
   try {
     const both = Promise.all([readAll(check.adapters, changes), check.links.rowsOf(changes.map((change) => change.key))]);
     const [records, held] = await withTimeout(both, check.settledCheckTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     const settled = new Set(records.filter((record) => readsAsSettled(record, held)).map(formatRecordKey));
     if (settled.size > 0) check.logger.info({ settled: settled.size, of: changes.length }, 'changes read as settled; not enqueued');
-    return changes.filter((change) => !settled.has(formatRecordKey(change.key)));
+    const [unsettled, echoes] = partition(changes, (change) => !settled.has(formatRecordKey(change.key)));
+    for (const { trigger } of echoes) if (trigger.type === 'change-event') check.onSettledChange?.(trigger.source);
+    return unsettled;
   } catch (error) {
     check.logger.warn({ err: describeError(error), changes: changes.length }, 'settled check failed; enqueueing every change');
     return changes;
@@ -56,4 +64,12 @@ async function readAll(adapters: Adapters, changes: readonly { readonly key: Rec
   }
   const reads = [...ids].map(([platform, platformIds]) => adapters[platform]?.getMany(platformIds) ?? Promise.resolve([]));
   return (await Promise.all(reads)).flat();
+}
+
+/** The items that pass `test`, then the others, each in their order. */
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  const passed: T[] = [];
+  const failed: T[] = [];
+  for (const item of items) (test(item) ? passed : failed).push(item);
+  return [passed, failed];
 }

@@ -40,6 +40,8 @@ export interface StartWatchersOptions {
   idlePollMs?: number;
   /** Pause after a watcher fails, doubled each further failure, in ms. Default: 500. */
   backoffMs?: number;
+  /** Called once per change found settled and not enqueued, with its source (e.g. metrics.changeEventSettled). Default: none. */
+  onSettledChange?: (source: string) => void;
   /** Called once per change event received, with its source (e.g. metrics.changeEventReceived). Default: none. */
   onChangeEvent?: (source: string) => void;
 }
@@ -76,7 +78,7 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
   const backfillBatchSize = config.maintenance.batchSize;
   const shared: Shared = {
     options,
-    sink: createChangeSink({ queues, adapters: options.adapters, links: options.links, logger, backfillBatchSize }),
+    sink: createChangeSink({ queues, adapters: options.adapters, links: options.links, logger, backfillBatchSize, onSettledChange: options.onSettledChange }),
     clientSink: createChangeSink({
       queues,
       adapters: options.clientAdapters ?? {},
@@ -84,6 +86,7 @@ export function startWatchers(options: StartWatchersOptions): WatcherRunner {
       logger,
       kind: 'client',
       backfillBatchSize,
+      onSettledChange: options.onSettledChange,
     }),
     checkpoints: createCheckpointStore(redis, prefix),
   };

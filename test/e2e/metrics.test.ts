@@ -47,6 +47,8 @@ describe('idsync start: /metrics after an end-to-end run', () => {
       const parsed = parseSamples(await response.text());
       const figures = [
         total(parsed, METRIC_NAMES.changeEvents),
+        // The echo of the profile written to OmniStack, at least, comes after its person settled.
+        total(parsed, METRIC_NAMES.settledChanges),
         total(parsed, METRIC_NAMES.jobs, { queue: 'reconcile', outcome: 'completed' }),
         total(parsed, METRIC_NAMES.jobs, { queue: 'maintenance', outcome: 'completed' }),
         total(parsed, METRIC_NAMES.platformWrites, { outcome: 'written' }),

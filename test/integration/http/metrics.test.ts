@@ -46,6 +46,7 @@ describe('/metrics after a run through the pipeline', () => {
     // The Bookmaster user's own reconcile would have indexed it.
     await fixture.indexStores();
     metrics.changeEventReceived('crm.User');
+    metrics.changeEventSettled('omnistack.users');
     const jobId = await fixture.queues.enqueueReconcile({ platform: 'crm', id: crm }, { type: 'change-event', source: 'crm.User', position: '{"_data":"8263"}' });
     const reconcile = fixture.queues.byName.reconcile;
     await waitFor('the change-event job to complete', async () => (await reconcile.getJobState(jobId ?? '')) === 'completed', { timeoutMs: 20_000 });
@@ -67,6 +68,7 @@ describe('/metrics after a run through the pipeline', () => {
     expect(response.status).toBe(200);
     const samples = parseSamples(await response.text());
     expect(total(samples, METRIC_NAMES.changeEvents, { source: 'crm.User' })).toBe(1);
+    expect(total(samples, METRIC_NAMES.settledChanges, { source: 'omnistack.users' })).toBe(1);
     expect(total(samples, METRIC_NAMES.jobs, { queue: 'reconcile', outcome: 'completed' })).toBe(1);
     expect(total(samples, METRIC_NAMES.jobs, { queue: 'reconcile', outcome: 'failed' })).toBe(1);
     expect(total(samples, METRIC_NAMES.platformWrites, { platform: 'crm', outcome: 'written' })).toBe(1);

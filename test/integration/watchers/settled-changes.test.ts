@@ -36,6 +36,7 @@ describe("the change sink's settled check", () => {
     redis = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
     queues = createQueues({ connection: redis, prefix: uniqueName('settled-sink'), reconcileDebounceMs: 0 });
     captured = capturingLogger();
+    settledSources = [];
   });
 
   afterEach(async () => {
@@ -46,9 +47,10 @@ describe("the change sink's settled check", () => {
     await fixture.dispose();
   });
 
+  let settledSources: string[];
   const sinkOver = (links: LinkLookups, settledCheckTimeoutMs?: number) =>
-    createChangeSink({ queues, adapters: fixture.adapters, links, logger: captured.logger, settledCheckTimeoutMs });
-  const changes = (keys: readonly RecordKey[]) => keys.map((key) => ({ key, trigger: changeTrigger('test', '1') }));
+    createChangeSink({ queues, adapters: fixture.adapters, links, logger: captured.logger, settledCheckTimeoutMs, onSettledChange: (source) => settledSources.push(source) });
+  const changes = (keys: readonly RecordKey[]) => keys.map((key) => ({ key, trigger: changeTrigger(`${key.platform}.users`, '1') }));
   const enqueued = async (queue: 'reconcile' | 'propagate') => {
     const jobs: Job[] = await queues.byName[queue].getJobs(['waiting', 'delayed', 'prioritized']);
     return jobs.map((job) => (queue === 'reconcile' ? `${job.data.platform}:${job.data.id}` : `crm:${job.data.crmId}`)).sort();
@@ -72,6 +74,7 @@ describe("the change sink's settled check", () => {
     expect(await enqueued('reconcile')).toEqual([]);
     expect(await enqueued('propagate')).toEqual([`crm:${person.crm.id}`]);
     expect(captured.logs.find((entry) => entry.msg === 'changes read as settled; not enqueued')).toMatchObject({ settled: 3, of: 3 });
+    expect(settledSources.sort()).toEqual(['bookmaster.users', 'crm.users', 'omnistack.users']);
   });
 
   it('enqueues what does not read as settled: a link changed, a record the index never saw, a record gone', async () => {
@@ -84,6 +87,7 @@ describe("the change sink's settled check", () => {
 
     expect(count).toBe(3);
     expect(await enqueued('reconcile')).toEqual([`bookmaster:${person.bookmaster.id}`, `crm:${person.crm.id}`, `omnistack:${unseen.id}`].sort());
+    expect(settledSources).toEqual(['omnistack.users']);
   });
 
   it('enqueues every change when the index cannot be asked, and says so', async () => {
