@@ -12,7 +12,7 @@ import { describeError, withTimeout } from './leadership.ts';
  * Most change events are the echoes of idsync's own writes: the record then reads exactly as the
  * reconcile that wrote it left it (its settled fingerprint in the link index). A batch's records
  * are read together, one round trip per platform and one to the index, and their echoes enqueue
- * nothing: each used to be a job of its own (three Redis round trips, then the same two reads).
+ * nothing: each used to be a job of its own (added, taken and finished in Redis, then the same two reads).
  * This is the same check a 'changed' job makes at its first read, made earlier and for a batch.
  */
 
