@@ -5,7 +5,7 @@
  * config -> platforms -> reconcile -> jobs -> watchers / http / cli.
  */
 const LAYERS = [
-  ['foundation', '^src/(errors\\.ts|error-codes\\.ts|logging/)'],
+  ['foundation', '^src/(errors\\.ts|error-codes\\.ts|deadline\\.ts|logging/)'],
   ['ids', '^src/ids/'],
   ['config and ledger', '^src/(config|ledger)/'],
   ['platforms and queues', '^src/(platforms|queues)/'],

@@ -15,16 +15,3 @@ export async function runSteps(steps: readonly Step[], logger: Logger): Promise<
     }
   }
 }
-
-/** `work`'s value, or `late` when `timeoutMs` pass first (`work` goes on regardless). */
-export async function within<T>(work: Promise<T>, timeoutMs: number, late: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(late), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

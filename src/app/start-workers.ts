@@ -1,4 +1,5 @@
 import type { Worker } from 'bullmq';
+import { raceDeadline } from '../deadline.ts';
 import { startMaintenance } from '../jobs/maintenance.ts';
 import { createPropagateProcessor } from '../jobs/propagate-processor.ts';
 import { createProvisionProcessor } from '../jobs/provision-processor.ts';
@@ -21,7 +22,7 @@ import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
 import { countProfileWrites, observeWorkers } from '../metrics/observe.ts';
 import type { Dependencies } from './open-dependencies.ts';
-import { runSteps, within } from './run-steps.ts';
+import { runSteps } from './run-steps.ts';
 
 export interface WorkerRole {
   /**
@@ -84,7 +85,7 @@ async function stopWithin(workers: readonly Worker[], timeoutMs: number, logger:
           return false;
         },
       );
-      return within(paused, timeoutMs, false);
+      return raceDeadline(paused, timeoutMs, () => false);
     }),
   );
   const left = workers.filter((_, index) => !finished[index]).map((worker) => worker.name);

@@ -1,3 +1,4 @@
+import { raceDeadline } from '../deadline.ts';
 import { startWatchers } from '../watchers/start-watchers.ts';
 import type { WatcherRunner } from '../watchers/start-watchers.ts';
 import { closeAll } from '../config/dependency.ts';
@@ -17,7 +18,7 @@ import { openRequestQueues } from '../queues/request-queues.ts';
 import type { RequestQueues } from '../queues/request-queues.ts';
 import { openDependencies } from './open-dependencies.ts';
 import type { Dependencies } from './open-dependencies.ts';
-import { runSteps, within } from './run-steps.ts';
+import { runSteps } from './run-steps.ts';
 import { startWorkerRole } from './start-workers.ts';
 import type { WorkerRole } from './start-workers.ts';
 
@@ -159,7 +160,7 @@ async function shutdown(parts: Parts, closeTimeoutMs: number, logger: Logger): P
   })();
   // A job left running may hold a pooled connection, and a pool's end waits for it: after a forced
   // stop, closing waits no longer than a connection may take to open.
-  const released = jobsLeftRunning ? await within(release, closeTimeoutMs, false) : await release;
+  const released = jobsLeftRunning ? await raceDeadline(release, closeTimeoutMs, () => false) : await release;
   logger.info({ jobsLeftRunning, released }, 'idsync stopped');
   return { jobsLeftRunning };
 }

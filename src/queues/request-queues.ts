@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../deadline.ts';
 import { IdsyncError, ServiceUnreachableError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueues } from './queues.ts';
@@ -72,18 +73,12 @@ function guardFor(client: Redis, url: string, timeoutMs: number) {
   return async <T>(work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     const unanswered = (cause: unknown) => new ServiceUnreachableError('redis', url, cause);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unanswered(new Error(`no answer within ${timeoutMs} ms`))), timeoutMs);
-    });
     try {
-      return await Promise.race([work(), deadline]);
+      return await withTimeout(work(), timeoutMs);
     } catch (error) {
       if (error instanceof IdsyncError) throw error;
       if (client.status !== 'ready' || performance.now() - started >= timeoutMs) throw unanswered(error);
       throw error;
-    } finally {
-      clearTimeout(timer);
     }
   };
 }

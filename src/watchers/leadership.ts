@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { withTimeout } from '../deadline.ts';
 import type { Logger } from '../logging/logger.ts';
 import { scrubMessage } from '../logging/scrub.ts';
 import type { Lease } from './lease.ts';
@@ -115,20 +116,6 @@ async function attempt<T>(step: string, action: () => Promise<T>, options: Leade
   } catch (error) {
     options.logger.warn({ source: options.source, step, err: describeError(error) }, 'watcher lease step failed');
     return false;
-  }
-}
-
-export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  const timer = new AbortController();
-  try {
-    return await Promise.race([
-      promise,
-      delay(ms, undefined, { signal: timer.signal }).then(() => {
-        throw new Error(`timed out after ${ms} ms`);
-      }),
-    ]);
-  } finally {
-    timer.abort();
   }
 }
 

@@ -1,5 +1,6 @@
 import { createClient } from '@supabase/supabase-js';
 import type { RealtimeChannel, SupabaseClient } from '@supabase/supabase-js';
+import { withTimeout } from '../deadline.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RealtimeWatch } from '../platforms/watch-spec.ts';
 import type { Queues } from '../queues/queues.ts';
@@ -7,7 +8,7 @@ import type { BackfillJobData } from '../jobs/maintenance-payloads.ts';
 import { changeTrigger } from './change-sink.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { LeaderWork } from './leadership.ts';
-import { describeError, withTimeout } from './leadership.ts';
+import { describeError } from './leadership.ts';
 import { describeRealtimeChange } from './realtime-changes.ts';
 import type { PostgresChangesPayload } from './realtime-changes.ts';
 import { RealtimeChannelError } from './watcher-errors.ts';

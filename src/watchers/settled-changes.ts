@@ -1,3 +1,4 @@
+import { withTimeout } from '../deadline.ts';
 import { formatRecordKey } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
@@ -6,7 +7,7 @@ import { readsAsSettled } from '../link-index/link-rows.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
-import { describeError, withTimeout } from './leadership.ts';
+import { describeError } from './leadership.ts';
 
 /*
  * Most change events are the echoes of idsync's own writes: the record then reads exactly as the

@@ -1,4 +1,5 @@
 import type { Dependency } from '../../config/dependency.ts';
+import { withTimeout } from '../../deadline.ts';
 import type { Logger } from '../../logging/logger.ts';
 
 export type DependencyHealth = { status: 'up'; latencyMs: number } | { status: 'down'; latencyMs: number };
@@ -32,12 +33,4 @@ export async function checkHealth(dependencies: readonly Dependency[], logger: L
 
 function elapsed(started: number): number {
   return Math.round(performance.now() - started);
-}
-
-async function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  return Promise.race([
-    work,
-    new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)))),
-  ]);
 }
