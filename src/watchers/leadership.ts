@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { withTimeout } from '../deadline.ts';
 import type { Logger } from '../logging/logger.ts';
-import { scrubMessage } from '../logging/scrub.ts';
+import { describeError } from '../logging/describe-error.ts';
 import type { Lease } from './lease.ts';
 import { LeaseLostError } from './watcher-errors.ts';
 
@@ -123,11 +123,4 @@ async function attempt<T>(step: string, action: () => Promise<T>, options: Leade
 export async function pause(ms: number, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return;
   await delay(ms, undefined, { signal }).catch(() => undefined);
-}
-
-/** An error for the log: its code and scrubbed message, never a value it may quote. */
-export function describeError(error: unknown): { code?: string; message: string } {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = scrubMessage(error instanceof Error ? error.message : String(error));
-  return typeof code === 'string' || typeof code === 'number' ? { code: String(code), message } : { message };
 }

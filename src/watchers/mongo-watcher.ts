@@ -1,6 +1,6 @@
 import type { ChangeStream, Document } from 'mongodb';
 import type { LeaderWork } from './leadership.ts';
-import { describeError } from './leadership.ts';
+import { describeError } from '../logging/describe-error.ts';
 import { MongoBatchHandler } from './mongo-batch.ts';
 import { isResumeFailure, parsePosition, positionFromClock, positionOptions, serializePosition } from './mongo-position.ts';
 import type { StreamPosition } from './mongo-position.ts';

@@ -8,7 +8,7 @@ import type { BackfillJobData } from '../jobs/maintenance-payloads.ts';
 import { changeTrigger } from './change-sink.ts';
 import type { ChangeSink } from './change-sink.ts';
 import type { LeaderWork } from './leadership.ts';
-import { describeError } from './leadership.ts';
+import { describeError } from '../logging/describe-error.ts';
 import { describeRealtimeChange } from './realtime-changes.ts';
 import type { PostgresChangesPayload } from './realtime-changes.ts';
 import { RealtimeChannelError } from './watcher-errors.ts';

@@ -7,7 +7,7 @@ import { readsAsSettled } from '../link-index/link-rows.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
-import { describeError } from './leadership.ts';
+import { describeError } from '../logging/describe-error.ts';
 
 /*
  * Most change events are the echoes of idsync's own writes: the record then reads exactly as the
