@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../deadline.ts';
+import { raceDeadline } from '../deadline.ts';
 import { IdsyncError, ServiceUnreachableError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createQueues } from './queues.ts';
@@ -74,7 +74,11 @@ function guardFor(client: Redis, url: string, timeoutMs: number) {
     const started = performance.now();
     const unanswered = (cause: unknown) => new ServiceUnreachableError('redis', url, cause);
     try {
-      return await withTimeout(work(), timeoutMs);
+      // The deadline fails as unreachable itself: its timer may fire a fraction of a millisecond
+      // before performance.now() says timeoutMs passed, so the check below could miss it.
+      return await raceDeadline(work(), timeoutMs, () => {
+        throw unanswered(new Error(`no answer within ${timeoutMs} ms`));
+      });
     } catch (error) {
       if (error instanceof IdsyncError) throw error;
       if (client.status !== 'ready' || performance.now() - started >= timeoutMs) throw unanswered(error);
