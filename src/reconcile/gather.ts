@@ -85,7 +85,11 @@ async function answer(sources: GatherSources, lookup: GatherLookup, held: Map<st
 /** The records of `keys` that exist: one round trip per platform, the platforms in parallel. */
 export async function readKeys(adapters: Adapters, keys: readonly RecordKey[]): Promise<PersonRecord[]> {
   const byPlatform = new Map<Platform, string[]>();
-  for (const key of keys) byPlatform.set(key.platform, [...(byPlatform.get(key.platform) ?? []), key.id]);
+  for (const key of keys) {
+    const ids = byPlatform.get(key.platform);
+    if (ids === undefined) byPlatform.set(key.platform, [key.id]);
+    else ids.push(key.id);
+  }
   const batches = await Promise.all(
     [...byPlatform].map(([platform, ids]) => (adapters[platform] as PlatformAdapter | undefined)?.getMany(ids) ?? Promise.resolve([])),
   );

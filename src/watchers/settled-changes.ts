@@ -1,20 +1,20 @@
 import { withTimeout } from '../deadline.ts';
-import { formatRecordKey } from '../ids/index.ts';
-import type { Platform, RecordKey } from '../ids/index.ts';
+import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { LinkLookups } from '../link-index/link-index.ts';
-import { readsAsSettled } from '../link-index/link-rows.ts';
+import { claimText, readsAsSettled } from '../link-index/link-rows.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { PersonRecord } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
+import { readKeys } from '../reconcile/gather.ts';
 import { describeError } from '../logging/describe-error.ts';
 
 /*
  * Most change events are the echoes of idsync's own writes: the record then reads exactly as the
- * reconcile that wrote it left it (its settled fingerprint in the link index). A batch's records
- * are read together, one round trip per platform and one to the index, and their echoes enqueue
- * nothing: each used to be a job of its own (added, taken and finished in Redis, then the same two reads).
- * This is the same check a 'changed' job makes at its first read, made earlier and for a batch.
+ * reconcile that wrote it left it (its settled fingerprint in the link index). A batch's index rows
+ * are looked up together, then the records that have a fingerprint to match are read, one round
+ * trip per platform, and their echoes enqueue nothing: each used to be a job of its own (added,
+ * taken and finished in Redis, then the same two reads). This is the same check a 'changed' job
+ * makes at its first read, made earlier and for a batch.
  */
 
 export interface SettledCheck {
@@ -23,7 +23,7 @@ export interface SettledCheck {
   /** The link index holding the records' settled fingerprints. */
   readonly links: LinkLookups;
   readonly logger: Logger;
-  /** How long the reads and the look-up may take before every change is enqueued unchecked, in ms. Default: 1000. */
+  /** How long the look-up and the reads may take before every change is enqueued unchecked, in ms. Default: 1000. */
   settledCheckTimeoutMs?: number;
   /** Called once per change found settled, with its event's source (e.g. metrics.changeEventSettled). Default: none. */
   onSettledChange?: (source: string) => void;
@@ -33,7 +33,7 @@ const DEFAULT_TIMEOUT_MS = 1_000;
 
 /**
  * The changes whose records do not read as settled, in their order. A record that could not be
- * read (no adapter, gone) is kept: its job decides. When a read or the look-up fails or is late,
+ * read (no adapter, gone) is kept: its job decides. When the look-up or a read fails or is late,
  * every change is kept, so that a watcher needs nothing more than Redis to hand its changes on.
  */
 export async function withoutSettled<Change extends { readonly key: RecordKey; readonly trigger: Trigger }>(
@@ -42,35 +42,27 @@ export async function withoutSettled<Change extends { readonly key: RecordKey; r
 ): Promise<readonly Change[]> {
   if (changes.length === 0) return changes;
   try {
-    const both = Promise.all([readAll(check.adapters, changes), check.links.rowsOf(changes.map((change) => change.key))]);
-    const [records, held] = await withTimeout(both, check.settledCheckTimeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const settled = new Set(records.filter((record) => readsAsSettled(record, held)).map(formatRecordKey));
+    const settled = await withTimeout(settledKeys(check, changes.map((change) => change.key)), check.settledCheckTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     if (settled.size > 0) check.logger.info({ settled: settled.size, of: changes.length }, 'changes read as settled; not enqueued');
-    const [unsettled, echoes] = partition(changes, (change) => !settled.has(formatRecordKey(change.key)));
-    for (const { trigger } of echoes) if (trigger.type === 'change-event') check.onSettledChange?.(trigger.source);
-    return unsettled;
+    for (const { key, trigger } of changes) {
+      if (trigger.type === 'change-event' && settled.has(claimText(key))) check.onSettledChange?.(trigger.source);
+    }
+    return changes.filter((change) => !settled.has(claimText(change.key)));
   } catch (error) {
     check.logger.warn({ err: describeError(error), changes: changes.length }, 'settled check failed; enqueueing every change');
     return changes;
   }
 }
 
-/** The changed records that exist, read by key, one round trip per platform, all at once. */
-async function readAll(adapters: Adapters, changes: readonly { readonly key: RecordKey }[]): Promise<PersonRecord[]> {
-  const ids = new Map<Platform, string[]>();
-  for (const { key } of changes) {
-    const platformIds = ids.get(key.platform);
-    if (platformIds === undefined) ids.set(key.platform, [key.id]);
-    else platformIds.push(key.id);
-  }
-  const reads = [...ids].map(([platform, platformIds]) => adapters[platform]?.getMany(platformIds) ?? Promise.resolve([]));
-  return (await Promise.all(reads)).flat();
-}
-
-/** The items that pass `test`, then the others, each in their order. */
-function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
-  const passed: T[] = [];
-  const failed: T[] = [];
-  for (const item of items) (test(item) ? passed : failed).push(item);
-  return [passed, failed];
+/**
+ * The claimTexts of `keys` whose records read as settled. Only a record whose row holds a
+ * fingerprint can, so only those are read: a record new to the index (most of a watcher's
+ * non-echo changes) costs the look-up alone.
+ */
+async function settledKeys(check: SettledCheck, keys: readonly RecordKey[]): Promise<Set<string>> {
+  const held = await check.links.rowsOf(keys);
+  const candidates = keys.filter((key) => (held.get(claimText(key))?.settled ?? null) !== null);
+  if (candidates.length === 0) return new Set();
+  const records = await readKeys(check.adapters, candidates);
+  return new Set(records.filter((record) => readsAsSettled(record, held)).map(claimText));
 }
