@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { named } from '../ledger/named-statement.ts';
+import { named, opaque } from '../ledger/named-statement.ts';
 import { isPlatform } from '../ids/index.ts';
 import type { Platform, RecordKey } from '../ids/index.ts';
 import { uniqueKeys } from '../ids/record-key-map.ts';
@@ -58,15 +58,16 @@ export type LinkKind = 'user' | 'client';
 /** The rows of kind `kind` whose keys are in the arrays `platforms` and `ids`, through the primary key. */
 const ownRows = (kind: string, platforms: string, ids: string) => `
   select true as own, held.platform, held.record_id, encode(held.email_hash, 'hex') as email_hash, held.claims, held.settled
-  from unnest(${platforms}::text[], ${ids}::text[]) as key(platform, record_id)
+  from unnest(${opaque(platforms, 'text[]')}, ${opaque(ids, 'text[]')}) as key(platform, record_id)
   join link_index as held on held.kind = ${kind} and held.platform = key.platform and held.record_id = key.record_id`;
 /** The claimers of `$1` (claim texts), then the rows of the keys `$3`/`$4` themselves (`own`), each through an index. */
 const CLAIMERS_AND_ROWS = named('link-index-claimers-and-rows', `
-  select false as own, platform, record_id, null as email_hash, claims, null as settled from link_index where kind = $2 and claims && $1::text[]
+  select false as own, platform, record_id, null as email_hash, claims, null as settled from link_index where kind = $2 and claims && ${opaque('$1', 'text[]')}
   union all ${ownRows('$2', '$3', '$4')}`);
 const ROWS = named('link-index-rows', ownRows('$1', '$2', '$3'));
 const HOLDERS = named('link-index-holders', `select platform, record_id from link_index
-  where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest($1::text[]) as hash)) and platform = any($2::text[])`);
+  where kind = $3 and email_hash = any(array(select decode(hash, 'hex') from unnest(${opaque('$1', 'text[]')}) as hash))
+    and platform = any(${opaque('$2', 'text[]')})`);
 
 /** The rows of `$1` (JSON, from linkRows), as upsertRows takes them. */
 const JSON_ROWS = `
@@ -92,7 +93,7 @@ export function upsertRows(rows: string, kindParameter: string, guard = 'true'):
 const REFRESH = named('link-index-refresh', `
   with upserted as (${upsertRows(JSON_ROWS, '$4')} returning 1),
   removed as (
-    delete from link_index where kind = $4 and (platform, record_id) in (select * from unnest($2::text[], $3::text[]))
+    delete from link_index where kind = $4 and (platform, record_id) in (select * from unnest(${opaque('$2', 'text[]')}, ${opaque('$3', 'text[]')}))
     returning 1
   )
   select (select count(*) from upserted) as upserted, (select count(*) from removed) as removed`);
