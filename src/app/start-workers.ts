@@ -1,6 +1,7 @@
 import type { Worker } from 'bullmq';
 import { raceDeadline } from '../deadline.ts';
 import { startMaintenance } from '../jobs/maintenance.ts';
+import { propagateProfile } from '../propagate/propagate-profile.ts';
 import { createPropagateProcessor } from '../jobs/propagate-processor.ts';
 import { createProvisionProcessor } from '../jobs/provision-processor.ts';
 import { createReconcileProcessor } from '../jobs/reconcile-processor.ts';
@@ -58,7 +59,7 @@ export async function startWorkerRole(
   await buildEmptyLinkIndex(config, dependencies, 'user', logger);
   await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared);
+  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, metrics);
   const personWorkers = startWorkers(personProcessorsByQueue, ledger, logger, { ...connection, concurrency: config.workerConcurrency });
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
@@ -120,19 +121,21 @@ function personProcessors(
   config: Config,
   dependencies: Dependencies,
   deps: ReconcileDependencies,
-  shared: { queues: Queues; metrics: Metrics },
+  metrics: Metrics,
 ): Partial<Record<QueueName, Processor>> {
   const { ledger, logger } = deps;
-  const { queues, metrics } = shared;
   const { platforms } = dependencies;
   const crm = platforms.crm?.profileSource;
   const clientLinks = createLinkIndex(dependencies.ledger.pool, 'client');
+  const profiles = crm && { crm, targets: countProfileWrites(partsOf(platforms, 'profileTarget'), metrics), ledger, logger };
   const reconcile = createReconcileProcessor({
     ...deps,
     clientAdapters: partsOf(platforms, 'clientAdapter'),
     clientLinks,
-  }, config, { metrics, queues: crm ? queues : undefined });
-  const propagate = crm && createPropagateProcessor({ crm, targets: countProfileWrites(partsOf(platforms, 'profileTarget'), metrics), ledger, logger });
+    // In the reconcile's own job: a job per person linked cost a third of the machine's CPU per person (bench/RESULTS.md).
+    propagateProfile: profiles ? (crmId, context) => propagateProfile(profiles, crmId, context) : undefined,
+  }, config, { metrics });
+  const propagate = profiles && createPropagateProcessor(profiles);
   const provision = createProvisionProcessor(
     {
       openers: partsOf(platforms, 'accountOpener'),

@@ -3,7 +3,6 @@ import type { Config } from '../config/load-config.ts';
 import type { MetricsRecorder } from '../metrics/metrics.ts';
 import { countWrites, recordReconciled } from '../metrics/observe.ts';
 import { reconcileJobSchema } from '../queues/job-payloads.ts';
-import type { Queues } from '../queues/queues.ts';
 import { laneOf } from '../queues/reconcile-lanes.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
@@ -14,11 +13,6 @@ import { invalidPayload } from './job-errors.ts';
 export interface ReconcileProcessorOptions {
   /** Counts link writes per platform and the change-to-consistent time. Default: none. */
   metrics?: MetricsRecorder;
-  /**
-   * Where a person whose links changed gets a `propagate profile` job for their CRM user: a link
-   * reconcile just made may be the first one the profile can follow. Default: none (no profile jobs).
-   */
-  queues?: Pick<Queues, 'enqueuePropagateProfile'>;
 }
 
 export interface ReconcileProcessorDependencies extends ReconcileDependencies {
@@ -28,10 +22,11 @@ export interface ReconcileProcessorDependencies extends ReconcileDependencies {
   readonly clientLinks?: LinkIndex;
 }
 
+
 /**
  * The reconcile queue's processor: one person per 'user' job, one client per 'client' job.
  * Clients go through the same engine with their own adapters; only the CRM and
- * OmniStack hold clients, so only those platforms are decided for them.
+ * OmniStack hold clients, so only those platforms are decided for them, and they have no profile.
  */
 export function createReconcileProcessor(
   deps: ReconcileProcessorDependencies,
@@ -41,7 +36,12 @@ export function createReconcileProcessor(
   const { metrics } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
   const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
-  const clients: ReconcileDependencies = { ...deps, adapters: count(deps.clientAdapters ?? {}), links: deps.clientLinks ?? deps.links };
+  const clients: ReconcileDependencies = {
+    ...deps,
+    adapters: count(deps.clientAdapters ?? {}),
+    links: deps.clientLinks ?? deps.links,
+    propagateProfile: undefined,
+  };
   const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
     const parsed = reconcileJobSchema.safeParse(job.data);
@@ -59,9 +59,6 @@ export function createReconcileProcessor(
       unlessSettled: lane === 'changed',
     });
     if (metrics) recordReconciled(job, metrics);
-    const crmId = outcome.members.crm;
-    // Only after writes: a person reconcile left as it was has no new link for the profile to follow.
-    if (!isClient && outcome.writes > 0 && crmId !== undefined) await options.queues?.enqueuePropagateProfile(crmId, trigger);
     return outcome;
   };
 }

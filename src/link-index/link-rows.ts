@@ -48,14 +48,17 @@ export function emailHash(email: string): string {
 }
 
 /**
- * A hash of everything the planner reads of a record: two reads with one fingerprint plan alike.
- * Entries go in PLATFORMS order, so the order a system keeps them in does not count; the email
- * is hashed with the rest, never stored.
+ * A hash of everything the planner reads of a record, and of a CRM user's name, which the profile
+ * propagates: two reads with one fingerprint plan alike and propagate alike. Entries go in PLATFORMS
+ * order, so the order a system keeps them in does not count; the email and the name are hashed
+ * with the rest, never stored. A record read without a name (every other platform's) hashes as
+ * it did before names counted.
  */
 export function fingerprint(record: PersonRecord): string {
   const links = PLATFORMS.map((platform) => [record.links[platform] ?? null, record.extraLinks[platform] ?? []]);
   const unreadable = record.unreadable.map((entry) => [entry.platform, entry.reason, JSON.stringify(entry.value) ?? null]);
   const read = [record.platform, record.id, record.email, record.createdAt.getTime(), links, unreadable];
+  if (record.name !== undefined) read.push(record.name);
   return hash('sha256', JSON.stringify(read), 'hex');
 }
 

@@ -15,6 +15,12 @@ export interface MongoRecordSource {
   readonly collection: Collection;
   /** Only the fields a record needs: secrets (a password, an API key) are never fetched. */
   readonly projection: Document;
+  /**
+   * The projection of reads by key and by email, when they need more than a scan does. Default:
+   * `projection`. The CRM's adds the name, which a settled fingerprint covers and an audit's scan
+   * has no use for.
+   */
+  readonly readProjection?: Document;
   /** The document as a record; null when its `_id` is no valid id of the platform. */
   toRecord(document: Document): PersonRecord | null;
   /** Whether documents carry an `email` (clients do not). */
@@ -48,7 +54,7 @@ export function mongoAdapter<S>(db: Db, spec: MongoAdapterSpec<S>): PlatformAdap
  */
 export function mongoReads(source: MongoRecordSource): MongoReads {
   const find = async (filter: Filter<Document>) => {
-    const documents = await source.collection.find(filter, { projection: source.projection, ...EXACT_READ }).toArray();
+    const documents = await source.collection.find(filter, { projection: source.readProjection ?? source.projection, ...EXACT_READ }).toArray();
     return documents.flatMap((document) => source.toRecord(document) ?? []);
   };
   const getMany = async (ids: readonly string[]) => {

@@ -32,6 +32,12 @@ export interface PersonRecord {
   readonly extraLinks: Partial<Record<Platform, readonly string[]>>;
   readonly unreadable: readonly UnreadableLink[];
   /**
+   * A CRM user's name, normalized, read by key only (not by a scan): the `propagate profile` job's
+   * source besides the email, so that a settled fingerprint covers it (src/link-index/link-rows.ts).
+   * Never logged, never stored. Absent for every other record.
+   */
+  readonly name?: string | null;
+  /**
    * The link fields exactly as read, opaque to everyone but the adapter that made it: writeLinks
    * compares against it, so a write based on a stale read fails instead of losing an update.
    */

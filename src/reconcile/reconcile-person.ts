@@ -9,7 +9,8 @@ import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
 import type { Gathered } from './gather.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
-import { claimText } from '../link-index/link-rows.ts';
+import { claimText, readsAsSettled } from '../link-index/link-rows.ts';
+import type { HeldRows } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { withChange } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
@@ -57,6 +58,13 @@ export interface ReconcileDependencies {
   readonly links: LinkIndex;
   readonly ledger: Ledger;
   readonly logger: Logger;
+  /**
+   * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
+   * that completed with a record of the person not as last settled: a first reconcile, a link
+   * written, a CRM name or email changed. It runs before the records are settled, so a failure
+   * fails the reconcile and its retry, finding them unsettled still, calls it again. Default: none.
+   */
+  readonly propagateProfile?: (crmId: string, context: ReconcileContext) => Promise<unknown>;
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
@@ -102,9 +110,12 @@ export async function reconcilePerson(
       if (applied.every((entry) => entry.outcome === 'written')) {
         await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
         recorded = true;
+        const settle = settling(gathered, applied);
+        await propagateUnlessSettled(deps, plan.members, settle, context);
         // Settled last, as a checkpoint: a retry of a job that failed before here must not find
-        // the origin settled and end without recording what this attempt wrote and found.
-        await deps.links.refresh(...settling(gathered, applied));
+        // the origin settled and end without recording what this attempt wrote and found, or
+        // without propagating the profile.
+        await deps.links.refresh(...settle);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }
@@ -123,9 +134,29 @@ function settledOutcome(logger: Logger, personKey: string, context: ReconcileCon
 }
 
 /** The refresh after a completed reconcile: every record read, as it now is; the person's records settled. */
-function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Parameters<LinkIndex['refresh']> {
+function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Settling {
   const settle = new Set(gathered.records.map(({ record }) => claimText(record)));
   return [asWritten(gathered.read, applied), gathered.missing, { held: gathered.held, settle }];
+}
+
+type Settling = [read: PersonRecord[], missing: RecordKey[], options: { held: HeldRows; settle: ReadonlySet<string> }];
+
+/**
+ * The profile follows the person's records: when one of them (as written) is not as the index last
+ * settled it, the CRM user's profile is propagated. A person whose records all read as settled
+ * has nothing new for it: the echo of a write, or a reconcile asked for again.
+ */
+async function propagateUnlessSettled(
+  deps: ReconcileDependencies,
+  members: Links,
+  [read, , { held, settle }]: Settling,
+  context: ReconcileContext,
+): Promise<void> {
+  const crmId = members.crm;
+  if (deps.propagateProfile === undefined || crmId === undefined) return;
+  const people = read.filter((record) => settle.has(claimText(record)));
+  if (people.every((record) => readsAsSettled(record, held))) return;
+  await deps.propagateProfile(crmId, context);
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */

@@ -20,6 +20,7 @@ import { openPostgres } from '../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
 import { createQueues } from '../../src/queues/queues.ts';
 import type { Queues } from '../../src/queues/queues.ts';
+import type { ReconcileDependencies } from '../../src/reconcile/reconcile-person.ts';
 import type { ReconcileLane } from '../../src/queues/reconcile-lanes.ts';
 import type { Adapters } from '../../src/platforms/platform-adapter.ts';
 import type { ReconcileOutcome } from '../../src/reconcile/reconcile-person.ts';
@@ -40,8 +41,8 @@ export interface PipelineOptions {
   bookmasterUrl?: string;
   /** Metrics the workers record into (jobs, writes, change-to-consistent). Default: none. */
   metrics?: MetricsRecorder;
-  /** Whether reconciles that wrote enqueue a `propagate profile` job (as `idsync start` does when the CRM is synced). Default: false. */
-  propagateAfterWrites?: boolean;
+  /** What completed reconciles call for a person not as last settled (`idsync start` propagates the profile). Default: none. */
+  propagateProfile?: ReconcileDependencies['propagateProfile'];
 }
 
 /**
@@ -97,9 +98,9 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const queues = createQueues({ connection: redis, prefix, backoffMs: 100, reconcileDebounceMs: 0 });
   const logger = createLogger({ level: 'silent' });
   const processor = createReconcileProcessor(
-    { adapters, links: ledger.links, ledger: ledger.ledger, logger },
+    { adapters, links: ledger.links, ledger: ledger.ledger, logger, propagateProfile: options.propagateProfile },
     { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
-    { metrics: options.metrics, queues: options.propagateAfterWrites ? queues : undefined },
+    { metrics: options.metrics },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,

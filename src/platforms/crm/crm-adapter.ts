@@ -6,10 +6,17 @@ import { compareAndSetFields, fieldUpdate, valueOf } from '../mongo-link-fields.
 import type { FieldUpdate } from '../mongo-link-fields.ts';
 import { mongoAdapter } from '../mongo-reads.ts';
 import type { PlatformAdapter, WriteOutcome } from '../platform-adapter.ts';
-import { CRM_PROJECTION, CRM_USERS_COLLECTION, isCrmSnapshot, toCrmRecord } from './crm-record.ts';
+import { CRM_PROJECTION, CRM_READ_PROJECTION, CRM_USERS_COLLECTION, isCrmSnapshot, toCrmRecord } from './crm-record.ts';
 import type { CrmSnapshot } from './crm-record.ts';
 
-const CRM_USERS = { platform: 'crm', collectionName: CRM_USERS_COLLECTION, projection: CRM_PROJECTION, toRecord: toCrmRecord, hasEmail: true } as const;
+const CRM_USERS = {
+  platform: 'crm',
+  collectionName: CRM_USERS_COLLECTION,
+  projection: CRM_PROJECTION,
+  readProjection: CRM_READ_PROJECTION,
+  toRecord: toCrmRecord,
+  hasEmail: true,
+} as const;
 
 /**
  * The Trackmaster CRM's `User` collection as a PlatformAdapter. The CRM is the hub: its

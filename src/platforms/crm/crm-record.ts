@@ -6,6 +6,7 @@ import { normalizeStoredEmail } from '../adapter-support.ts';
 import { fieldState, isFieldState } from '../mongo-link-fields.ts';
 import type { FieldState } from '../mongo-link-fields.ts';
 import type { PersonRecord, UnreadableLink } from '../person-record.ts';
+import { normalizeName } from '../profile-rules.ts';
 
 /** Prisma names a collection after its model. */
 export const CRM_USERS_COLLECTION = 'User';
@@ -17,6 +18,8 @@ export const CRM_CLIENTS_COLLECTION = 'Client';
  * (a hash that must not be read, copied or logged), whatever else the document holds.
  */
 export const CRM_PROJECTION = Object.freeze({ _id: 1, email: 1, externalIds: 1, supabaseId: 1 });
+/** Reads by key add the name (PersonRecord.name): scans leave it out. */
+export const CRM_READ_PROJECTION = Object.freeze({ ...CRM_PROJECTION, name: 1 });
 
 /** The link fields exactly as read: what a compare-and-set write of this record is guarded by. */
 export interface CrmSnapshot {
@@ -31,7 +34,10 @@ export function isCrmSnapshot(value: unknown): value is CrmSnapshot {
   return snapshot.kind === 'crm-user' && isFieldState(snapshot.externalIds) && isFieldState(snapshot.supabaseId);
 }
 
-/** A CRM `User` document as a PersonRecord; null for a document whose `_id` is not an ObjectId. */
+/**
+ * A CRM `User` document as a PersonRecord; null for a document whose `_id` is not an ObjectId. The
+ * name is kept when the document was read with it (CRM_READ_PROJECTION) and holds one.
+ */
 export function toCrmRecord(document: Document): PersonRecord | null {
   const objectId: unknown = document._id;
   if (!(objectId instanceof ObjectId)) return null;
@@ -48,6 +54,7 @@ export function toCrmRecord(document: Document): PersonRecord | null {
     email: normalizeStoredEmail(document.email),
     createdAt: objectId.getTimestamp(),
     ...readCrmLinks(document.externalIds, document.supabaseId),
+    ...('name' in document ? { name: normalizeName(document.name) } : {}),
     snapshot,
   };
 }

@@ -46,6 +46,19 @@ describe('CRM adapter: reading', () => {
     expect(await adapter.get(newObjectId())).toBeNull();
   });
 
+  it('reads the name by key, normalized (it counts in a settled fingerprint), and not in a scan', async () => {
+    const named = await insertCrmUser(mongo.db, { name: '  Ada   King ' });
+    const unnamed = await insertCrmUser(mongo.db, { name: '   ' });
+
+    expect((await adapter.getMany([named, unnamed])).map((record) => [record.id, record.name])).toEqual([
+      [named, 'Ada King'],
+      [unnamed, null],
+    ]);
+    const scanned = [];
+    for await (const batch of adapter.scan()) scanned.push(...batch);
+    expect(scanned.map((record) => [record.id, 'name' in record]).sort()).toEqual([[named, false], [unnamed, false]].sort());
+  });
+
   it('takes supabaseId as the Supabase link when the map has none, and as an extra id when it differs', async () => {
     const alone = newUuid();
     const onlyField = await insertCrmUser(mongo.db, { supabaseId: `supabase_${alone}` });

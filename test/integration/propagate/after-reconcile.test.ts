@@ -1,33 +1,75 @@
+import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ServiceUnreachableError } from '../../../src/errors.ts';
 import { createPipelineFixture } from '../../support/pipeline-fixture.ts';
 import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
 import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, uniqueEmail } from '../../support/platform-seeders.ts';
 
-describe('a reconcile that wrote links enqueues the person’s profile job', () => {
+/*
+ * A reconcile that completes with a record of the person not as the link index last settled it
+ * propagates the CRM user's profile, in its own job, before it settles them. The propagation here
+ * is a recording stand-in (test/integration/propagate/profile.test.ts covers the real one).
+ */
+describe('a reconcile that finds the person unsettled propagates their profile', () => {
   let fixture: PipelineFixture;
+  let propagated: string[];
+  let failures: number;
 
   beforeEach(async () => {
-    fixture = await createPipelineFixture({ propagateAfterWrites: true });
+    propagated = [];
+    failures = 0;
+    fixture = await createPipelineFixture({
+      propagateProfile: async (crmId) => {
+        propagated.push(crmId);
+        if (failures > 0) {
+          failures -= 1;
+          throw new ServiceUnreachableError('omnistack', 'mongodb://stand-in', new Error('down'));
+        }
+      },
+    });
   });
 
   afterEach(async () => {
     await fixture.dispose();
   });
 
-  const profileJobs = async () => (await fixture.queues.byName.propagate.getJobs(['waiting', 'delayed'])).map((job) => job.data as { crmId: string });
-
-  it('after completing a one-way link (the first the profile can follow), and not after a reconcile that wrote nothing', async () => {
+  it('after completing a one-way link, and not after a reconcile that found everyone settled', async () => {
     const omnistack = await insertOmnistackUser(fixture.omnistack, { name: 'Old', surname: 'Name' });
     const crm = await insertCrmUser(fixture.crm, { name: 'New Name', externalIds: { omnistack } });
 
     const first = await fixture.reconcile({ platform: 'crm', id: crm });
     expect(first.writes).toBeGreaterThan(0);
-    expect(await profileJobs()).toEqual([expect.objectContaining({ crmId: crm })]);
+    expect(propagated).toEqual([crm]);
 
-    await fixture.queues.byName.propagate.obliterate({ force: true });
     const again = await fixture.reconcile({ platform: 'omnistack', id: omnistack });
     expect(again.writes).toBe(0);
-    expect(await profileJobs()).toEqual([]);
+    expect(propagated).toEqual([crm]);
+  });
+
+  it('after the CRM user’s name changed, though no link was written', async () => {
+    const omnistack = await insertOmnistackUser(fixture.omnistack);
+    const crm = await insertCrmUser(fixture.crm, { name: 'Ada Lovelace', externalIds: { omnistack } });
+    await fixture.reconcile({ platform: 'crm', id: crm });
+    await fixture.crm.collection('User').updateOne({ _id: new ObjectId(crm) }, { $set: { name: 'Ada King' } });
+
+    const renamed = await fixture.reconcile({ platform: 'crm', id: crm });
+    expect(renamed.writes).toBe(0);
+    expect(propagated).toEqual([crm, crm]);
+    // Spacing is no change of name: the profile would write nothing.
+    await fixture.crm.collection('User').updateOne({ _id: new ObjectId(crm) }, { $set: { name: ' Ada   King ' } });
+    await fixture.reconcile({ platform: 'crm', id: crm });
+    expect(propagated).toEqual([crm, crm]);
+  });
+
+  it('again on the retry of a job whose propagation failed: the person was left unsettled', async () => {
+    failures = 1;
+    const omnistack = await insertOmnistackUser(fixture.omnistack);
+    const crm = await insertCrmUser(fixture.crm, { externalIds: { omnistack } });
+
+    const outcome = await fixture.reconcile({ platform: 'crm', id: crm });
+    // The first attempt wrote the links and failed; the retry had nothing to write, and propagated.
+    expect(outcome.writes).toBe(0);
+    expect(propagated).toEqual([crm, crm]);
   });
 
   it('not for a person without a CRM user, whatever it wrote', async () => {
@@ -37,6 +79,6 @@ describe('a reconcile that wrote links enqueues the person’s profile job', () 
     const outcome = await fixture.reconcile({ platform: 'omnistack', id: omnistack });
     expect(outcome.writes).toBe(2);
     expect(outcome.members.crm).toBeUndefined();
-    expect(await profileJobs()).toEqual([]);
+    expect(propagated).toEqual([]);
   });
 });

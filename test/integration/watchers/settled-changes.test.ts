@@ -65,14 +65,14 @@ describe("the change sink's settled check", () => {
     return { crm: { platform: 'crm', id: crm }, omnistack: { platform: 'omnistack', id: omnistack }, bookmaster: { platform: 'bookmaster', id: bookmaster } };
   }
 
-  it("enqueues no reconcile for a linked person's echoes, and still a profile job for the CRM user", async () => {
+  it("enqueues nothing for a linked person's echoes: no reconcile, no profile job", async () => {
     const person = await linkedPerson();
 
     const count = await sinkOver(fixture.ledger.links).reconcile(changes([person.crm, person.omnistack, person.bookmaster]));
 
     expect(count).toBe(0);
     expect(await enqueued('reconcile')).toEqual([]);
-    expect(await enqueued('propagate')).toEqual([`crm:${person.crm.id}`]);
+    expect(await enqueued('propagate')).toEqual([]);
     expect(captured.logs.find((entry) => entry.msg === 'changes read as settled; not enqueued')).toMatchObject({ settled: 3, of: 3 });
     expect(settledSources.sort()).toEqual(['bookmaster.users', 'crm.users', 'omnistack.users']);
   });
@@ -90,6 +90,19 @@ describe("the change sink's settled check", () => {
     expect(settledSources).toEqual(['omnistack.users']);
   });
 
+  it("enqueues a CRM user's reconcile when its name changed, and a profile job when the index knew the user", async () => {
+    const person = await linkedPerson();
+    await fixture.crm.collection('User').updateOne({ _id: new ObjectId(person.crm.id) }, { $set: { name: 'A New Name' } });
+    const unseen: RecordKey = { platform: 'crm', id: await insertCrmUser(fixture.crm, { email: uniqueEmail('unseen') }) };
+
+    const count = await sinkOver(fixture.ledger.links).reconcile(changes([person.crm, unseen]));
+
+    expect(count).toBe(2);
+    expect(await enqueued('reconcile')).toEqual([`crm:${person.crm.id}`, `crm:${unseen.id}`].sort());
+    // The user new to the index is left to its reconcile, which propagates the profile of a person it finds unsettled.
+    expect(await enqueued('propagate')).toEqual([`crm:${person.crm.id}`]);
+  });
+
   it('enqueues every change when the index cannot be asked, and says so', async () => {
     const person = await linkedPerson();
     const closedPort = new pg.Pool({ host: '127.0.0.1', port: 1, connectionTimeoutMillis: 2_000 });
@@ -98,6 +111,8 @@ describe("the change sink's settled check", () => {
 
       expect(count).toBe(2);
       expect(await enqueued('reconcile')).toEqual([`crm:${person.crm.id}`, `omnistack:${person.omnistack.id}`]);
+      // Nothing is known to be new or settled: every CRM user gets a profile job, as before the check.
+      expect(await enqueued('propagate')).toEqual([`crm:${person.crm.id}`]);
       expect(captured.logs.find((entry) => entry.msg === 'settled check failed; enqueueing every change')).toMatchObject({ changes: 2, err: { code: 'ECONNREFUSED' } });
     } finally {
       await closedPort.end();

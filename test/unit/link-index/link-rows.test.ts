@@ -62,13 +62,19 @@ const recordsArb = fc
     extra: fc.option(fc.constantFrom(['o3'], ['o3', 'o4']), { nil: undefined }),
     unreadable: fc.option(fc.constantFrom<UnreadableLink>({ platform: 'omnistack', value: 'oops', reason: 'bad-format' }), { nil: undefined }),
     snapshot: fc.integer({ min: 0, max: 1 }),
+    // A CRM user read by key has a name (null: none); every other record, and a scan's, has none at all.
+    name: fc.option(fc.constantFrom('Ada', 'Ada King', null), { nil: undefined }),
   })
-  .map(({ platform, seq, email, minute, links, extra, unreadable, snapshot }) => ({
+  .map(({ platform, seq, email, minute, links, extra, unreadable, snapshot, name }) => ({
     ...personRecord(platform, seq, { email, createdAt: minutesIn(minute), links, extraLinks: extra ? { omnistack: extra } : {}, unreadable: unreadable ? [unreadable] : [] }),
+    ...(name === undefined ? {} : { name }),
     snapshot: { version: snapshot },
   }));
 
-/** Everything the planner reads of a record, its link entries in PLATFORMS order: what a fingerprint stands for. */
+/**
+ * Everything the planner reads of a record, its link entries in PLATFORMS order, and the name the
+ * profile propagates when the record was read with one: what a fingerprint stands for.
+ */
 const plannerView = (record: PersonRecord) =>
   JSON.stringify([
     record.platform,
@@ -77,10 +83,11 @@ const plannerView = (record: PersonRecord) =>
     record.createdAt.getTime(),
     PLATFORMS.map((platform) => [record.links[platform], record.extraLinks[platform]]),
     record.unreadable,
+    ...('name' in record ? [record.name] : []),
   ]);
 
 describe('fingerprint', () => {
-  it('is equal for two records exactly when the planner reads the same of both (the snapshot aside)', () => {
+  it('is equal for two records exactly when the planner and the profile read the same of both (the snapshot aside)', () => {
     fc.assert(
       fc.property(recordsArb, recordsArb, (left, right) => {
         expect(fingerprint(left) === fingerprint(right)).toBe(plannerView(left) === plannerView(right));
