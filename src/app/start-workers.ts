@@ -59,7 +59,7 @@ export async function startWorkerRole(
   await buildEmptyLinkIndex(config, dependencies, 'user', logger);
   await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, metrics);
+  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared);
   const personWorkers = startWorkers(personProcessorsByQueue, ledger, logger, { ...connection, concurrency: config.workerConcurrency });
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
@@ -121,9 +121,10 @@ function personProcessors(
   config: Config,
   dependencies: Dependencies,
   deps: ReconcileDependencies,
-  metrics: Metrics,
+  shared: { queues: Queues; metrics: Metrics },
 ): Partial<Record<QueueName, Processor>> {
   const { ledger, logger } = deps;
+  const { queues, metrics } = shared;
   const { platforms } = dependencies;
   const crm = platforms.crm?.profileSource;
   const clientLinks = createLinkIndex(dependencies.ledger.pool, 'client');
@@ -134,7 +135,7 @@ function personProcessors(
     clientLinks,
     // In the reconcile's own job: a job per person linked cost a third of the machine's CPU per person (bench/RESULTS.md).
     propagateProfile: profiles ? (crmId, context) => propagateProfile(profiles, crmId, context) : undefined,
-  }, config, { metrics });
+  }, config, { metrics, queues });
   const propagate = profiles && createPropagateProcessor(profiles);
   const provision = createProvisionProcessor(
     {

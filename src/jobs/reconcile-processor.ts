@@ -8,11 +8,20 @@ import type { LinkIndex } from '../link-index/link-index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
+import type { Queues } from '../queues/queues.ts';
+import { describeError } from '../logging/describe-error.ts';
+import type { Logger } from '../logging/logger.ts';
 import { invalidPayload } from './job-errors.ts';
 
 export interface ReconcileProcessorOptions {
   /** Counts link writes per platform and the change-to-consistent time. Default: none. */
   metrics?: MetricsRecorder;
+  /**
+   * Where a profile whose propagation failed in a reconcile goes: a `propagate profile` job, with
+   * retries of its own (the reconcile's retry would find the person settled and not propagate).
+   * Default: none (the failure fails the reconcile job).
+   */
+  queues?: Pick<Queues, 'enqueuePropagateProfile'>;
 }
 
 export interface ReconcileProcessorDependencies extends ReconcileDependencies {
@@ -35,7 +44,12 @@ export function createReconcileProcessor(
 ) {
   const { metrics } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
-  const users: ReconcileDependencies = { ...deps, adapters: count(deps.adapters) };
+  const propagate = deps.propagateProfile;
+  const users: ReconcileDependencies = {
+    ...deps,
+    adapters: count(deps.adapters),
+    propagateProfile: propagate && options.queues ? handOnFailure(propagate, options.queues, deps.logger) : propagate,
+  };
   const clients: ReconcileDependencies = {
     ...deps,
     adapters: count(deps.clientAdapters ?? {}),
@@ -60,5 +74,21 @@ export function createReconcileProcessor(
     });
     if (metrics) recordReconciled(job, metrics);
     return outcome;
+  };
+}
+
+/** A propagation that fails is logged and enqueued as a `propagate profile` job: the reconcile itself completed. */
+function handOnFailure(
+  propagate: NonNullable<ReconcileDependencies['propagateProfile']>,
+  queues: Pick<Queues, 'enqueuePropagateProfile'>,
+  logger: Logger,
+): ReconcileDependencies['propagateProfile'] {
+  return async (crmId, context) => {
+    try {
+      await propagate(crmId, context);
+    } catch (error) {
+      logger.warn({ personKey: `crm:${crmId}`, jobId: context.jobId, err: describeError(error) }, 'profile not propagated by the reconcile; enqueued as a job');
+      await queues.enqueuePropagateProfile(crmId, context.trigger);
+    }
   };
 }

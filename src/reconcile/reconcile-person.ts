@@ -60,9 +60,11 @@ export interface ReconcileDependencies {
   readonly logger: Logger;
   /**
    * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
-   * that completed with a record of the person not as last settled: a first reconcile, a link
-   * written, a CRM name or email changed. It runs before the records are settled, so a failure
-   * fails the reconcile and its retry, finding them unsettled still, calls it again. Default: none.
+   * that completed with a record of the person not as last settled (a first reconcile, a link
+   * written, a CRM name or email changed), once it has settled them: the echoes of its writes then
+   * read as settled as soon as they can. A failure fails the reconcile, whose retry finds the
+   * person settled and does not call it again, so the caller hands a failed propagation to a
+   * `propagate profile` job (src/jobs/reconcile-processor.ts). Default: none.
    */
   readonly propagateProfile?: (crmId: string, context: ReconcileContext) => Promise<unknown>;
 }
@@ -110,12 +112,7 @@ export async function reconcilePerson(
       if (applied.every((entry) => entry.outcome === 'written')) {
         await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
         recorded = true;
-        const settle = settling(gathered, applied);
-        await propagateUnlessSettled(deps, plan.members, settle, context);
-        // Settled last, as a checkpoint: a retry of a job that failed before here must not find
-        // the origin settled and end without recording what this attempt wrote and found, or
-        // without propagating the profile.
-        await deps.links.refresh(...settle);
+        await settleAndPropagate(deps, gathered, applied, plan.members, context);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }
@@ -142,21 +139,33 @@ function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Settlin
 type Settling = [read: PersonRecord[], missing: RecordKey[], options: { held: HeldRows; settle: ReadonlySet<string> }];
 
 /**
- * The profile follows the person's records: when one of them (as written) is not as the index last
- * settled it, the CRM user's profile is propagated. A person whose records all read as settled
- * has nothing new for it: the echo of a write, or a reconcile asked for again.
+ * Settles the person's records after the ledger, as a checkpoint (a retry of a job that failed
+ * before it must not find the origin settled and end without recording what this attempt wrote and
+ * found), then propagates the profile when they were not settled before.
  */
-async function propagateUnlessSettled(
+async function settleAndPropagate(
   deps: ReconcileDependencies,
+  gathered: Gathered,
+  applied: readonly AppliedPatch[],
   members: Links,
-  [read, , { held, settle }]: Settling,
   context: ReconcileContext,
 ): Promise<void> {
+  const settle = settling(gathered, applied);
+  const profile = profileToPropagate(deps, members, settle);
+  await deps.links.refresh(...settle);
+  if (profile !== undefined) await deps.propagateProfile?.(profile, context);
+}
+
+/**
+ * The CRM user whose profile follows the person's records: when one of them (as written) is not as
+ * the index last settled it. A person whose records all read as settled has nothing new for the
+ * profile: the echo of a write, or a reconcile asked for again.
+ */
+function profileToPropagate(deps: ReconcileDependencies, members: Links, [read, , { held, settle }]: Settling): string | undefined {
   const crmId = members.crm;
-  if (deps.propagateProfile === undefined || crmId === undefined) return;
+  if (deps.propagateProfile === undefined || crmId === undefined) return undefined;
   const people = read.filter((record) => settle.has(claimText(record)));
-  if (people.every((record) => readsAsSettled(record, held))) return;
-  await deps.propagateProfile(crmId, context);
+  return people.every((record) => readsAsSettled(record, held)) ? undefined : crmId;
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */

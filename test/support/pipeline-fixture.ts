@@ -41,7 +41,7 @@ export interface PipelineOptions {
   bookmasterUrl?: string;
   /** Metrics the workers record into (jobs, writes, change-to-consistent). Default: none. */
   metrics?: MetricsRecorder;
-  /** What completed reconciles call for a person not as last settled (`idsync start` propagates the profile). Default: none. */
+  /** What completed reconciles call for a person not as last settled (`idsync start` propagates the profile); a failure becomes a profile job. Default: none. */
   propagateProfile?: ReconcileDependencies['propagateProfile'];
 }
 
@@ -100,7 +100,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const processor = createReconcileProcessor(
     { adapters, links: ledger.links, ledger: ledger.ledger, logger, propagateProfile: options.propagateProfile },
     { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
-    { metrics: options.metrics },
+    { metrics: options.metrics, queues: options.propagateProfile ? queues : undefined },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,

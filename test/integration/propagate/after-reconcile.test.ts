@@ -7,7 +7,7 @@ import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, uniqueEmail }
 
 /*
  * A reconcile that completes with a record of the person not as the link index last settled it
- * propagates the CRM user's profile, in its own job, before it settles them. The propagation here
+ * propagates the CRM user's profile in its own job, once it has settled them. The propagation here
  * is a recording stand-in (test/integration/propagate/profile.test.ts covers the real one).
  */
 describe('a reconcile that finds the person unsettled propagates their profile', () => {
@@ -61,15 +61,16 @@ describe('a reconcile that finds the person unsettled propagates their profile',
     expect(propagated).toEqual([crm, crm]);
   });
 
-  it('again on the retry of a job whose propagation failed: the person was left unsettled', async () => {
+  it('hands a propagation that failed to a profile job, and completes', async () => {
     failures = 1;
     const omnistack = await insertOmnistackUser(fixture.omnistack);
     const crm = await insertCrmUser(fixture.crm, { externalIds: { omnistack } });
 
     const outcome = await fixture.reconcile({ platform: 'crm', id: crm });
-    // The first attempt wrote the links and failed; the retry had nothing to write, and propagated.
-    expect(outcome.writes).toBe(0);
-    expect(propagated).toEqual([crm, crm]);
+    expect(outcome.writes).toBeGreaterThan(0);
+    expect(propagated).toEqual([crm]);
+    const jobs = await fixture.queues.byName.propagate.getJobs(['waiting', 'delayed']);
+    expect(jobs.map((job) => job.data as { crmId: string })).toEqual([expect.objectContaining({ crmId: crm })]);
   });
 
   it('not for a person without a CRM user, whatever it wrote', async () => {
