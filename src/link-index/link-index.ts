@@ -45,9 +45,11 @@ export interface LinkIndex extends LinkLookups {
   /**
    * Makes the index say what `read` hold and forget `missing`, in one statement. Rows that already
    * say the same are not written, and none is sent that `options.held` (what claimersAndRows
-   * answered) shows the index holding already.
+   * answered) shows the index holding already. Resolves with the claimTexts of the records whose
+   * settled fingerprint it wrote: of two reconciles settling the same records, the one that came
+   * second gets none.
    */
-  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[], options?: RefreshOptions): Promise<void>;
+  refresh(read: readonly PersonRecord[], missing: readonly RecordKey[], options?: RefreshOptions): Promise<ReadonlySet<string>>;
   /** True when the index holds no row: a deployment's first start, before any audit. */
   isEmpty(): Promise<boolean>;
 }
@@ -90,13 +92,13 @@ export function upsertRows(rows: string, kindParameter: string, guard = 'true'):
       and ${guard}`;
 }
 
+/** The rows written, with the fingerprint each now holds; the delete runs whether or not its CTE is read. */
 const REFRESH = named('link-index-refresh', `
-  with upserted as (${upsertRows(JSON_ROWS, '$4')} returning 1),
+  with upserted as (${upsertRows(JSON_ROWS, '$4')} returning held.platform, held.record_id, held.settled),
   removed as (
     delete from link_index where kind = $4 and (platform, record_id) in (select * from unnest(${opaque('$2', 'text[]')}, ${opaque('$3', 'text[]')}))
-    returning 1
   )
-  select (select count(*) from upserted) as upserted, (select count(*) from removed) as removed`);
+  select platform, record_id, settled from upserted`);
 
 /** The index of `kind`'s records (default: people's). */
 export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex {
@@ -121,14 +123,20 @@ export function createLinkIndex(pool: Pool, kind: LinkKind = 'user'): LinkIndex 
     refresh: async (read, missing, { held = NOTHING_HELD, settle }: RefreshOptions = {}) => {
       const rows = linkRows(read, settle).filter((row) => !sameRow(held.get(rowKey(row)), row));
       const gone = missing.filter((key) => held.get(claimText(key)) !== null).sort((left, right) => compareText(claimText(left), claimText(right)));
-      if (rows.length === 0 && gone.length === 0) return;
-      await pool.query({ ...REFRESH, values: [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind] });
+      if (rows.length === 0 && gone.length === 0) return NOTHING_SETTLED;
+      const written = await pool.query<KeyRow & { settled: string | null }>({
+        ...REFRESH,
+        values: [JSON.stringify(rows), gone.map((key) => key.platform), gone.map((key) => key.id), kind],
+      });
+      const sent = new Map(rows.map((row) => [rowKey(row), row.settled]));
+      return new Set(written.rows.filter((row) => row.settled !== null && sent.get(rowKey(row)) === row.settled).map(rowKey));
     },
     isEmpty: async () => (await pool.query('select 1 from link_index where kind = $1 limit 1', [kind])).rowCount === 0,
   };
 }
 
 const NOTHING_HELD: HeldRows = new Map();
+const NOTHING_SETTLED: ReadonlySet<string> = new Set();
 
 interface KeyRow {
   platform: string;

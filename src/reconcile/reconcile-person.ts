@@ -9,8 +9,7 @@ import type { AppliedPatch } from './apply-plan.ts';
 import { gatherPerson } from './gather.ts';
 import type { Gathered } from './gather.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
-import { claimText, readsAsSettled } from '../link-index/link-rows.ts';
-import type { HeldRows } from '../link-index/link-rows.ts';
+import { claimText } from '../link-index/link-rows.ts';
 import type { PersonRecord } from '../platforms/person-record.ts';
 import { withChange } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
@@ -60,9 +59,9 @@ export interface ReconcileDependencies {
   readonly logger: Logger;
   /**
    * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
-   * that completed with a record of the person not as last settled (a first reconcile, a link
-   * written, a CRM name or email changed), once it has settled them: the echoes of its writes then
-   * read as settled as soon as they can. A failure fails the reconcile, whose retry finds the
+   * that completed and settled a record of the person anew (a first reconcile, a link written, a
+   * CRM name or email changed), once it has settled them: the echoes of its writes then read as
+   * settled as soon as they can. A failure fails the reconcile, whose retry finds the
    * person settled and does not call it again, so the caller hands a failed propagation to a
    * `propagate profile` job (src/jobs/reconcile-processor.ts). Default: none.
    */
@@ -131,17 +130,17 @@ function settledOutcome(logger: Logger, personKey: string, context: ReconcileCon
 }
 
 /** The refresh after a completed reconcile: every record read, as it now is; the person's records settled. */
-function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Settling {
+function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Parameters<LinkIndex['refresh']> {
   const settle = new Set(gathered.records.map(({ record }) => claimText(record)));
   return [asWritten(gathered.read, applied), gathered.missing, { held: gathered.held, settle }];
 }
 
-type Settling = [read: PersonRecord[], missing: RecordKey[], options: { held: HeldRows; settle: ReadonlySet<string> }];
-
 /**
  * Settles the person's records after the ledger, as a checkpoint (a retry of a job that failed
  * before it must not find the origin settled and end without recording what this attempt wrote and
- * found), then propagates the profile when they were not settled before.
+ * found), then propagates the profile when this reconcile settled any of them anew: a first
+ * reconcile, a link written, a CRM name or email changed. A person already settled so (the echo of
+ * a write, a reconcile asked for again, a second reconcile racing the first) has nothing new for it.
  */
 async function settleAndPropagate(
   deps: ReconcileDependencies,
@@ -150,22 +149,8 @@ async function settleAndPropagate(
   members: Links,
   context: ReconcileContext,
 ): Promise<void> {
-  const settle = settling(gathered, applied);
-  const profile = profileToPropagate(deps, members, settle);
-  await deps.links.refresh(...settle);
-  if (profile !== undefined) await deps.propagateProfile?.(profile, context);
-}
-
-/**
- * The CRM user whose profile follows the person's records: when one of them (as written) is not as
- * the index last settled it. A person whose records all read as settled has nothing new for the
- * profile: the echo of a write, or a reconcile asked for again.
- */
-function profileToPropagate(deps: ReconcileDependencies, members: Links, [read, , { held, settle }]: Settling): string | undefined {
-  const crmId = members.crm;
-  if (deps.propagateProfile === undefined || crmId === undefined) return undefined;
-  const people = read.filter((record) => settle.has(claimText(record)));
-  return people.every((record) => readsAsSettled(record, held)) ? undefined : crmId;
+  const settled = await deps.links.refresh(...settling(gathered, applied));
+  if (members.crm !== undefined && settled.size > 0) await deps.propagateProfile?.(members.crm, context);
 }
 
 /** The records read, those just written as they now are: the index must not lag idsync's own writes. */

@@ -49,7 +49,7 @@ export function memoryLinks(records: readonly PersonRecord[]): LinkIndex {
     claimersAndRows: async (keys) => ({ claimers: new Map(keys.map((key) => [claimText(key), claimersOf([key])])), held: new Map() }),
     holdersOf: async (platforms, emails) => records.filter((record) => platforms.includes(record.platform) && record.email !== null && emails.includes(record.email)).map(keyOf),
     rowsOf: async () => new Map(),
-    refresh: async () => undefined,
+    refresh: async () => new Set<string>(),
     isEmpty: async () => records.length === 0,
   };
 }
