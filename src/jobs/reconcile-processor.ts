@@ -17,9 +17,11 @@ export interface ReconcileProcessorOptions {
   /** Counts link writes per platform and the change-to-consistent time. Default: none. */
   metrics?: MetricsRecorder;
   /**
-   * Where a profile whose propagation failed in a reconcile goes: a `propagate profile` job, with
-   * retries of its own (the reconcile's retry would find the person settled and not propagate).
-   * Default: none (the failure fails the reconcile job).
+   * Where a profile goes when the reconcile could not propagate it: a `propagate profile` job, with
+   * retries of its own. For a propagation that failed (the reconcile's retry would find the person
+   * settled and not propagate), and for a CRM user whose reconcile failed (a name edit does not
+   * wait on a reconcile that may never complete, one over the gather limit, say). Default: none
+   * (a failed propagation fails the reconcile job).
    */
   queues?: Pick<Queues, 'enqueuePropagateProfile'>;
 }
@@ -43,19 +45,8 @@ export function createReconcileProcessor(
   options: ReconcileProcessorOptions = {},
 ) {
   const { metrics } = options;
-  const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
   const propagate = deps.propagateProfile;
-  const users: ReconcileDependencies = {
-    ...deps,
-    adapters: count(deps.adapters),
-    propagateProfile: propagate && options.queues ? handOnFailure(propagate, options.queues, deps.logger) : propagate,
-  };
-  const clients: ReconcileDependencies = {
-    ...deps,
-    adapters: count(deps.clientAdapters ?? {}),
-    links: deps.clientLinks ?? deps.links,
-    propagateProfile: undefined,
-  };
+  const { users, clients } = dependenciesByKind(deps, options);
   const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
     const parsed = reconcileJobSchema.safeParse(job.data);
@@ -71,10 +62,32 @@ export function createReconcileProcessor(
       required: isClient ? clientPlatforms : config.requiredPlatforms,
       conflictPolicy: config.policy.conflict,
       unlessSettled: lane === 'changed',
+    }).catch(async (error: unknown) => {
+      if (!isClient && origin.platform === 'crm' && propagate) await options.queues?.enqueuePropagateProfile(origin.id, trigger);
+      throw error;
     });
     if (metrics) recordReconciled(job, metrics);
     return outcome;
   };
+}
+
+/** People's reconciles and clients': writes counted, and only people have a profile. */
+function dependenciesByKind(deps: ReconcileProcessorDependencies, options: ReconcileProcessorOptions) {
+  const { metrics, queues } = options;
+  const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
+  const propagate = deps.propagateProfile;
+  const users: ReconcileDependencies = {
+    ...deps,
+    adapters: count(deps.adapters),
+    propagateProfile: propagate && queues ? handOnFailure(propagate, queues, deps.logger) : propagate,
+  };
+  const clients: ReconcileDependencies = {
+    ...deps,
+    adapters: count(deps.clientAdapters ?? {}),
+    links: deps.clientLinks ?? deps.links,
+    propagateProfile: undefined,
+  };
+  return { users, clients };
 }
 
 /** A propagation that fails is logged and enqueued as a `propagate profile` job: the reconcile itself completed. */

@@ -13,8 +13,8 @@ import type { SettledCheck } from './settled-changes.ts';
 
 /*
  * What every watcher does with a change: enqueue the deduplicated reconcile job of the record it
- * names, and for a CRM user the index knew, written (not deleted), the deduplicated `propagate
- * profile` job too.
+ * names. A CRM user's profile follows from its reconcile (src/reconcile/reconcile-person.ts), so a
+ * change gets no `propagate profile` job of its own; a backfill asks for one per CRM user.
  * Each method resolves only once every job is in Redis, because the caller saves its
  * checkpoint (resume token, LSN) right after: a rejection leaves the checkpoint where it was and the
  * events are delivered again (at-least-once; reconcile is idempotent).
@@ -29,8 +29,7 @@ export interface RecordChange {
 export interface ChangeSink {
   /**
    * Enqueues one reconcile per change whose record does not read as settled (src/watchers/settled-changes.ts;
-   * the queue deduplicates per record), and when the sink's kind is 'user' a profile job per such
-   * CRM user that the index knew. Resolves with the count of reconciles.
+   * the queue deduplicates per record). Resolves with the count of reconciles.
    */
   reconcile(changes: readonly RecordChange[]): Promise<number>;
   /**
@@ -75,22 +74,14 @@ export function createChangeSink(options: ChangeSinkOptions): ChangeSink {
   const kind = options.kind ?? DEFAULTS.kind;
   const { queues } = options;
   /**
-   * `written`: the records themselves changed, so a CRM user's profile may have, and a record that
-   * reads as settled needs nothing more (the 'changed' lane; a CRM user's fingerprint covers its
-   * name). Not so for claimers: their records are as they were, but one they claim is gone.
+   * `written`: the records themselves changed, and a record that reads as settled needs nothing
+   * more (the 'changed' lane; a CRM user's fingerprint covers its name, so a name edit does not read
+   * as settled). Not so for claimers: their records are as they were, but one they claim is gone.
    */
   const enqueueAll = async (changes: readonly RecordChange[], written = true): Promise<number> => {
     const unique = [...new Map(changes.map((change) => [formatRecordKey(change.key), change])).values()];
-    const { unsettled, isNew } = written ? await withoutSettled(options, unique) : { unsettled: unique, isNew: () => true };
-    // The reconcile propagates the profile of a person it finds unsettled. A profile job as well,
-    // for a user the index knew, keeps a name change from waiting on a reconcile that fails; a new
-    // user's first reconcile is what links it to anything a profile could go to.
-    const profiles = written && kind === 'user' ? unsettled.filter(({ key }) => key.platform === 'crm' && !isNew(key)) : [];
-    const tasks = [
-      ...unsettled.map(({ key, trigger }) => () => queues.enqueueReconcile(key, trigger, kind, written ? 'changed' : 'live')),
-      ...profiles.map(({ key, trigger }) => () => queues.enqueuePropagateProfile(key.id, trigger)),
-    ];
-    await forEachLimited(tasks, concurrency, (task) => task());
+    const unsettled = written ? await withoutSettled(options, unique) : unique;
+    await forEachLimited(unsettled, concurrency, ({ key, trigger }) => queues.enqueueReconcile(key, trigger, kind, written ? 'changed' : 'live'));
     return unsettled.length;
   };
   return {

@@ -3,7 +3,6 @@ import type { RecordKey } from '../ids/index.ts';
 import type { Trigger } from '../ledger/provenance.ts';
 import type { LinkLookups } from '../link-index/link-index.ts';
 import { claimText, readsAsSettled } from '../link-index/link-rows.ts';
-import type { HeldRows } from '../link-index/link-rows.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { readKeys } from '../reconcile/gather.ts';
@@ -32,47 +31,38 @@ export interface SettledCheck {
 
 const DEFAULT_TIMEOUT_MS = 1_000;
 
-/** A batch's changes after the check. */
-export interface CheckedChanges<Change> {
-  /** The changes whose records do not read as settled, in their order. */
-  readonly unsettled: readonly Change[];
-  /** Whether the index held no row for the record: idsync never saw it before this change. */
-  isNew(key: RecordKey): boolean;
-}
-
 /**
- * The changes whose records do not read as settled, and which of them are new to the index. A
- * record that could not be read (no adapter, gone) is kept: its job decides. When the look-up or a
- * read fails or is late, every change is kept and none counts as new, so that a watcher needs
- * nothing more than Redis to hand its changes on.
+ * The changes whose records do not read as settled, in their order. A record that could not be
+ * read (no adapter, gone) is kept: its job decides. When the look-up or a read fails or is late,
+ * every change is kept, so that a watcher needs nothing more than Redis to hand its changes on.
  */
 export async function withoutSettled<Change extends { readonly key: RecordKey; readonly trigger: Trigger }>(
   check: SettledCheck,
   changes: readonly Change[],
-): Promise<CheckedChanges<Change>> {
-  if (changes.length === 0) return { unsettled: changes, isNew: () => false };
+): Promise<readonly Change[]> {
+  if (changes.length === 0) return changes;
   try {
-    const { settled, held } = await withTimeout(settledKeys(check, changes.map((change) => change.key)), check.settledCheckTimeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const settled = await withTimeout(settledKeys(check, changes.map((change) => change.key)), check.settledCheckTimeoutMs ?? DEFAULT_TIMEOUT_MS);
     if (settled.size > 0) check.logger.info({ settled: settled.size, of: changes.length }, 'changes read as settled; not enqueued');
     for (const { key, trigger } of changes) {
       if (trigger.type === 'change-event' && settled.has(claimText(key))) check.onSettledChange?.(trigger.source);
     }
-    return { unsettled: changes.filter((change) => !settled.has(claimText(change.key))), isNew: (key) => held.get(claimText(key)) === null };
+    return changes.filter((change) => !settled.has(claimText(change.key)));
   } catch (error) {
     check.logger.warn({ err: describeError(error), changes: changes.length }, 'settled check failed; enqueueing every change');
-    return { unsettled: changes, isNew: () => false };
+    return changes;
   }
 }
 
 /**
- * The claimTexts of `keys` whose records read as settled, and the rows the index held for them.
- * Only a record whose row holds a fingerprint can read as settled, so only those are read: a
- * record new to the index (most of a watcher's non-echo changes) costs the look-up alone.
+ * The claimTexts of `keys` whose records read as settled. Only a record whose row holds a
+ * fingerprint can, so only those are read: a record new to the index (most of a watcher's
+ * non-echo changes) costs the look-up alone.
  */
-async function settledKeys(check: SettledCheck, keys: readonly RecordKey[]): Promise<{ settled: Set<string>; held: HeldRows }> {
+async function settledKeys(check: SettledCheck, keys: readonly RecordKey[]): Promise<Set<string>> {
   const held = await check.links.rowsOf(keys);
   const candidates = keys.filter((key) => (held.get(claimText(key))?.settled ?? null) !== null);
-  if (candidates.length === 0) return { settled: new Set(), held };
+  if (candidates.length === 0) return new Set();
   const records = await readKeys(check.adapters, candidates);
-  return { settled: new Set(records.filter((record) => readsAsSettled(record, held)).map(claimText)), held };
+  return new Set(records.filter((record) => readsAsSettled(record, held)).map(claimText));
 }

@@ -1,9 +1,10 @@
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ServiceUnreachableError } from '../../../src/errors.ts';
+import { DEFAULT_MAX_RECORDS } from '../../../src/reconcile/gather.ts';
 import { createPipelineFixture } from '../../support/pipeline-fixture.ts';
 import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
-import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, uniqueEmail } from '../../support/platform-seeders.ts';
+import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, newObjectId, uniqueEmail } from '../../support/platform-seeders.ts';
 
 /*
  * A reconcile that completes with a record of the person not as the link index last settled it
@@ -71,6 +72,17 @@ describe('a reconcile that finds the person unsettled propagates their profile',
     expect(propagated).toEqual([crm]);
     const jobs = await fixture.queues.byName.propagate.getJobs(['waiting', 'delayed']);
     expect(jobs.map((job) => job.data as { crmId: string })).toEqual([expect.objectContaining({ crmId: crm })]);
+  });
+
+  it("hands a CRM user's profile to a job when its reconcile fails (here, over the gather limit)", async () => {
+    const crm = newObjectId();
+    await insertCrmUser(fixture.crm, { id: crm });
+    for (let claimer = 0; claimer <= DEFAULT_MAX_RECORDS; claimer += 1) await insertOmnistackUser(fixture.omnistack, { externalIds: [`crm_${crm}`] });
+
+    await expect(fixture.reconcile({ platform: 'crm', id: crm })).rejects.toThrow();
+    const jobs = await fixture.queues.byName.propagate.getJobs(['waiting', 'delayed']);
+    expect(jobs.map((job) => job.data as { crmId: string })).toEqual([expect.objectContaining({ crmId: crm })]);
+    expect(propagated).toEqual([]);
   });
 
   it('not for a person without a CRM user, whatever it wrote', async () => {

@@ -56,8 +56,6 @@ describe('the MongoDB change-stream watcher', () => {
     const job = await waitFor('the reconcile job', jobFor('crm', id));
     expect(job).toMatchObject({ name: 'user', trigger: { type: 'change-event', source: 'crm.User', position: expect.stringContaining('_data') } });
     await waitFor('the checkpoint to reach the event', async () => (await checkpoint()) === `{"resumeAfter":${job.trigger.position}}`);
-    // A user new to the index gets no profile job: its reconcile propagates the profile.
-    expect(await fixture.profileJobs()).toEqual([]);
   });
 
   it('resumes from its checkpoint: a write made while it was down, before any event, is enqueued', async () => {
@@ -142,10 +140,9 @@ describe('the MongoDB change-stream watcher', () => {
     expect((await fixture.jobs()).map((job) => job.id)).toEqual([valid]);
   });
 
-  it('enqueues exactly the updated record for an update, with a profile job for it (a user the index knew)', async () => {
+  it('enqueues exactly the updated record for an update, and no profile job (its reconcile propagates the profile)', async () => {
     const updated = await insertCrmUser(crm.db);
     const other = await insertCrmUser(crm.db);
-    await fixture.indexStores(adapters());
     running = start();
     await fixture.waitForLog('watching', { source: 'crm.User' });
 
@@ -157,8 +154,7 @@ describe('the MongoDB change-stream watcher', () => {
     expect((await fixture.jobs()).map((entry) => entry.id)).toEqual([updated]);
     expect(await jobFor('crm', other)()).toBeUndefined();
     expect(fixture.logs.filter((entry) => entry.msg === 'backfill enqueued')).toEqual([]);
-    // A known CRM user written and not settled is a profile that may have changed: one propagate job for it.
-    expect(await fixture.profileJobs()).toEqual([{ name: 'profile', crmId: updated, trigger: job.trigger }]);
+    expect(await fixture.profileJobs()).toEqual([]);
   });
 
   it('enqueues no profile job for a change in another platform’s users', async () => {
