@@ -25,7 +25,7 @@ export interface PhaseResult {
   readonly linkedPerSecond: number;
   /** Every reconcile job (the echoes the watcher could not recognise included) per second over the phase. */
   readonly reconcilesPerSecond: number;
-  /** Every `propagate profile` job per second over the phase (one per CRM write, folded when close together). */
+  /** Every profile propagated per second over the phase: in a reconcile that settled the person anew, or by a `propagate profile` job. */
   readonly profilesPerSecond: number;
   /** The floor: insert events the bare loop received per second over the same phase. */
   readonly floorPerSecond: number;

@@ -42,7 +42,7 @@ function propagationRows(run: PropagationResult): TableRow[] {
     { scenario, metric: 'people linked/s at the steady rate', measured: perSecond(run.steady.linkedPerSecond), baseline: `${perSecond(run.steady.floorPerSecond)} (events received)`, ratio: times(ratio(run.steady.linkedPerSecond, run.steady.floorPerSecond)) },
     { scenario, metric: `people linked/s, burst of ${run.burst.people}`, measured: perSecond(run.burst.linkedPerSecond), baseline: `${perSecond(run.burst.floorPerSecond)} (events received)`, ratio: times(ratio(run.burst.linkedPerSecond, run.burst.floorPerSecond)) },
     { scenario, metric: 'reconcile jobs/s, burst (echo jobs included)', measured: perSecond(run.burst.reconcilesPerSecond), baseline: '-', ratio: '-' },
-    { scenario, metric: 'profile jobs/s, burst', measured: perSecond(run.burst.profilesPerSecond), baseline: '-', ratio: '-' },
+    { scenario, metric: 'profiles propagated/s, burst', measured: perSecond(run.burst.profilesPerSecond), baseline: '-', ratio: '-' },
     { scenario, metric: 'records the watcher swept (history lost)', measured: formatNumber(run.sweeps?.recordsEnqueued ?? Number.NaN), baseline: `${formatNumber(run.steady.people + run.burst.people)} people written`, ratio: times(ratio(run.sweeps?.recordsEnqueued ?? Number.NaN, run.steady.people + run.burst.people)) },
   ];
 }
