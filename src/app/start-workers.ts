@@ -1,7 +1,6 @@
 import type { Worker } from 'bullmq';
 import { raceDeadline } from '../deadline.ts';
 import { startMaintenance } from '../jobs/maintenance.ts';
-import { propagateProfile } from '../propagate/propagate-profile.ts';
 import { createPropagateProcessor } from '../jobs/propagate-processor.ts';
 import { createProvisionProcessor } from '../jobs/provision-processor.ts';
 import { createReconcileProcessor } from '../jobs/reconcile-processor.ts';
@@ -19,6 +18,7 @@ import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import { isRetryable as isPlatformRetryable } from '../platforms/registry.ts';
 import type { QueueName } from '../queues/queue-names.ts';
 import type { Queues } from '../queues/queues.ts';
+import { propagateProfile } from '../propagate/propagate-profile.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies } from '../reconcile/reconcile-person.ts';
 import { countProfileWrites, observeWorkers } from '../metrics/observe.ts';

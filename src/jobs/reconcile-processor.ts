@@ -2,15 +2,15 @@ import type { Job } from 'bullmq';
 import type { Config } from '../config/load-config.ts';
 import type { MetricsRecorder } from '../metrics/metrics.ts';
 import { countWrites, recordReconciled } from '../metrics/observe.ts';
+import { describeError } from '../logging/describe-error.ts';
+import type { Logger } from '../logging/logger.ts';
 import { reconcileJobSchema } from '../queues/job-payloads.ts';
+import type { Queues } from '../queues/queues.ts';
 import { laneOf } from '../queues/reconcile-lanes.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
-import type { Queues } from '../queues/queues.ts';
-import { describeError } from '../logging/describe-error.ts';
-import type { Logger } from '../logging/logger.ts';
 import { invalidPayload } from './job-errors.ts';
 
 export interface ReconcileProcessorOptions {
@@ -32,7 +32,6 @@ export interface ReconcileProcessorDependencies extends ReconcileDependencies {
   /** The clients' link index, for jobs named 'client'. Default: the people's (`links`), which then holds clients too. */
   readonly clientLinks?: LinkIndex;
 }
-
 
 /**
  * The reconcile queue's processor: one person per 'user' job, one client per 'client' job.

@@ -36,7 +36,7 @@ export function isCrmSnapshot(value: unknown): value is CrmSnapshot {
 
 /**
  * A CRM `User` document as a PersonRecord; null for a document whose `_id` is not an ObjectId. The
- * name is kept when the document was read with it (CRM_READ_PROJECTION) and holds one.
+ * name is kept, normalized, when the document was read with it (CRM_READ_PROJECTION).
  */
 export function toCrmRecord(document: Document): PersonRecord | null {
   const objectId: unknown = document._id;
