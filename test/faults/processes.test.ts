@@ -87,7 +87,11 @@ describeWithAuthServer('the fault matrix: idsync processes killed or doubled und
     });
     expectFaultSurvived(figures);
     const replacement = processes[2] as IdsyncProcess;
-    expect(replacement.logs.filter((entry) => entry.msg === 'watching' && entry.from === 'checkpoint')).toHaveLength(4);
+    // Everyone may be linked before it leads (the killed process had enqueued every change): it takes
+    // the sources once the killed process's leases expire.
+    const resumed = () => replacement.logs.filter((entry) => entry.msg === 'watching' && entry.from === 'checkpoint');
+    await waitFor('the replacement to watch every MongoDB source from its checkpoint', () => resumed().length >= 4, { timeoutMs: RECOVERY_BOUND_MS });
+    expect(resumed()).toHaveLength(4);
     expect([processes[0], replacement].every((process) => process !== undefined && isRunning(process))).toBe(true);
   }, TEST_TIMEOUT_MS);
 
