@@ -44,7 +44,6 @@ export function createReconcileProcessor(
   options: ReconcileProcessorOptions = {},
 ) {
   const { metrics } = options;
-  const propagate = deps.propagateProfile;
   const { users, clients } = dependenciesByKind(deps, options);
   const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
@@ -62,7 +61,8 @@ export function createReconcileProcessor(
       conflictPolicy: config.policy.conflict,
       unlessSettled: lane === 'changed',
     }).catch(async (error: unknown) => {
-      if (!isClient && origin.platform === 'crm' && propagate) await options.queues?.enqueuePropagateProfile(origin.id, trigger);
+      // Only people's reconciles propagate a profile (clients' dependencies have none).
+      if (origin.platform === 'crm' && base.propagateProfile) await options.queues?.enqueuePropagateProfile(origin.id, trigger);
       throw error;
     });
     if (metrics) recordReconciled(job, metrics);
