@@ -10,7 +10,7 @@ import { laneOf } from '../queues/reconcile-lanes.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
-import type { ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
+import type { ReconcileContext, ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
 import { invalidPayload } from './job-errors.ts';
 
 export interface ReconcileProcessorOptions {
@@ -55,14 +55,15 @@ export function createReconcileProcessor(
     // The lane goes into the job's log lines: whether a write came from a live change or bulk work.
     const lane = laneOf(job.opts);
     const reconcileDeps = { ...base, logger: base.logger.child({ lane }) };
-    const outcome = await reconcilePerson(reconcileDeps, origin, { trigger, jobId: job.id ?? 'unknown' }, {
+    const context = { trigger, jobId: job.id ?? 'unknown' };
+    const outcome = await reconcilePerson(reconcileDeps, origin, context, {
       platforms: isClient ? clientPlatforms : config.platforms,
       required: isClient ? clientPlatforms : config.requiredPlatforms,
       conflictPolicy: config.policy.conflict,
       unlessSettled: lane === 'changed',
     }).catch(async (error: unknown) => {
       // Only people's reconciles propagate a profile (clients' dependencies have none).
-      if (origin.platform === 'crm' && base.propagateProfile) await options.queues?.enqueuePropagateProfile(origin.id, trigger);
+      if (origin.platform === 'crm' && base.propagateProfile) await handProfileToJob(origin.id, context, options.queues, base.logger);
       throw error;
     });
     if (metrics) recordReconciled(job, metrics);
@@ -103,4 +104,21 @@ function handOnFailure(
       await queues.enqueuePropagateProfile(crmId, context.trigger);
     }
   };
+}
+
+/**
+ * A failed CRM reconcile's profile, handed to a job. Enqueueing it may fail too (Redis gone): that
+ * is logged, and the reconcile's own error is the one the job fails with, since it says what to mend.
+ */
+async function handProfileToJob(
+  crmId: string,
+  context: ReconcileContext,
+  queues: Pick<Queues, 'enqueuePropagateProfile'> | undefined,
+  logger: Logger,
+): Promise<void> {
+  try {
+    await queues?.enqueuePropagateProfile(crmId, context.trigger);
+  } catch (error) {
+    logger.warn({ personKey: `crm:${crmId}`, jobId: context.jobId, err: describeError(error) }, 'the failed reconcile could not hand the profile to a job');
+  }
 }

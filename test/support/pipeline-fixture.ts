@@ -43,6 +43,8 @@ export interface PipelineOptions {
   metrics?: MetricsRecorder;
   /** What completed reconciles call for a person not as last settled (`idsync start` propagates the profile); a failure becomes a profile job. Default: none. */
   propagateProfile?: ReconcileDependencies['propagateProfile'];
+  /** Where the profiles the reconciles could not propagate are enqueued. Default: the fixture's own queues. */
+  profileJobs?: Pick<Queues, 'enqueuePropagateProfile'>;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const processor = createReconcileProcessor(
     { adapters, links: ledger.links, ledger: ledger.ledger, logger, propagateProfile: options.propagateProfile },
     { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
-    { metrics: options.metrics, queues: options.propagateProfile ? queues : undefined },
+    { metrics: options.metrics, queues: options.propagateProfile ? (options.profileJobs ?? queues) : undefined },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,

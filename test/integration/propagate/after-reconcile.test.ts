@@ -1,9 +1,15 @@
+import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ServiceUnreachableError } from '../../../src/errors.ts';
+import { codes, ServiceUnreachableError } from '../../../src/errors.ts';
+import { JobFailedError } from '../../../src/jobs/job-errors.ts';
+import { createQueues } from '../../../src/queues/queues.ts';
 import { DEFAULT_MAX_RECORDS } from '../../../src/reconcile/gather.ts';
 import { createPipelineFixture } from '../../support/pipeline-fixture.ts';
 import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
+import { recordedFailure } from '../../support/job-failure.ts';
+import { uniqueName } from '../../support/names.ts';
+import { testConfig } from '../../support/services.ts';
 import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, newObjectId, uniqueEmail } from '../../support/platform-seeders.ts';
 
 /*
@@ -11,6 +17,14 @@ import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, newObjectId, 
  * propagates the CRM user's profile in its own job, once it has settled them. The propagation here
  * is a recording stand-in (test/integration/propagate/profile.test.ts covers the real one).
  */
+/** The code the reconcile job recorded as it failed. */
+async function failureCode(pipeline: PipelineFixture, error: unknown): Promise<string | undefined> {
+  const jobs = await pipeline.queues.byName.reconcile.getJobs(['failed']);
+  expect(jobs).toHaveLength(1);
+  const recorded = await recordedFailure(pipeline.queues.byName.reconcile, jobs[0]?.id, error);
+  return recorded instanceof JobFailedError ? recorded.code : undefined;
+}
+
 describe('a reconcile that finds the person unsettled propagates their profile', () => {
   let fixture: PipelineFixture;
   let propagated: string[];
@@ -79,10 +93,28 @@ describe('a reconcile that finds the person unsettled propagates their profile',
     await insertCrmUser(fixture.crm, { id: crm });
     for (let claimer = 0; claimer <= DEFAULT_MAX_RECORDS; claimer += 1) await insertOmnistackUser(fixture.omnistack, { externalIds: [`crm_${crm}`] });
 
-    await expect(fixture.reconcile({ platform: 'crm', id: crm })).rejects.toThrow();
+    const error = await fixture.reconcile({ platform: 'crm', id: crm }).catch((caught: unknown) => caught);
+    expect(await failureCode(fixture, error)).toBe(codes.GATHER_LIMIT);
     const jobs = await fixture.queues.byName.propagate.getJobs(['waiting', 'delayed']);
     expect(jobs.map((job) => job.data as { crmId: string })).toEqual([expect.objectContaining({ crmId: crm })]);
     expect(propagated).toEqual([]);
+  });
+
+  it("fails with the reconcile's own error when the profile job cannot be enqueued either (Redis gone)", async () => {
+    const gone = new Redis(testConfig().redis.url, { maxRetriesPerRequest: null });
+    const goneQueues = createQueues({ connection: gone, prefix: uniqueName('gone') });
+    await gone.quit();
+    const failing = await createPipelineFixture({ propagateProfile: async () => undefined, profileJobs: goneQueues });
+    try {
+      const crm = newObjectId();
+      await insertCrmUser(failing.crm, { id: crm });
+      for (let claimer = 0; claimer <= DEFAULT_MAX_RECORDS; claimer += 1) await insertOmnistackUser(failing.omnistack, { externalIds: [`crm_${crm}`] });
+      const error = await failing.reconcile({ platform: 'crm', id: crm }).catch((caught: unknown) => caught);
+      expect(await failureCode(failing, error)).toBe(codes.GATHER_LIMIT);
+    } finally {
+      await failing.dispose();
+      await goneQueues.close().catch(() => undefined);
+    }
   });
 
   it('not for a person without a CRM user, whatever it wrote', async () => {
