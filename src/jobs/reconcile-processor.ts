@@ -61,6 +61,8 @@ export function createReconcileProcessor(
       required: isClient ? clientPlatforms : config.requiredPlatforms,
       conflictPolicy: config.policy.conflict,
       unlessSettled: lane === 'changed',
+      // A retry, or a job taken over from a worker that stopped: its last run may have written.
+      resumed: job.attemptsStarted > 1,
     }).catch(async (error: unknown) => {
       // Only people's reconciles propagate a profile (clients' dependencies have none).
       if (origin.platform === 'crm' && base.propagateProfile) await handProfileToJob(origin.id, context, options.queues, base.logger);

@@ -35,7 +35,10 @@ export interface ClaimersAndRows {
 export interface RefreshOptions {
   /** What the index held, from claimersAndRows. Default: nothing known, so every row is sent. */
   readonly held?: HeldRows;
-  /** The claimTexts of the records of `read` a reconcile just completed with: their rows carry their fingerprints as settled. Default: none. */
+  /**
+   * The claimTexts of the records of `read` a reconcile settles (as its plan will leave them,
+   * before its writes): their rows carry their fingerprints as settled. Default: none.
+   */
   readonly settle?: ReadonlySet<string>;
 }
 

@@ -14,7 +14,7 @@ import type { PersonRecord } from '../platforms/person-record.ts';
 import { withChange } from '../platforms/person-record.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { planReconcile } from './plan.ts';
-import type { Finding, Plan } from './plan-model.ts';
+import type { Finding, LinkPatch, Plan } from './plan-model.ts';
 
 export interface ReconcileOptions {
   /** The platforms idsync syncs. */
@@ -33,6 +33,13 @@ export interface ReconcileOptions {
    * write). Default: false: the person is gathered and planned whatever the origin holds.
    */
   unlessSettled?: boolean;
+  /**
+   * The job ran before, and its last run may have stopped after it settled the person's records
+   * (ahead of its writes) and before the ledger and the profile: the person is gathered whatever
+   * the origin reads (`unlessSettled` is ignored), and a CRM user's profile propagated even when
+   * nothing is settled anew. Default: false.
+   */
+  resumed?: boolean;
 }
 
 export interface ReconcileContext {
@@ -59,11 +66,10 @@ export interface ReconcileDependencies {
   readonly logger: Logger;
   /**
    * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
-   * that completed and settled a record of the person anew (a first reconcile, a link written, a
-   * CRM name or email changed), once it has settled them: the echoes of its writes then read as
-   * settled as soon as they can. A failure fails the reconcile, whose retry finds the
-   * person settled and does not call it again, so the caller hands a failed propagation to a
-   * `propagate profile` job (src/jobs/reconcile-processor.ts). Default: none.
+   * that settled a record of the person anew (a first reconcile, a link written, a CRM name or
+   * email changed) once its writes landed and the ledger has them. A failure would fail the
+   * reconcile and retry it whole, so the caller hands a failed propagation to a `propagate
+   * profile` job instead (src/jobs/reconcile-processor.ts). Default: none.
    */
   readonly propagateProfile?: (crmId: string, context: ReconcileContext) => Promise<unknown>;
 }
@@ -91,27 +97,26 @@ export async function reconcilePerson(
   options: ReconcileOptions,
 ): Promise<ReconcileOutcome> {
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const resumed = options.resumed === true;
   const written: AppliedPatch[] = [];
+  const settledAnew = new Set<string>();
   let personKey = formatRecordKey(origin);
   let recorded = false;
   try {
     for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
-      const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords, unlessSettled: options.unlessSettled === true && attempt === 1 });
+      const unlessSettled = options.unlessSettled === true && !resumed && attempt === 1;
+      const gathered = await gatherPerson(deps, origin, { maxRecords: options.maxRecords, unlessSettled });
       if (gathered === null) return settledOutcome(deps.logger, personKey, context);
-      const plan = planReconcile({
-        origin,
-        ...gathered,
-        platforms: options.platforms,
-        required: options.required,
-        conflictPolicy: options.conflictPolicy ?? 'newest',
-      });
+      const { platforms, required, conflictPolicy = 'newest' } = options;
+      const plan = planReconcile({ origin, ...gathered, platforms, required, conflictPolicy });
       personKey = personKeyOf(plan, origin);
+      for (const key of await deps.links.refresh(...settling(gathered, plan))) settledAnew.add(key);
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));
       if (applied.every((entry) => entry.outcome === 'written')) {
         await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
         recorded = true;
-        await settleAndPropagate(deps, gathered, applied, plan.members, context);
+        if (plan.members.crm !== undefined && (settledAnew.size > 0 || resumed)) await deps.propagateProfile?.(plan.members.crm, context);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }
@@ -129,35 +134,25 @@ function settledOutcome(logger: Logger, personKey: string, context: ReconcileCon
   return { personKey, members: {}, writes: 0, findings: [], attempts: 1, settled: true };
 }
 
-/** The refresh after a completed reconcile: every record read, as it now is; the person's records settled. */
-function settling(gathered: Gathered, applied: readonly AppliedPatch[]): Parameters<LinkIndex['refresh']> {
-  const settle = new Set(gathered.records.map(({ record }) => claimText(record)));
-  return [asWritten(gathered.read, applied), gathered.missing, { held: gathered.held, settle }];
-}
-
 /**
- * Settles the person's records after the ledger, as a checkpoint (a retry of a job that failed
- * before it must not find the origin settled and end without recording what this attempt wrote and
- * found), then propagates the profile when this reconcile settled any of them anew: a first
- * reconcile, a link written, a CRM name or email changed. A person already settled so (the echo of
- * a write, a reconcile asked for again, a second reconcile racing the first) has nothing new for it.
+ * The refresh before the writes: every record read as the plan will leave it, the person's records
+ * settled so. The watchers then know each write's change event for an echo however soon it comes,
+ * rather than enqueue a reconcile for it; a write that does not land leaves its record reading
+ * otherwise than settled. The index leads idsync's writes rather than lag them (its claims are
+ * hints that gather confirms by reading). A job that ran before is `resumed`: its last run may
+ * have stopped after this and before the ledger and the profile, so it gathers and propagates
+ * whatever reads as settled.
  */
-async function settleAndPropagate(
-  deps: ReconcileDependencies,
-  gathered: Gathered,
-  applied: readonly AppliedPatch[],
-  members: Links,
-  context: ReconcileContext,
-): Promise<void> {
-  const settled = await deps.links.refresh(...settling(gathered, applied));
-  if (members.crm !== undefined && settled.size > 0) await deps.propagateProfile?.(members.crm, context);
+function settling(gathered: Gathered, plan: Plan): Parameters<LinkIndex['refresh']> {
+  const settle = new Set(gathered.records.map(({ record }) => claimText(record)));
+  return [asPlanned(gathered.read, plan.patches), gathered.missing, { held: gathered.held, settle }];
 }
 
-/** The records read, those just written as they now are: the index must not lag idsync's own writes. */
-function asWritten(read: readonly PersonRecord[], applied: readonly AppliedPatch[]): PersonRecord[] {
-  const written = new Map(applied.map(({ patch }) => [patch.record, patch]));
+/** The records read, those the plan writes as the writes will leave them. */
+function asPlanned(read: readonly PersonRecord[], patches: readonly LinkPatch[]): PersonRecord[] {
+  const planned = new Map(patches.map((patch) => [patch.record, patch]));
   return read.map((record) => {
-    const patch = written.get(record);
+    const patch = planned.get(record);
     return patch ? withChange(record, patch) : record;
   });
 }

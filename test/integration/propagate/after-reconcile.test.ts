@@ -1,3 +1,4 @@
+import { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ObjectId } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
 import { recordedFailure } from '../../support/job-failure.ts';
 import { uniqueName } from '../../support/names.ts';
 import { testConfig } from '../../support/services.ts';
+import { waitFor } from '../../support/wait-for.ts';
 import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, newObjectId, uniqueEmail } from '../../support/platform-seeders.ts';
 
 /*
@@ -115,6 +117,28 @@ describe('a reconcile that finds the person unsettled propagates their profile',
       await failing.dispose();
       await goneQueues.close().catch(() => undefined);
     }
+  });
+
+  it('after a job retried once its last run wrote and failed: its records, settled ahead of the writes, read as settled', async () => {
+    const email = uniqueEmail('resumed');
+    const omnistack = await insertOmnistackUser(fixture.omnistack, { email });
+    const crm = await insertCrmUser(fixture.crm, { email });
+    await fixture.indexStores();
+    const ledgerPool = fixture.ledger.connection.pool;
+    // The ledger refuses the run's writes: the job fails after they landed, before it settled the person.
+    await ledgerPool.query('alter table sync_writes add constraint refuse_for_test check (false) not valid');
+    const trigger = { type: 'change-event', source: 'test', position: '0' } as const;
+    const job = await Job.fromId(fixture.queues.byName.reconcile, (await fixture.queues.enqueueReconcile({ platform: 'crm', id: crm }, trigger, 'user', 'changed')) ?? '');
+    await waitFor('the job to fail', async () => (await job?.getState()) === 'failed');
+    await ledgerPool.query('alter table sync_writes drop constraint refuse_for_test');
+    expect(await fixture.reconcile({ platform: 'crm', id: crm }, { index: false, lane: 'changed' })).toMatchObject({ settled: true });
+    expect(propagated).toEqual([]);
+
+    // As an operator retries it from the dashboard.
+    await job?.retry('failed');
+    await waitFor('the retried job to complete', async () => (await job?.getState()) === 'completed');
+    expect((await Job.fromId(fixture.queues.byName.reconcile, job?.id ?? ''))?.returnvalue).toMatchObject({ members: { crm, omnistack }, writes: 0 });
+    expect(propagated).toEqual([crm]);
   });
 
   it('not for a person without a CRM user, whatever it wrote', async () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPipelineFixture } from '../../support/pipeline-fixture.ts';
 import type { PipelineFixture } from '../../support/pipeline-fixture.ts';
 import { insertBookmasterUser, insertCrmUser, insertOmnistackUser, rawBookmasterRow, uniqueEmail } from '../../support/platform-seeders.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 /*
  * A change event's job (the 'changed' lane) ends after one read when its record reads exactly as
@@ -44,6 +45,38 @@ describe('a record that reads as settled', () => {
     // Each record idsync wrote reads back as settled: what the index stored as written is what its system holds.
     for (const key of [{ platform: 'crm' as const, id: crm }, { platform: 'omnistack' as const, id: omnistack }]) {
       expect(await fixture.reconcile(key, { index: false, lane: 'changed' })).toMatchObject({ settled: true });
+    }
+  });
+
+  it('is so before idsync writes it: a write held back by a row lock finds its row settled as the write will leave it', async () => {
+    const pipeline = await createPipelineFixture();
+    fixture = pipeline;
+    const email = uniqueEmail('ahead');
+    const crm = await insertCrmUser(pipeline.crm, { email });
+    const bookmaster = await insertBookmasterUser(pipeline.bookmaster, { email });
+    const settledOf = async () => {
+      const { rows } = await pipeline.ledger.connection.pool.query<{ settled: string | null }>(
+        `select settled from link_index where platform = 'bookmaster' and record_id = $1`,
+        [bookmaster],
+      );
+      return rows[0]?.settled ?? undefined;
+    };
+    const holder = await pipeline.bookmaster.connect();
+    let reconciled: ReturnType<PipelineFixture['reconcile']> | undefined;
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from users where id = $1 for update', [bookmaster]);
+      reconciled = pipeline.reconcile({ platform: 'crm', id: crm });
+      const ahead = await waitFor('the held-back record settled ahead of its write', settledOf);
+      await holder.query('commit');
+      expect(await reconciled).toMatchObject({ members: { crm, bookmaster }, writes: 2 });
+      // The write left the record as it was settled: its change event is an echo.
+      expect(await settledOf()).toBe(ahead);
+      expect(await pipeline.reconcile({ platform: 'bookmaster', id: bookmaster }, { index: false, lane: 'changed' })).toMatchObject({ settled: true });
+    } finally {
+      await holder.query('rollback').catch(() => undefined);
+      holder.release();
+      await reconciled?.catch(() => undefined);
     }
   });
 
