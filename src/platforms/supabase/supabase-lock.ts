@@ -11,29 +11,30 @@ import type { Pool, PoolClient } from 'pg';
  */
 
 /**
- * One lock per user for links and profile alike. The key is a stable 64-bit hash of the user id in
- * a namespace of idsync's own, so it cannot collide with another application's advisory locks on
- * purpose, only by chance.
+ * Opens the transaction and takes the user's lock, in one round trip: a simple query of three
+ * statements, so the id goes in as a literal (escaped by the driver, and a canonical uuid already).
+ *
+ * - One lock per user for links and profile alike. The key is a stable 64-bit hash of the user id
+ *   in a namespace of idsync's own, so it cannot collide with another application's advisory
+ *   locks on purpose, only by chance.
+ * - Read-only: idsync never writes `auth.users` in SQL. The bound on the wait keeps a pool
+ *   connection from waiting forever behind a writer whose admin call hangs (it is longer than the
+ *   admin client's own timeout); running out of it is lock_not_available (55P03), which is retried.
  */
-const TAKE_USER_LOCK = `select pg_advisory_xact_lock(hashtextextended('idsync:supabase:' || $1::text, 0))`;
+function beginAndLock(client: PoolClient, id: string): string {
+  const key = `hashtextextended('idsync:supabase:' || ${client.escapeLiteral(id)}, 0)`;
+  return `begin read only; set local lock_timeout = '30s'; select pg_advisory_xact_lock(${key})`;
+}
 
 /**
- * Read-only: idsync never writes `auth.users` in SQL. The bound on the wait keeps a pool connection
- * from waiting forever behind a writer whose admin call hangs (it is longer than the admin
- * client's own timeout); running out of it is lock_not_available (55P03), which is retried.
- */
-const BEGIN = `begin read only; set local lock_timeout = '30s'`;
-
-/**
- * Runs `work` holding the user's lock, on a client of its own. The lock is taken in a statement of
- * its own: a statement that both took it and read the row would read from a snapshot taken before
- * the wait, and could miss the previous holder's write.
+ * Runs `work` holding the user's lock, on a client of its own. `work` reads in a query of its own,
+ * after the lock's: a statement that both took the lock and read the row would read from a
+ * snapshot taken before the wait, and could miss the previous holder's write.
  */
 export async function withUserLock<T>(pool: Pool, id: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query(BEGIN);
-    await client.query(TAKE_USER_LOCK, [id]);
+    await client.query(beginAndLock(client, id));
     const result = await work(client);
     await client.query('commit');
     client.release();

@@ -61,12 +61,14 @@ describeWithAuthServer('Supabase adapter: writing links', () => {
     expect([supabase.queries(), supabase.requests()]).toEqual([0, 0]);
   });
 
-  it('makes one admin request per write that changes something', async () => {
+  it('makes one admin request per write that changes something, and three round trips to the database', async () => {
     const id = await supabase.seedUser();
+    const record = await read(id);
     supabase.resetCounts();
 
-    expect(await adapter.writeLinks(await read(id), { set: { crm: newObjectId() }, unset: [] })).toBe('written');
-    expect(supabase.requests()).toBe(1);
+    expect(await adapter.writeLinks(record, { set: { crm: newObjectId() }, unset: [] })).toBe('written');
+    // The transaction opened with the lock taken, the guard's re-read, the commit.
+    expect([supabase.requests(), supabase.queries()]).toEqual([1, 3]);
   });
 
   it('answers stale and changes nothing when the map changed since the read', async () => {
