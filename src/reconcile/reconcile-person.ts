@@ -66,8 +66,9 @@ export interface ReconcileDependencies {
   readonly logger: Logger;
   /**
    * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
-   * that settled a record of the person anew (a first reconcile, a link written, a CRM name or
-   * email changed) once its writes landed and the ledger has them. A failure would fail the
+   * that wrote a link or settled a record of the person anew (a first reconcile, a CRM name or
+   * email changed) once its writes landed and the ledger has them: a reconcile that raced another
+   * and wrote what the other had settled still propagates, in case the other never wrote. A failure would fail the
    * reconcile and retry it whole, so the caller hands a failed propagation to a `propagate
    * profile` job instead (src/jobs/reconcile-processor.ts). Default: none.
    */
@@ -116,7 +117,7 @@ export async function reconcilePerson(
       if (applied.every((entry) => entry.outcome === 'written')) {
         await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
         recorded = true;
-        if (plan.members.crm !== undefined && (settledAnew.size > 0 || resumed)) await deps.propagateProfile?.(plan.members.crm, context);
+        if (plan.members.crm !== undefined && (settledAnew.size + written.length > 0 || resumed)) await deps.propagateProfile?.(plan.members.crm, context);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }

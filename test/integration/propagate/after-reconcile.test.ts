@@ -119,6 +119,19 @@ describe('a reconcile that finds the person unsettled propagates their profile',
     }
   });
 
+  it('after writing a link whose record the index already held settled as written (another reconcile settled it, then lost)', async () => {
+    const omnistack = await insertOmnistackUser(fixture.omnistack);
+    const crm = await insertCrmUser(fixture.crm, { externalIds: { omnistack } });
+    await fixture.reconcile({ platform: 'crm', id: crm });
+    expect(propagated).toEqual([crm]);
+    // The OmniStack user as it read before that write, while its row still holds it settled as written.
+    await fixture.omnistack.collection('users').updateOne({ _id: new ObjectId(omnistack) }, { $unset: { external_ids: '' } });
+
+    const rewritten = await fixture.reconcile({ platform: 'crm', id: crm }, { index: false });
+    expect(rewritten.writes).toBe(1);
+    expect(propagated).toEqual([crm, crm]);
+  });
+
   it('after a job retried once its last run wrote and failed: its records, settled ahead of the writes, read as settled', async () => {
     const email = uniqueEmail('resumed');
     const omnistack = await insertOmnistackUser(fixture.omnistack, { email });
