@@ -18,10 +18,10 @@ export interface ReconcileProcessorOptions {
   metrics?: MetricsRecorder;
   /**
    * Where a profile goes when the reconcile could not propagate it: a `propagate profile` job, with
-   * retries of its own. For a propagation that failed (the reconcile's retry would find the person
-   * settled and not propagate), and for a CRM user whose reconcile failed (a name edit does not
-   * wait on a reconcile that may never complete, one over the gather limit, say). Default: none
-   * (a failed propagation fails the reconcile job).
+   * retries of its own. For a propagation that failed (rather than fail, and redo whole, a
+   * reconcile whose writes all landed), and for a CRM user whose reconcile failed (a name edit does
+   * not wait on a reconcile that may never complete, one over the gather limit, say). Default:
+   * none (a failed propagation fails the reconcile job).
    */
   queues?: Pick<Queues, 'enqueuePropagateProfile'>;
 }

@@ -68,9 +68,9 @@ export interface ReconcileDependencies {
    * Propagates a CRM user's profile (what a `propagate profile` job does), called by a reconcile
    * that wrote a link or settled a record of the person anew (a first reconcile, a CRM name or
    * email changed) once its writes landed and the ledger has them: a reconcile that raced another
-   * and wrote what the other had settled still propagates, in case the other never wrote. A failure would fail the
-   * reconcile and retry it whole, so the caller hands a failed propagation to a `propagate
-   * profile` job instead (src/jobs/reconcile-processor.ts). Default: none.
+   * and wrote what the other had settled still propagates, in case the other never wrote. A
+   * failure would fail the reconcile and retry it whole, so the caller hands a failed propagation
+   * to a `propagate profile` job instead (src/jobs/reconcile-processor.ts). Default: none.
    */
   readonly propagateProfile?: (crmId: string, context: ReconcileContext) => Promise<unknown>;
 }
@@ -100,7 +100,8 @@ export async function reconcilePerson(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const resumed = options.resumed === true;
   const written: AppliedPatch[] = [];
-  const settledAnew = new Set<string>();
+  // Whether any attempt's refresh settled a record anew: a later attempt may find it settled already.
+  let settledAnew = false;
   let personKey = formatRecordKey(origin);
   let recorded = false;
   try {
@@ -111,13 +112,13 @@ export async function reconcilePerson(
       const { platforms, required, conflictPolicy = 'newest' } = options;
       const plan = planReconcile({ origin, ...gathered, platforms, required, conflictPolicy });
       personKey = personKeyOf(plan, origin);
-      for (const key of await deps.links.refresh(...settling(gathered, plan))) settledAnew.add(key);
+      if ((await deps.links.refresh(...settling(gathered, plan))).size > 0) settledAnew = true;
       const applied = await applyPlan(deps.adapters, plan.patches);
       written.push(...applied.filter((entry) => entry.outcome === 'written'));
       if (applied.every((entry) => entry.outcome === 'written')) {
         await deps.ledger.recordOutcome(writeRows(written, personKey, context), findingRows(plan.findings, personKey, context));
         recorded = true;
-        if (plan.members.crm !== undefined && (settledAnew.size + written.length > 0 || resumed)) await deps.propagateProfile?.(plan.members.crm, context);
+        if (plan.members.crm !== undefined && (settledAnew || written.length > 0 || resumed)) await deps.propagateProfile?.(plan.members.crm, context);
         deps.logger.info({ personKey, jobId: context.jobId, writes: written.length, findings: plan.findings.length, attempt }, 'reconciled');
         return { personKey, members: plan.members, writes: written.length, findings: plan.findings, attempts: attempt };
       }

@@ -4,8 +4,9 @@ import type { LedgerFixture } from '../support/ledger-fixture.ts';
 import { crmRecord } from '../support/link-index-records.ts';
 
 /*
- * A refresh answers which records it settled anew: a reconcile propagates the profile only then,
- * so of two reconciles settling the same records, only the first does. The real index.
+ * A refresh answers which records it settled anew: a reconcile that wrote nothing propagates the
+ * profile only then, so of two such reconciles settling the same records, only the first does.
+ * The real index.
  */
 describe("the link index's refresh", () => {
   let fixture: LedgerFixture;
