@@ -45,9 +45,12 @@ stop_pid() {
   local file=$1
   if pid_alive "$file"; then
     local pid; pid=$(cat "$file"); kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 10))
+    local deadline=$((SECONDS + 10)) killed=0
+    # After SIGKILL too it waits for the process to be gone: a large heap takes a moment to free,
+    # and until then its port still answers, which the next `up` would take for a server to use.
     while kill -0 "$pid" 2>/dev/null; do
-      if [ $SECONDS -ge $deadline ]; then kill -9 "$pid" 2>/dev/null || true; break; fi
+      if [ $SECONDS -ge $deadline ] && [ $killed -eq 0 ]; then kill -9 "$pid" 2>/dev/null || true; killed=1; deadline=$((SECONDS + 10)); fi
+      if [ $SECONDS -ge $deadline ]; then break; fi
       sleep 0.2
     done
   fi
