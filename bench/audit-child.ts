@@ -29,11 +29,24 @@ export interface AuditChildResult {
   readonly peakRssMiB: number;
   /** Resident set once connected, before the audit started. */
   readonly rssBeforeMiB: number;
+  /** The sample of process.memoryUsage() with the highest resident set, in MiB, and when it was taken. */
+  readonly peakSample: MemorySample;
   readonly report: AuditReport;
+}
+
+/** One process.memoryUsage() sample, in MiB; `atSeconds` from the audit's start (compare `scanSeconds`). */
+export interface MemorySample {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  readonly atSeconds: number;
 }
 
 const KIB = 1_024;
 const MIB = KIB * KIB;
+const SAMPLE_MS = 200;
 
 const config = loadConfig(process.env);
 const logger = createLogger({ level: 'warn' });
@@ -52,14 +65,28 @@ const rssBeforeMiB = process.memoryUsage().rss / MIB;
 stores.reset();
 const startedAt = performance.now();
 const cpuBefore = process.cpuUsage();
+let peakSample = sampleMemory(startedAt);
+const sampler = setInterval(() => {
+  const sample = sampleMemory(startedAt);
+  if (sample.rss > peakSample.rss) peakSample = sample;
+}, SAMPLE_MS);
 const report = (await audit(job)) as AuditReport;
+clearInterval(sampler);
 const seconds = (performance.now() - startedAt) / 1_000;
 const cpu = process.cpuUsage(cpuBefore);
 const cpuSeconds = (cpu.user + cpu.system) / 1_000_000;
 const scanSeconds = (lastBatchAt - startedAt) / 1_000;
 const roundTrips = stores.roundTrips();
-const result: AuditChildResult = { seconds, scanSeconds, cpuSeconds, roundTrips, peakRssMiB: process.resourceUsage().maxRSS / KIB, rssBeforeMiB, report };
+const result: AuditChildResult = { seconds, scanSeconds, cpuSeconds, roundTrips, peakRssMiB: process.resourceUsage().maxRSS / KIB, rssBeforeMiB, peakSample, report };
 await queues.close();
 redis.disconnect();
 await stores.close();
 console.log(JSON.stringify(result));
+
+/** Where the resident set is now. */
+function sampleMemory(started: number): MemorySample {
+  const usage = process.memoryUsage();
+  const mib = (bytes: number) => Math.round(bytes / MIB);
+  const atSeconds = (performance.now() - started) / 1_000;
+  return { rss: mib(usage.rss), heapUsed: mib(usage.heapUsed), heapTotal: mib(usage.heapTotal), external: mib(usage.external), arrayBuffers: mib(usage.arrayBuffers), atSeconds };
+}

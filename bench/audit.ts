@@ -1,7 +1,7 @@
 import { loadConfig } from '../src/config/load-config.ts';
 import type { Platform } from '../src/ids/index.ts';
 import type { Adapters } from '../src/platforms/platform-adapter.ts';
-import type { AuditChildResult } from './audit-child.ts';
+import type { AuditChildResult, MemorySample } from './audit-child.ts';
 import { openCountedStores, STORES } from './counted-stores.ts';
 import type { RoundTrips } from './counted-stores.ts';
 import { createNamespace, profileEnv, runBenchChild, teardown } from './namespace.ts';
@@ -42,6 +42,8 @@ export interface AuditResult {
   readonly serviceCores: Record<string, number>;
   readonly peakRssMiB: number;
   readonly rssBeforeMiB: number;
+  /** What the resident set held at its highest sample. */
+  readonly peakSample: MemorySample;
   readonly roundTrips: RoundTrips & { total: number };
   readonly inconsistent: number;
   readonly enqueued: number;
@@ -94,6 +96,7 @@ export async function runAudit(people: number, { batchSize, sample, withSupabase
       serviceCores,
       peakRssMiB: result.peakRssMiB,
       rssBeforeMiB: result.rssBeforeMiB,
+      peakSample: result.peakSample,
       roundTrips: { ...result.roundTrips, total: sum(result.roundTrips) },
       inconsistent: result.report.inconsistent,
       enqueued: result.report.enqueued,

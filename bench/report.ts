@@ -59,6 +59,11 @@ function scaleOutRows(runs: readonly PropagationResult[]): TableRow[] {
   ];
 }
 
+/** Outside the heap: Buffers and typed arrays (external) are what the audit's columns are held in. */
+function peakSampleText(sample: AuditResult['peakSample']): string {
+  return `${formatNumber(sample.heapUsed, 0)} / ${formatNumber(sample.heapTotal, 0)} / ${formatNumber(sample.external, 0)} MiB`;
+}
+
 function auditRows(run: AuditResult): TableRow[] {
   const scenario = `audit, ${formatNumber(run.people)} people`;
   const loop = run.perUserLoop;
@@ -67,6 +72,7 @@ function auditRows(run: AuditResult): TableRow[] {
     { scenario, metric: 'of which the scan (then group, plan, ledger)', measured: `${formatNumber(run.scanSeconds, 2)} s`, baseline: '-', ratio: '-' },
     { scenario, metric: 'database round trips', measured: formatNumber(run.roundTrips.total), baseline: `${formatNumber(loop.extrapolatedRoundTrips)} (per-user loop)`, ratio: `${formatNumber(loop.extrapolatedRoundTrips / run.roundTrips.total, 0)}x fewer` },
     { scenario, metric: 'peak RSS of the audit process', measured: `${formatNumber(run.peakRssMiB, 0)} MiB`, baseline: `${formatNumber(run.rssBeforeMiB, 0)} MiB (same process before the audit)`, ratio: times(ratio(run.peakRssMiB, run.rssBeforeMiB)) },
+    { scenario, metric: 'at the highest sample: heap used / heap / outside the heap', measured: peakSampleText(run.peakSample), baseline: `${formatNumber(run.peakSample.rss, 0)} MiB resident, at ${formatNumber(run.peakSample.atSeconds, 1)} s`, ratio: '-' },
     {
       scenario,
       metric: 'seconds, the same audit again (the link index held)',
