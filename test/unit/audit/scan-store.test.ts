@@ -16,13 +16,16 @@ import { idOf, minutesIn } from '../reconcile/builders.ts';
  * with everything they must keep some other way: ids and emails that are empty, too long or not
  * latin1, extra ids, unreadable entries, links to ids no record has, two records with one id,
  * records and links of a platform not scanned, snapshots or none. '«' is the byte the hex 'ab'
- * packs into: packed alike, they would be taken for one another.
+ * packs into, and a UUID's digits without its dashes the bytes it packs into: packed alike, they
+ * would be taken for one another.
  */
 
 const SCANNED: readonly Platform[] = ['crm', 'omnistack', 'bookmaster'];
 const POOL_SIZE = 4;
 
-const oddTextArb = fc.constantFrom('', 'Ünïcödé-ид', '\u{1F600}', 'x'.repeat(300), '\uD800', 'é', 'ab', '\u00ab', 'abc', 'ABCDEF', '0'.repeat(256), 'f'.repeat(254));
+/** A UUID, packed in 16 bytes, beside strings that are nearly one: its digits alone pack into the same bytes. */
+const UUIDISH = [idOf('supabase', 1), idOf('supabase', 2), idOf('supabase', 1).replaceAll('-', ''), idOf('supabase', 10).toUpperCase(), `${idOf('supabase', 1).slice(0, 34)}-1`];
+const oddTextArb = fc.oneof(fc.constantFrom('', 'Ünïcödé-ид', '\u{1F600}', 'x'.repeat(300), '\uD800', 'é', 'ab', '\u00ab', 'abc', 'ABCDEF', '0'.repeat(256), 'f'.repeat(254)), fc.constantFrom(...UUIDISH));
 const idArb = (platform: Platform) =>
   fc.oneof({ weight: 8, arbitrary: fc.integer({ min: 0, max: POOL_SIZE - 1 }).map((seq) => idOf(platform, seq)) }, { weight: 1, arbitrary: oddTextArb });
 const emailArb = fc.oneof(
@@ -151,6 +154,17 @@ describe('the scan store', () => {
     const store = storeOf([record('ab'), record('\u00ab')], [2]);
     expect([store.idAt('crm', 0), store.idAt('crm', 1)]).toEqual(['ab', '\u00ab']);
     expect([store.find('crm', 'ab'), store.find('crm', '\u00ab')]).toEqual([0, 1]);
+  });
+
+  it('keeps apart a UUID and its digits without the dashes, which pack into the same bytes', () => {
+    const uuid = idOf('supabase', 1);
+    const record = (id: string): PersonRecord => ({ platform: 'crm', id, email: null, createdAt: minutesIn(0), links: { supabase: id }, extraLinks: {}, unreadable: [], snapshot: null });
+    const digits = uuid.replaceAll('-', '');
+    const store = storeOf([record(digits), record(uuid)], [2]);
+    // In id order the UUID comes first: '-' sorts before '0'.
+    expect([store.idAt('crm', 0), store.idAt('crm', 1)]).toEqual([uuid, digits]);
+    expect([store.find('crm', uuid), store.find('crm', digits)]).toEqual([0, 1]);
+    expect([store.record('crm', 0).links, store.record('crm', 1).links]).toEqual([{ supabase: uuid }, { supabase: digits }]);
   });
 
   it('finds nothing on a platform it did not scan', () => {
