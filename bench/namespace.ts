@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { START_FLAGS } from '../bin/start-flags.js';
 import { createE2eStores, newPerson as newThreeSystemPerson, WATCHED_SOURCES, waitForWatching } from '../test/support/e2e-stores.ts';
 import { WATCHED_SOURCES_WITH_SUPABASE } from '../test/support/e2e-supabase.ts';
 import type { E2eStores, Person } from '../test/support/e2e-stores.ts';
@@ -192,7 +193,8 @@ export interface ChildResult<T> {
 
 /** Runs a bench module as a Node child with `env`; its last stdout line is its JSON result. */
 export async function runBenchChild<T>(module: string, env: Record<string, string>): Promise<ChildResult<T>> {
-  const child = spawn(process.execPath, [path.join(import.meta.dirname, module)], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The V8 flags `idsync start` runs with: the child stands in for a worker.
+  const child = spawn(process.execPath, [...START_FLAGS, path.join(import.meta.dirname, module)], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -4,17 +4,27 @@
 // node_modules/.bin/node). Under an older Node this launcher runs itself again under that one,
 // with the same arguments, standard streams and environment, and ends as it ends: with its exit
 // code, or killed by the same signal. So `node bin/idsync.js` works with whatever Node is on PATH.
+// `idsync start` also runs with the V8 flags of ./start-flags.js: the launcher replaces itself
+// (process.execve, the same process) with a Node that has them.
 import { spawn } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { START_FLAGS } from './start-flags.js';
 
 // The signals a terminal, a supervisor or a test sends to this process, passed on to idsync; as
 // under npm, one a terminal sends to the whole process group arrives twice, which idsync start
 // tolerates.
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/** The START_FLAGS that `idsync start` still lacks: one the operator set (NODE_OPTIONS, node's own arguments) is kept. */
+function missingStartFlags() {
+  if (process.argv.slice(2).find((arg) => !arg.startsWith('-')) !== 'start') return [];
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  return START_FLAGS.filter((flag) => !given.some((arg) => arg.split('=')[0] === flag.split('=')[0]));
+}
 
 /** The project's own Node, when it is installed and is not the one running now. */
 function projectNode() {
@@ -31,7 +41,7 @@ function projectNode() {
 }
 
 function rerun(node) {
-  const child = spawn(node, [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(node, [...missingStartFlags(), ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     process.stderr.write(`idsync: could not start ${node}: ${error.message} [IDSYNC_ERR_NODE_TOO_OLD]\n`);
@@ -49,6 +59,8 @@ function rerun(node) {
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
+  const flags = missingStartFlags();
+  if (flags.length > 0) process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
   await import('../src/cli/main.ts');
 } else {
   const node = projectNode();

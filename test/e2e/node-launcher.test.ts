@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -61,6 +61,10 @@ describe("bin/idsync.js under the machine's older Node", () => {
     try {
       running = runIdsync(['start', '--role', 'http'], { HTTP_PORT: '0', LEDGER_DB_URL: ledger.url, QUEUE_PREFIX: uniqueName('e2e') }, { node: MACHINE_NODE });
       await running.waitForLog('idsync started', 60_000);
+      // The project's Node runs idsync start with its V8 flags (test/e2e/start-flags.test.ts).
+      const pid = running.child.pid as number;
+      const [child] = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(' ');
+      expect((await readFile(`/proc/${child}/cmdline`, 'utf8')).split('\0')).toContain('--max-semi-space-size=16');
       expect(await running.stop('SIGTERM')).toBe(0);
       expect(running.logs.some((line) => line.msg === 'idsync stopped')).toBe(true);
     } finally {
@@ -90,7 +94,7 @@ describe("bin/idsync.js under the machine's older Node", () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'idsync-bin-'));
     try {
       await mkdir(path.join(dir, 'bin'));
-      await copyFile(path.join(REPO, 'bin', 'idsync.js'), path.join(dir, 'bin', 'idsync.js'));
+      for (const file of ['idsync.js', 'start-flags.js']) await copyFile(path.join(REPO, 'bin', file), path.join(dir, 'bin', file));
       running = runIdsync(['--help'], {}, { node: MACHINE_NODE, bin: path.join(dir, 'bin', 'idsync.js') });
       expect(await running.exited).toBe(1);
       const lines = running.stderr().trim().split('\n');
