@@ -71,9 +71,10 @@ export class NumberColumn {
 /**
  * Strings by position, each position set in turn; a position never set reads as undefined. A
  * string of latin1 characters (nearly every id and email) is kept as its bytes, one per character,
- * one of lower-case hex digits (a MongoDB ObjectId) or a lower-case UUID (a Supabase id) as the bytes it spells, without the 24
- * bytes a string object and the slot pointing at it cost; any other is kept as is. Which form a
- * string takes depends on the string alone, so two strings in different forms differ.
+ * and one of lower-case hex digits (a MongoDB ObjectId) or a lower-case UUID (a Supabase id) as
+ * the bytes it spells, without the 24 bytes a string object and the slot pointing at it cost; any
+ * other is kept as is. Which form a string takes depends on the string alone, so two strings in
+ * different forms differ.
  */
 export class TextColumn {
   readonly #chunks: Buffer[] = [];
