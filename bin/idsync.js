@@ -26,6 +26,11 @@ function missingStartFlags() {
   return START_FLAGS.filter((flag) => !given.some((arg) => arg.split('=')[0] === flag.split('=')[0]));
 }
 
+/** The arguments that run this launcher again, with the START_FLAGS `idsync start` still lacks. */
+function argsAgain() {
+  return [...missingStartFlags(), ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+}
+
 /** The project's own Node, when it is installed and is not the one running now. */
 function projectNode() {
   const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +46,7 @@ function projectNode() {
 }
 
 function rerun(node) {
-  const child = spawn(node, [...missingStartFlags(), ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(node, argsAgain(), { stdio: 'inherit' });
   for (const signal of FORWARDED) process.on(signal, () => child.kill(signal));
   child.on('error', (error) => {
     process.stderr.write(`idsync: could not start ${node}: ${error.message} [IDSYNC_ERR_NODE_TOO_OLD]\n`);
@@ -59,8 +64,7 @@ function rerun(node) {
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major > 22 || (major === 22 && minor >= 18)) {
-  const flags = missingStartFlags();
-  if (flags.length > 0) process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)]);
+  if (missingStartFlags().length > 0) process.execve(process.execPath, [process.execPath, ...argsAgain()]);
   await import('../src/cli/main.ts');
 } else {
   const node = projectNode();

@@ -40,19 +40,23 @@ apt_install() {
 # pid_alive FILE: true when FILE names a running process.
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# wait_gone PID SECONDS: waits for the process to end; fails if it is still there after SECONDS.
+wait_gone() {
+  local pid=$1 until=$((SECONDS + $2))
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ $SECONDS -ge $until ]; then return 1; fi
+    sleep 0.2
+  done
+}
+
 # stop_pid FILE: stops the process FILE names (TERM, then KILL after 10s) and removes FILE.
 stop_pid() {
   local file=$1
   if pid_alive "$file"; then
     local pid; pid=$(cat "$file"); kill "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + 10)) killed=0
     # After SIGKILL too it waits for the process to be gone: a large heap takes a moment to free,
     # and until then its port still answers, which the next `up` would take for a server to use.
-    while kill -0 "$pid" 2>/dev/null; do
-      if [ $SECONDS -ge $deadline ] && [ $killed -eq 0 ]; then kill -9 "$pid" 2>/dev/null || true; killed=1; deadline=$((SECONDS + 10)); fi
-      if [ $SECONDS -ge $deadline ]; then break; fi
-      sleep 0.2
-    done
+    if ! wait_gone "$pid" 10; then kill -9 "$pid" 2>/dev/null || true; wait_gone "$pid" 10 || true; fi
   fi
   rm -f "$file"
 }
