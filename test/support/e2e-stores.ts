@@ -7,6 +7,7 @@ import type { IdsyncProcess } from './idsync-process.ts';
 import { uniqueName } from './names.ts';
 import { createTemporaryDatabase, testConfig } from './services.ts';
 import { waitFor } from './wait-for.ts';
+import { cleanUp } from './clean-up.ts';
 
 /*
  * The real stores an `idsync start` child process works on, each in a namespace of its own: CRM
@@ -108,20 +109,22 @@ export async function createE2eStores(overrides: Record<string, string> = {}, se
     writePeople: (people, systems = ALL_SYSTEMS) => writePeople({ crm, omnistack, bookmaster }, people, systems),
     countLinked: (people, systems = ALL_SYSTEMS) => countLinked({ crm, omnistack, bookmaster }, people, systems),
     countWrites: () => countWrites(crm, omnistack, bookmaster),
-    dispose: async () => {
-      await waitFor('the replication slot to be released', async () => {
-        const { rows } = await bookmaster.query<{ active: boolean }>('select active from pg_replication_slots where slot_name like $1', [`${slotPrefix}%`]);
-        return rows.every((row) => !row.active);
-      });
-      await removeKeys(redisUrl, env.QUEUE_PREFIX);
-      await crm.dropDatabase();
-      await omnistack.dropDatabase();
-      await mongo.close();
-      await bookmaster.end();
-      await ledger.end();
-      await bookmasterDb.drop();
-      await ledgerDb.drop();
-    },
+    dispose: () =>
+      cleanUp(
+        () =>
+          waitFor('the replication slot to be released', async () => {
+            const { rows } = await bookmaster.query<{ active: boolean }>('select active from pg_replication_slots where slot_name like $1', [`${slotPrefix}%`]);
+            return rows.every((row) => !row.active);
+          }),
+        () => removeKeys(redisUrl, env.QUEUE_PREFIX),
+        () => crm.dropDatabase(),
+        () => omnistack.dropDatabase(),
+        () => mongo.close(),
+        () => bookmaster.end(),
+        () => ledger.end(),
+        () => bookmasterDb.drop(),
+        () => ledgerDb.drop(),
+      ),
   };
 }
 

@@ -9,6 +9,7 @@ import type { Leak, Secrets } from './leak-check.ts';
 import { dropReplication, testConfig } from './services.ts';
 import { localServiceRoleKey, openTestSupabase } from './supabase.ts';
 import type { AuthServerAt, TestSupabase } from './supabase.ts';
+import { cleanUp } from './clean-up.ts';
 
 /*
  * The stores of e2e-stores.ts plus a Supabase namespace (an email domain of the shared auth
@@ -108,12 +109,13 @@ export async function createSupabaseE2e(overrides: Record<string, string> = {}, 
         anyCase: [`@${supabase.domain}`, ...(more.anyCase ?? [])],
       });
     },
-    dispose: async () => {
-      await stopAll(processes);
-      await dropReplication(dbUrl, slotPrefix);
-      await supabase.dispose();
-      await stores.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => stopAll(processes),
+        () => dropReplication(dbUrl, slotPrefix),
+        () => supabase.dispose(),
+        () => stores.dispose(),
+      ),
   };
 }
 

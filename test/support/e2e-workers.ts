@@ -3,6 +3,7 @@ import { createE2eStores } from './e2e-stores.ts';
 import type { E2eStores } from './e2e-stores.ts';
 import { runIdsync } from './idsync-process.ts';
 import type { IdsyncProcess } from './idsync-process.ts';
+import { cleanUp } from './clean-up.ts';
 
 export interface E2eWorkersEach {
   /** This test's stores. */
@@ -22,9 +23,12 @@ export function e2eWorkersEach(): E2eWorkersEach {
     stores = await createE2eStores();
   });
   afterEach(async () => {
-    await workers?.stop();
+    const [stopping, removing] = [workers, stores];
     workers = undefined;
-    await stores?.dispose();
+    await cleanUp(
+      () => stopping?.stop(),
+      () => removing?.dispose(),
+    );
   });
   const current = () => {
     if (!stores) throw new Error('the stores exist only inside a test');

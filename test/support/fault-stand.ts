@@ -9,6 +9,7 @@ import type { PrivatePostgres } from './private-postgres.ts';
 import { startPrivateRedis } from './private-redis.ts';
 import type { PrivateRedis } from './private-redis.ts';
 import { withClient, withDatabase } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 /** The private MongoDB server's oplog window: longer than any fault, so no checkpoint falls out of it. */
 const OPLOG_WINDOW_SECONDS = 600;
@@ -35,9 +36,7 @@ export interface FaultStand {
 
 export async function createFaultStand(): Promise<FaultStand> {
   const disposers: Array<() => Promise<void>> = [];
-  const dispose = async () => {
-    for (const disposer of disposers.splice(0).reverse()) await disposer();
-  };
+  const dispose = () => cleanUp(...disposers.splice(0).reverse());
   try {
     const redis = await startPrivateRedis({ appendOnly: true });
     disposers.push(() => redis.dispose());

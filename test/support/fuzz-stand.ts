@@ -9,6 +9,7 @@ import type { HttpFixture } from './http-fixture.ts';
 import { openTestBookmaster, openTestMongo } from './platform-fixtures.ts';
 import type { TestMongo } from './platform-fixtures.ts';
 import { startPrivateRedis } from './private-redis.ts';
+import { cleanUp } from './clean-up.ts';
 
 /*
  * The API as a fuzzer meets it: the HTTP server with every store it can touch in a namespace of
@@ -49,14 +50,15 @@ export async function createFuzzStand(): Promise<FuzzStand> {
   return {
     http,
     proxy,
-    dispose: async () => {
-      await proxy.close();
-      await http.dispose();
-      await crm.drop();
-      await omnistack.drop();
-      await bookmaster.drop();
-      await redis.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => proxy.close(),
+        () => http.dispose(),
+        () => crm.drop(),
+        () => omnistack.drop(),
+        () => bookmaster.drop(),
+        () => redis.dispose(),
+      ),
   };
 }
 

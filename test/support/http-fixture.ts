@@ -17,6 +17,7 @@ import { createLedgerFixture } from './ledger-fixture.ts';
 import type { LedgerFixture } from './ledger-fixture.ts';
 import { uniqueName } from './names.ts';
 import { testConfig } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 /** Credentials of one test's own: random, so no test passes by accident with the local defaults. */
 export function testCredentials(): HttpCredentials {
@@ -125,13 +126,14 @@ export async function createHttpFixture(options: HttpFixtureOptions = {}): Promi
     metrics,
     logs,
     request: (method, path, requestOptions = {}) => send(server.address, credentials, method, path, requestOptions),
-    dispose: async () => {
-      await server.close();
-      for (const queue of Object.values(queues.byName)) await queue.obliterate({ force: true });
-      await requestQueues.close();
-      await redis.quit();
-      await ledger.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => server.close(),
+        ...Object.values(queues.byName).map((queue) => () => queue.obliterate({ force: true })),
+        () => requestQueues.close(),
+        () => redis.quit(),
+        () => ledger.dispose(),
+      ),
   };
 }
 

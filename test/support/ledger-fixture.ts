@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logging/logger.ts';
 import { openPostgres } from '../../src/platforms/postgres-pool.ts';
 import type { PostgresConnection } from '../../src/platforms/postgres-pool.ts';
 import { createTemporaryDatabase } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 export interface LedgerFixture {
   readonly ledger: Ledger;
@@ -30,9 +31,10 @@ export async function createLedgerFixture(options: { url?: string } = {}): Promi
     links: createLinkIndex(connection.pool),
     connection,
     url: database.url,
-    dispose: async () => {
-      await connection.close();
-      await database.drop();
-    },
+    dispose: () =>
+      cleanUp(
+        () => connection.close(),
+        () => database.drop(),
+      ),
   };
 }

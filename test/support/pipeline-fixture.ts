@@ -30,6 +30,7 @@ import { uniqueName } from './names.ts';
 import { openTestMongo } from './platform-fixtures.ts';
 import { createTemporaryDatabase, testConfig } from './services.ts';
 import type { TemporaryDatabase } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 const JOB_TIMEOUT_MS = 20_000;
 
@@ -139,19 +140,20 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
       if (!job) throw new Error(`the reconcile job of ${key.platform}:${key.id} is gone`);
       return (await job.waitUntilFinished(events, JOB_TIMEOUT_MS)) as ReconcileOutcome;
     },
-    dispose: async () => {
-      await workers.close();
-      await events.close();
-      await queues.byName.reconcile.obliterate({ force: true });
-      await queues.byName.propagate.obliterate({ force: true });
-      await queues.close();
-      await redis.quit();
-      await crm.drop();
-      await omnistack.drop();
-      await bookmasterConnection.close();
-      await bookmasterDb?.drop();
-      await ledger.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => workers.close(),
+        () => events.close(),
+        () => queues.byName.reconcile.obliterate({ force: true }),
+        () => queues.byName.propagate.obliterate({ force: true }),
+        () => queues.close(),
+        () => redis.quit(),
+        () => crm.drop(),
+        () => omnistack.drop(),
+        () => bookmasterConnection.close(),
+        () => bookmasterDb?.drop(),
+        () => ledger.dispose(),
+      ),
   };
 }
 

@@ -19,6 +19,7 @@ import { capturingLogger } from './log-capture.ts';
 import { uniqueName } from './names.ts';
 import { openTestMongo } from './platform-fixtures.ts';
 import { testConfig } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 const JOB_TIMEOUT_MS = 20_000;
 export const COMMAND_TRIGGER: Trigger = { type: 'command', via: 'cli' };
@@ -92,15 +93,16 @@ export async function createPropagateFixture(options: PropagateFixtureOptions = 
       if (!failed) throw new Error(`job ${job.id} is gone`);
       return failed;
     },
-    dispose: async () => {
-      await workers.close();
-      await events.close();
-      await queue.obliterate({ force: true });
-      await queues.close();
-      await redis.quit();
-      await crm.drop();
-      await omnistack.drop();
-      await ledger.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => workers.close(),
+        () => events.close(),
+        () => queue.obliterate({ force: true }),
+        () => queues.close(),
+        () => redis.quit(),
+        () => crm.drop(),
+        () => omnistack.drop(),
+        () => ledger.dispose(),
+      ),
   };
 }

@@ -31,6 +31,7 @@ import { recordedFailure } from './job-failure.ts';
 import { uniqueName } from './names.ts';
 import { createTemporaryDatabase, testConfig } from './services.ts';
 import type { TemporaryDatabase } from './services.ts';
+import { cleanUp } from './clean-up.ts';
 
 /** Where one provision test keeps its data: names a child worker process can open too. */
 export interface ProvisionNamespace {
@@ -141,15 +142,16 @@ export async function createProvisionFixture(platforms: readonly Platform[] = ['
         throw await recordedFailure(queues.byName.provision, jobId, error);
       });
     },
-    dispose: async () => {
-      await events.close();
-      await queues.byName.provision.obliterate({ force: true });
-      await queues.close();
-      await stores.crm.db.dropDatabase();
-      await stores.omnistack.db.dropDatabase();
-      await stores.close();
-      await bookmasterDb.drop();
-      await ledger.dispose();
-    },
+    dispose: () =>
+      cleanUp(
+        () => events.close(),
+        () => queues.byName.provision.obliterate({ force: true }),
+        () => queues.close(),
+        () => stores.crm.db.dropDatabase(),
+        () => stores.omnistack.db.dropDatabase(),
+        () => stores.close(),
+        () => bookmasterDb.drop(),
+        () => ledger.dispose(),
+      ),
   };
 }
