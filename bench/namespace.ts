@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { START_FLAGS } from '../bin/start-flags.js';
+import { cleanUp } from '../test/support/clean-up.ts';
 import { createE2eStores, newPerson as newThreeSystemPerson, WATCHED_SOURCES, waitForWatching } from '../test/support/e2e-stores.ts';
 import { WATCHED_SOURCES_WITH_SUPABASE } from '../test/support/e2e-supabase.ts';
 import type { E2eStores, Person } from '../test/support/e2e-stores.ts';
@@ -110,14 +111,11 @@ export async function createNamespace(withSupabase: boolean): Promise<BenchNames
     },
     countLinked: (people) => countLinked(stores, supabase, systems, people),
     dispose: () =>
-      (disposed ??= (async () => {
-        try {
-          await supabase?.dispose(stores.env.REPLICATION_SLOT_PREFIX ?? null);
-        } finally {
-          namespacesOpen.delete(namespace);
-          await stores.dispose();
-        }
-      })()),
+      (disposed ??= cleanUp(
+        () => supabase?.dispose(stores.env.REPLICATION_SLOT_PREFIX ?? null),
+        () => namespacesOpen.delete(namespace),
+        () => stores.dispose(),
+      )),
   };
   namespacesOpen.add(namespace);
   return namespace;
@@ -171,10 +169,9 @@ export function profileEnv(dir: string | undefined): Record<string, string> {
   return dir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir} --cpu-prof-interval=${PROFILE_INTERVAL_US}` } : {};
 }
 
-/** Stops every child (SIGTERM, waiting for each), then removes the namespace. */
-export async function teardown(namespace: BenchNamespace, children: readonly IdsyncProcess[]): Promise<void> {
-  for (const child of children) await child.stop('SIGTERM');
-  await namespace.dispose();
+/** Stops every child (SIGTERM, waiting for each), then removes the namespace, each step on its own. */
+export function teardown(namespace: BenchNamespace, children: readonly IdsyncProcess[]): Promise<void> {
+  return cleanUp(...children.map((child) => () => child.stop('SIGTERM')), () => namespace.dispose());
 }
 
 /** Runs an `idsync` command to its end; resolves with its stdout, rejects on a non-zero exit. */
