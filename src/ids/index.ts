@@ -1,4 +1,4 @@
-export { describeValue, isPlatform, otherPlatforms, parsePlatform, PLATFORMS } from './platforms.ts';
+export { describeValue, isPlatform, mapPresent, otherPlatforms, parsePlatform, PLATFORMS } from './platforms.ts';
 export type { Links, Platform } from './platforms.ts';
 export {
   BOOKMASTER_ID_MAX_LENGTH,

@@ -41,3 +41,8 @@ export function describeValue(value: unknown): string {
   if (value.length <= MAX_ECHOED_CHARS) return JSON.stringify(value);
   return `${JSON.stringify(value.slice(0, MAX_ECHOED_CHARS))}… (${value.length} characters)`;
 }
+
+/** Each platform's value replaced by `wrap(value)`; platforms without one stay without. */
+export function mapPresent<T, K extends string>(values: Partial<Record<K, T>>, wrap: (value: T) => T): Partial<Record<K, T>> {
+  return Object.fromEntries(Object.entries<T | undefined>(values).map(([key, value]) => [key, value && wrap(value)])) as Partial<Record<K, T>>;
+}

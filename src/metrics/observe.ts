@@ -1,5 +1,5 @@
 import type { Job, Worker } from 'bullmq';
-import { isPlatform } from '../ids/index.ts';
+import { isPlatform, mapPresent } from '../ids/index.ts';
 import type { Adapters, PlatformAdapter, WriteOutcome } from '../platforms/platform-adapter.ts';
 import type { ProfileTarget, ProfileTargets } from '../platforms/profile-target.ts';
 import type { MetricsRecorder, WriteOutcomeLabel } from './metrics.ts';
@@ -39,11 +39,6 @@ export function countProfileWrites(targets: ProfileTargets, recorder: MetricsRec
     ...target,
     write: (current, changes) => counted(target.write(current, changes), (outcome) => recorder.profileWrite(target.platform, outcome)),
   }));
-}
-
-/** Each platform's value replaced by `wrap(value)`; platforms without one stay without. */
-function mapPresent<T, K extends string>(values: Partial<Record<K, T>>, wrap: (value: T) => T): Partial<Record<K, T>> {
-  return Object.fromEntries(Object.entries<T | undefined>(values).map(([key, value]) => [key, value && wrap(value)])) as Partial<Record<K, T>>;
 }
 
 /** Records how a write ended: its outcome, or 'error' when it threw (the error goes on). */
