@@ -10,9 +10,11 @@ import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { buildLinkIndex } from '../link-index/build-link-index.ts';
 import { createLinkIndex } from '../link-index/link-index.ts';
+import { coalesceLookups } from '../link-index/coalesce-lookups.ts';
 import type { LinkKind } from '../link-index/link-index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
+import { coalesceReads } from '../platforms/coalesce.ts';
 import { partsOf } from '../platforms/connector.ts';
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import { isRetryable as isPlatformRetryable } from '../platforms/registry.ts';
@@ -59,7 +61,9 @@ export async function startWorkerRole(
   await buildEmptyLinkIndex(config, dependencies, 'user', logger);
   await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared);
+  // Reconciles share reads by key (src/platforms/coalesce.ts); the audit's scans need no sharing.
+  const reads = { adapters: coalesceReads(adapters), links: coalesceLookups(links) };
+  const personProcessorsByQueue = personProcessors(config, dependencies, { ...reads, ledger, logger }, shared);
   const personWorkers = startWorkers(personProcessorsByQueue, ledger, logger, { ...connection, concurrency: config.workerConcurrency });
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
