@@ -15,6 +15,7 @@ const KIB = 1024;
  */
 const UTIME_AFTER_COMM = 11;
 const CUTIME_AFTER_COMM = 13;
+const PPID_AFTER_COMM = 1;
 
 interface ProcessCpu {
   readonly comm: string;
@@ -22,6 +23,7 @@ interface ProcessCpu {
   readonly seconds: number;
   /** The CPU seconds of its children that have ended. */
   readonly childSeconds: number;
+  readonly parent: number;
 }
 
 export interface CpuSnapshot {
@@ -41,7 +43,8 @@ export function snapshotCpu(): CpuSnapshot {
       const comm = stat.slice(stat.indexOf('(') + 1, close);
       const fields = stat.slice(close + 2).split(' ');
       const ticks = (at: number) => Number(fields[at]) + Number(fields[at + 1]);
-      byPid.set(pid, { comm, seconds: ticks(UTIME_AFTER_COMM) / TICKS_PER_SECOND, childSeconds: ticks(CUTIME_AFTER_COMM) / TICKS_PER_SECOND });
+      const seconds = ticks(UTIME_AFTER_COMM) / TICKS_PER_SECOND;
+      byPid.set(pid, { comm, seconds, childSeconds: ticks(CUTIME_AFTER_COMM) / TICKS_PER_SECOND, parent: Number(fields[PPID_AFTER_COMM]) });
     } catch {
       // The process ended between the listing and the read.
     }
@@ -53,18 +56,28 @@ export function snapshotCpu(): CpuSnapshot {
  * Average cores used per group between two snapshots (1.0 = one core busy all the time). `names`
  * labels known pids (the idsync children, the bench itself); other processes are grouped by command,
  * with the children they saw end: a Postgres backend ends with its connection, and its CPU would
- * otherwise be lost from the window (the audit's connections close before the window does).
+ * otherwise be lost from the window (the audit's connections close before the window does). A child
+ * that ran before the window and ended in it brings all its CPU to its parent's, so what it had
+ * spent before the window is taken off again: a pool closing its idle connections would otherwise
+ * credit the window with their whole lives.
  */
 export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot, names: ReadonlyMap<number, string>): Record<string, number> {
   const seconds = (after.at - before.at) / 1_000;
-  const usage: Record<string, number> = {};
+  const spentBy = new Map<number, number>();
   for (const [pid, now] of after.byPid) {
     const was = before.byPid.get(pid);
     const own = now.seconds - (was?.seconds ?? 0);
     // The bench's own ended children are the idsync processes, reported apart.
-    const spent = names.has(pid) ? own : own + now.childSeconds - (was?.childSeconds ?? 0);
+    spentBy.set(pid, names.has(pid) ? own : own + now.childSeconds - (was?.childSeconds ?? 0));
+  }
+  for (const [pid, was] of before.byPid) {
+    const parentSpent = spentBy.get(was.parent);
+    if (!after.byPid.has(pid) && parentSpent !== undefined && !names.has(was.parent)) spentBy.set(was.parent, parentSpent - was.seconds);
+  }
+  const usage: Record<string, number> = {};
+  for (const [pid, spent] of spentBy) {
     if (spent <= 0) continue;
-    const group = names.get(pid) ?? groupOf(now.comm);
+    const group = names.get(pid) ?? groupOf(after.byPid.get(pid)?.comm ?? '');
     usage[group] = (usage[group] ?? 0) + spent / seconds;
   }
   return Object.fromEntries(Object.entries(usage).sort(([, left], [, right]) => right - left).map(([group, cores]) => [group, Number(cores.toFixed(2))]));
