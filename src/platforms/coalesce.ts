@@ -1,5 +1,7 @@
 import DataLoader from 'dataloader';
-import { mapPresent, requireRawId } from '../ids/index.ts';
+import { codes, InvalidInputError } from '../errors.ts';
+import { describeValue, mapPresent, requireRawId } from '../ids/index.ts';
+import { requireBatchSize } from './adapter-support.ts';
 import type { PersonRecord } from './person-record.ts';
 import type { Adapters, PlatformAdapter } from './platform-adapter.ts';
 
@@ -14,7 +16,7 @@ import type { Adapters, PlatformAdapter } from './platform-adapter.ts';
 export interface CoalesceOptions {
   /** Reads of one kind in flight at once; keys asked for meanwhile wait for the next. Default: 1. */
   readonly maxInFlight?: number;
-  /** Most keys in one read. Default: 1,000. */
+  /** Most keys in one read, as a scan's batch size (1-10,000). Default: 1,000. */
   readonly maxBatchSize?: number;
 }
 
@@ -30,7 +32,7 @@ export function coalescedLoader<K, V>(
   keyOf: (key: K) => string,
   options: CoalesceOptions = {},
 ): DataLoader<K, V> {
-  const maxInFlight = options.maxInFlight ?? COALESCE_DEFAULTS.maxInFlight;
+  const { maxInFlight, maxBatchSize } = requireCoalesceOptions(options);
   let running = 0;
   const waiting: (() => void)[] = [];
   const batch = async (keys: readonly K[]): Promise<V[]> => {
@@ -59,7 +61,17 @@ export function coalescedLoader<K, V>(
     // DataLoader's own default: after this tick's promise jobs, so that the calls made in it join.
     void Promise.resolve().then(() => process.nextTick(dispatch));
   };
-  return new DataLoader(batch, { cache: false, batchScheduleFn: schedule, maxBatchSize: options.maxBatchSize ?? COALESCE_DEFAULTS.maxBatchSize });
+  return new DataLoader(batch, { cache: false, batchScheduleFn: schedule, maxBatchSize });
+}
+
+/** The options with their defaults; InvalidInputError codes.INVALID_ARGUMENT or INVALID_BATCH_SIZE when out of range. */
+function requireCoalesceOptions(options: CoalesceOptions): Required<CoalesceOptions> {
+  const maxInFlight = options.maxInFlight ?? COALESCE_DEFAULTS.maxInFlight;
+  // None in flight would hold every batch back for good.
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) {
+    throw new InvalidInputError(codes.INVALID_ARGUMENT, `maxInFlight must be a whole number of at least 1, got ${describeValue(maxInFlight)}`);
+  }
+  return { maxInFlight, maxBatchSize: requireBatchSize(options.maxBatchSize ?? COALESCE_DEFAULTS.maxBatchSize) };
 }
 
 /** The values of `keys`, throwing the first key's error as a plain read would. */

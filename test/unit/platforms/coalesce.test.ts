@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codes } from '../../../src/errors.ts';
 import { coalescedLoader, loadAll } from '../../../src/platforms/coalesce.ts';
 
 /*
@@ -95,5 +96,13 @@ describe('coalescedLoader', () => {
       { status: 'rejected', reason: failure },
     ]);
     expect(await loadAll(loader, ['a', 'b'])).toEqual(['A', 'B']);
+  });
+
+  it('refuses options that would hold every read back or batch nothing, with their codes', () => {
+    const read = async (keys: readonly string[]) => keys.map(lookUp);
+    const create = (options: object) => () => coalescedLoader(read, (key: string) => key, options);
+    for (const maxInFlight of [0, -1, 1.5, Number.NaN, '2']) expect(create({ maxInFlight })).toThrow(expect.objectContaining({ code: codes.INVALID_ARGUMENT }));
+    for (const maxBatchSize of [0, 10_001, 2.5]) expect(create({ maxBatchSize })).toThrow(expect.objectContaining({ code: codes.INVALID_BATCH_SIZE }));
+    expect(create({ maxInFlight: 2, maxBatchSize: 10_000 })).not.toThrow();
   });
 });
