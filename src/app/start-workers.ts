@@ -10,11 +10,9 @@ import type { Config } from '../config/load-config.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { buildLinkIndex } from '../link-index/build-link-index.ts';
 import { createLinkIndex } from '../link-index/link-index.ts';
-import { coalesceLookups } from '../link-index/coalesce-lookups.ts';
 import type { LinkKind } from '../link-index/link-index.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { coalesceReads } from '../platforms/coalesce.ts';
 import { partsOf } from '../platforms/connector.ts';
 import { isRetryablePostgresError } from '../platforms/postgres-errors.ts';
 import { isRetryable as isPlatformRetryable } from '../platforms/registry.ts';
@@ -61,9 +59,7 @@ export async function startWorkerRole(
   await buildEmptyLinkIndex(config, dependencies, 'user', logger);
   await buildEmptyLinkIndex(config, dependencies, 'client', logger);
   const connection = { connection: dependencies.redis.client, prefix: config.redis.queuePrefix, isRetryable };
-  // Reconciles share reads by key (src/platforms/coalesce.ts); the audit's scans need no sharing.
-  const reads = { adapters: coalesceReads(adapters), links: coalesceLookups(links) };
-  const personProcessorsByQueue = personProcessors(config, dependencies, { ...reads, ledger, logger }, shared);
+  const personProcessorsByQueue = personProcessors(config, dependencies, { adapters, links, ledger, logger }, shared);
   const personWorkers = startWorkers(personProcessorsByQueue, ledger, logger, { ...connection, concurrency: config.workerConcurrency });
   const maintenance = await startMaintenance({ adapters, ledgerPool: dependencies.ledger.pool, queues, logger, isRetryable }, config);
   // One maintenance job at a time: an audit holds every scanned record in memory.
@@ -139,7 +135,7 @@ function personProcessors(
     clientLinks,
     // In the reconcile's own job: a job per person linked cost a third of the machine's CPU per person (bench/RESULTS.md).
     propagateProfile: profiles ? (crmId, context) => propagateProfile(profiles, crmId, context) : undefined,
-  }, config, { metrics, queues });
+  }, config, { metrics, queues, shareBulkReads: true });
   const propagate = profiles && createPropagateProcessor(profiles);
   const provision = createProvisionProcessor(
     {

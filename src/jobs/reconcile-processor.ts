@@ -7,7 +7,9 @@ import type { Logger } from '../logging/logger.ts';
 import { reconcileJobSchema } from '../queues/job-payloads.ts';
 import type { Queues } from '../queues/queues.ts';
 import { laneOf } from '../queues/reconcile-lanes.ts';
+import { coalesceLookups } from '../link-index/coalesce-lookups.ts';
 import type { LinkIndex } from '../link-index/link-index.ts';
+import { coalesceReads } from '../platforms/coalesce.ts';
 import type { Adapters } from '../platforms/platform-adapter.ts';
 import { reconcilePerson } from '../reconcile/reconcile-person.ts';
 import type { ReconcileContext, ReconcileDependencies, ReconcileOutcome } from '../reconcile/reconcile-person.ts';
@@ -24,6 +26,12 @@ export interface ReconcileProcessorOptions {
    * none (a failed propagation fails the reconcile job).
    */
   queues?: Pick<Queues, 'enqueuePropagateProfile'>;
+  /**
+   * Whether people's jobs in the bulk lane share their reads by key with the process's other bulk
+   * reconciles (src/platforms/coalesce.ts): a backfill's throughput, while the changed and live
+   * lanes send their reads at once, never behind another job's. Default: false.
+   */
+  shareBulkReads?: boolean;
 }
 
 export interface ReconcileProcessorDependencies extends ReconcileDependencies {
@@ -44,16 +52,16 @@ export function createReconcileProcessor(
   options: ReconcileProcessorOptions = {},
 ) {
   const { metrics } = options;
-  const { users, clients } = dependenciesByKind(deps, options);
+  const { users, bulkUsers, clients } = dependenciesByKind(deps, options);
   const clientPlatforms = config.platforms.filter((platform) => deps.clientAdapters?.[platform] !== undefined);
   return async (job: Job): Promise<ReconcileOutcome> => {
     const parsed = reconcileJobSchema.safeParse(job.data);
     if (!parsed.success) throw invalidPayload(parsed.error);
     const { trigger, ...origin } = parsed.data;
     const isClient = job.name === 'client';
-    const base = isClient ? clients : users;
     // The lane goes into the job's log lines: whether a write came from a live change or bulk work.
     const lane = laneOf(job.opts);
+    const base = isClient ? clients : lane === 'bulk' ? bulkUsers : users;
     const reconcileDeps = { ...base, logger: base.logger.child({ lane }) };
     const context = { trigger, jobId: job.id ?? 'unknown' };
     const outcome = await reconcilePerson(reconcileDeps, origin, context, {
@@ -73,7 +81,7 @@ export function createReconcileProcessor(
   };
 }
 
-/** People's reconciles and clients': writes counted, and only people have a profile. */
+/** People's reconciles (the bulk lane's with shared reads) and clients': writes counted, and only people have a profile. */
 function dependenciesByKind(deps: ReconcileProcessorDependencies, options: ReconcileProcessorOptions) {
   const { metrics, queues } = options;
   const count = (adapters: Adapters) => (metrics ? countWrites(adapters, metrics) : adapters);
@@ -83,13 +91,16 @@ function dependenciesByKind(deps: ReconcileProcessorDependencies, options: Recon
     adapters: count(deps.adapters),
     propagateProfile: propagate && queues ? handOnFailure(propagate, queues, deps.logger) : propagate,
   };
+  const bulkUsers: ReconcileDependencies = options.shareBulkReads
+    ? { ...users, adapters: count(coalesceReads(deps.adapters)), links: coalesceLookups(deps.links) }
+    : users;
   const clients: ReconcileDependencies = {
     ...deps,
     adapters: count(deps.clientAdapters ?? {}),
     links: deps.clientLinks ?? deps.links,
     propagateProfile: undefined,
   };
-  return { users, clients };
+  return { users, bulkUsers, clients };
 }
 
 /** A propagation that fails is logged and enqueued as a `propagate profile` job: the reconcile itself completed. */

@@ -46,6 +46,8 @@ export interface PipelineOptions {
   propagateProfile?: ReconcileDependencies['propagateProfile'];
   /** Where the profiles the reconciles could not propagate are enqueued. Default: the fixture's own queues. */
   profileJobs?: Pick<Queues, 'enqueuePropagateProfile'>;
+  /** Whether bulk-lane reconciles share their reads, as `idsync start`'s do. Default: false. */
+  shareBulkReads?: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export async function createPipelineFixture(options: PipelineOptions = {}): Prom
   const processor = createReconcileProcessor(
     { adapters, links: ledger.links, ledger: ledger.ledger, logger, propagateProfile: options.propagateProfile },
     { platforms, requiredPlatforms: platforms, policy: { ...config.policy, conflict: options.conflictPolicy ?? 'newest' } },
-    { metrics: options.metrics, queues: options.propagateProfile ? (options.profileJobs ?? queues) : undefined },
+    { metrics: options.metrics, queues: options.propagateProfile ? (options.profileJobs ?? queues) : undefined, shareBulkReads: options.shareBulkReads },
   );
   const workers: WorkerRunner = startWorkers({ reconcile: processor }, ledger.ledger, logger, {
     connection: redis,

@@ -20,9 +20,9 @@ const PEOPLE = 6;
 
 type Person = Record<'crm' | 'omnistack' | 'bookmaster', string>;
 
-async function seedPeople(fixture: PipelineFixture): Promise<Person[]> {
+async function seedPeople(fixture: PipelineFixture, count = PEOPLE): Promise<Person[]> {
   const people: Person[] = [];
-  for (let index = 0; index < PEOPLE; index += 1) {
+  for (let index = 0; index < count; index += 1) {
     const [crm, omnistack, bookmaster] = [newObjectId(), newObjectId(), newBookmasterId()];
     await insertCrmUser(fixture.crm, { id: crm, externalIds: { omnistack, bookmaster } });
     await insertOmnistackUser(fixture.omnistack, { id: omnistack, externalIds: [`crm_${crm}`] });
@@ -109,5 +109,25 @@ describe('reads shared between concurrent reconciles', () => {
     const expected = await Promise.all(calls.map(async (keys) => comparable(await index.claimersAndRows(keys))));
     expect(answers.map(comparable)).toEqual(expected);
     expect(expected[0]?.claimers).toEqual([[`crm:${people[0]?.crm}`, [`bookmaster:${people[0]?.bookmaster}`, `omnistack:${people[0]?.omnistack}`]]]);
+  });
+
+  it("are shared by the bulk lane's reconciles, while each live one sends its own", async () => {
+    fixture = await createPipelineFixture({ shareBulkReads: true });
+    const { bookmasterQueries } = fixture;
+    const people = await seedPeople(fixture, 12);
+    const bookmasterReads = () => bookmasterQueries.filter((text) => text.includes('id = any(')).length;
+    const reconcileAll = (lane: 'live' | 'bulk') =>
+      Promise.all(people.map(async (person) => fixture?.reconcile({ platform: 'crm', id: person.crm }, { index: false, lane })));
+
+    const beforeLive = bookmasterReads();
+    await reconcileAll('live');
+    // A consistent person's reconcile reads its Bookmaster record once.
+    expect(bookmasterReads() - beforeLive).toBe(people.length);
+
+    const beforeBulk = bookmasterReads();
+    const outcomes = await reconcileAll('bulk');
+    expect(outcomes.map((outcome) => outcome?.members)).toEqual(people);
+    // Four jobs at a time, each reading in rounds: some of the twelve reads go together.
+    expect(bookmasterReads() - beforeBulk).toBeLessThan(people.length);
   });
 });
