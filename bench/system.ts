@@ -11,7 +11,8 @@ const TICKS_PER_SECOND = 100;
 const KIB = 1024;
 /**
  * /proc/<pid>/stat fields after the command: utime and stime are the 14th and 15th of the line,
- * cutime and cstime (the CPU of its children that ended and were waited for) the two after.
+ * cutime and cstime (the CPU of its children that ended and were waited for) the two after, and
+ * the parent's pid the 4th.
  */
 const UTIME_AFTER_COMM = 11;
 const CUTIME_AFTER_COMM = 13;
@@ -23,6 +24,7 @@ interface ProcessCpu {
   readonly seconds: number;
   /** The CPU seconds of its children that have ended. */
   readonly childSeconds: number;
+  /** Its parent's pid, whose children's CPU it joins when it ends. */
   readonly parent: number;
 }
 

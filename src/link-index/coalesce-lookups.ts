@@ -17,14 +17,15 @@ interface KeyAnswer {
 export function coalesceLookups(index: LinkIndex, options: CoalesceOptions = {}): LinkIndex {
   const readMany = async (keys: readonly RecordKey[]): Promise<KeyAnswer[]> => {
     const { claimers, held } = await index.claimersAndRows(keys);
-    return keys.map((key) => ({ claimers: claimers.get(claimText(key)) ?? [], held: held.get(claimText(key)) ?? null }));
+    return keys.map(claimText).map((text) => ({ claimers: claimers.get(text) ?? [], held: held.get(text) ?? null }));
   };
   const loader = coalescedLoader(readMany, claimText, options);
+  // Two callers asking the same key share its claimer list: it is read-only.
   const claimersAndRows = async (keys: readonly RecordKey[]): Promise<ClaimersAndRows> => {
     const answers = await loadAll(loader, keys);
     const texts = keys.map(claimText);
     return {
-      claimers: new Map(texts.map((text, at) => [text, [...(answers[at]?.claimers ?? [])]])),
+      claimers: new Map(texts.map((text, at) => [text, answers[at]?.claimers ?? []])),
       held: new Map(texts.map((text, at) => [text, answers[at]?.held ?? null])),
     };
   };
