@@ -3,6 +3,8 @@ import type { JobTimes } from './job-times.ts';
 import { createNamespace, profileEnv, runCommand, startRole, teardown } from './namespace.ts';
 import type { BenchNamespace, BenchPerson, IdsyncProcess, System } from './namespace.ts';
 import { waitLinked } from './linked-times.ts';
+import { timeLiveReconciles } from './live-reconcile.ts';
+import type { LiveReconciles } from './live-reconcile.ts';
 import { measureReconciles, spreadSample } from './round-trips.ts';
 import type { ReconcileSample } from './round-trips.ts';
 import { SEED_CHUNK } from './seed.ts';
@@ -40,6 +42,9 @@ const START_ALLOWANCE_MS = 60_000;
 const START_MS_PER_PERSON = 10;
 /** People linked in the bench after the backfill, at most. */
 const LINKING_SAMPLE = 50;
+/** Live reconciles timed with the workers idle, and at most this many while the backfill is queued. */
+const IDLE_LIVE_SAMPLES = 3;
+const DURING_LIVE_SAMPLES = 8;
 
 export interface BackfillOptions {
   readonly workerProcesses: number;
@@ -73,8 +78,8 @@ export interface BackfillResult {
   readonly enqueueSeconds: number;
   readonly enqueuedPerSecond: number;
   readonly linkedAtEnd: number;
-  /** Wall time of `idsync reconcile --wait` for one person while the workers are idle, and right after the backfill is queued, in ms. */
-  readonly liveReconcileMs: { readonly idle: number; readonly duringBackfill: number };
+  /** `idsync reconcile --wait`, one person at a time, while the workers are idle, and while the backfill's jobs are queued. */
+  readonly liveReconciles: { readonly idle: LiveReconciles; readonly duringBackfill: LiveReconciles };
   /** Reconciles of people the backfill linked (consistent: no write), one at a time in the bench. */
   readonly roundTrips: ReconcileSample;
   /** Reconciles that link a new person, one at a time in the bench. */
@@ -99,13 +104,6 @@ function indexBuildOf(workers: readonly IdsyncProcess[]): IndexBuild | null {
   return null;
 }
 
-/** The wall time of `idsync reconcile omnistack:<id> --wait` for one person, in ms. */
-async function timeLiveReconcile(person: BenchPerson, env: Record<string, string>): Promise<number> {
-  const started = performance.now();
-  await runCommand(['reconcile', `omnistack:${person.omnistack}`, '--wait', '--json'], env);
-  return performance.now() - started;
-}
-
 async function seed(namespace: BenchNamespace, people: readonly BenchPerson[]): Promise<number> {
   const startedAt = performance.now();
   for (let start = 0; start < people.length; start += SEED_CHUNK) await namespace.writePeople(people.slice(start, start + SEED_CHUNK));
@@ -117,12 +115,12 @@ async function linkNewPeople(namespace: BenchNamespace, env: Record<string, stri
   return measureReconciles(env, people.map((person) => person.crm), 'linking');
 }
 
-interface BackfillPass {
+interface BackfillPass<T> {
   /** From the command's start to the last person linked (or, again, reconciled). */
   readonly seconds: number;
   readonly startedAt: number;
-  /** What `during` measured right after the command (NaN without one). */
-  readonly during: number;
+  /** What `during` measured right after the command. */
+  readonly during: T;
   readonly cpu: Record<string, number>;
 }
 
@@ -130,12 +128,12 @@ interface BackfillPass {
  * `idsync backfill --platform crm`, `during` right after it, then the wait for every person: linked,
  * or with `again` (everyone linked already) reconciled once more.
  */
-async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], again: boolean, during?: () => Promise<number>): Promise<BackfillPass> {
+async function timeBackfill<T>(workers: readonly IdsyncProcess[], env: Record<string, string>, people: readonly BenchPerson[], again: boolean, during: () => Promise<T>): Promise<BackfillPass<T>> {
   const names = new Map(workers.map((worker, index) => [worker.child.pid ?? 0, `idsync worker ${index + 1}`]));
   const cpuBefore = snapshotCpu();
   const startedAt = Date.now();
   await runCommand(['backfill', '--platform', 'crm', '--json'], env);
-  const measured = (await during?.()) ?? Number.NaN;
+  const measured = await during();
   const times = await waitLinked(workers, people, LINK_ALLOWANCE_MS + people.length * LINK_MS_PER_PERSON, again ? startedAt : undefined);
   const cpu = cpuUsage(cpuBefore, snapshotCpu(), names);
   const last = people.reduce((latest, person) => Math.max(latest, times.get(person.crm) ?? 0), 0);
@@ -145,22 +143,23 @@ async function timeBackfill(workers: readonly IdsyncProcess[], env: Record<strin
 export async function runBackfill(users: number, options: BackfillOptions): Promise<BackfillResult> {
   const namespace = await createNamespace(options.withSupabase);
   const people = Array.from({ length: users }, namespace.newPerson);
-  const [idlePerson, livePerson] = [namespace.newPerson(), namespace.newPerson()];
+  const idlePeople = Array.from({ length: IDLE_LIVE_SAMPLES }, namespace.newPerson);
+  const livePeople = Array.from({ length: DURING_LIVE_SAMPLES }, namespace.newPerson);
   const linking = Array.from({ length: Math.min(LINKING_SAMPLE, options.roundTripSample) }, namespace.newPerson);
   const workers: IdsyncProcess[] = [];
   try {
-    const seedSeconds = await seed(namespace, [idlePerson, livePerson, ...people]);
+    const seedSeconds = await seed(namespace, [...idlePeople, ...livePeople, ...people]);
     // Their CRM records come after the backfill, which therefore leaves them alone.
     await namespace.writePeople(linking, namespace.systems.filter((system) => system !== 'crm'));
     const env = { ...namespace.env, AUDIT_BATCH_SIZE: String(options.batchSize) };
     const startTimeoutMs = START_ALLOWANCE_MS + users * START_MS_PER_PERSON;
     for (let index = 0; index < options.workerProcesses; index += 1) workers.push(await startRole({ env }, 'workers', profileEnv(options.profileDir), startTimeoutMs));
-    const idle = await timeLiveReconcile(idlePerson, env);
-    const first = await timeBackfill(workers, env, people, false, () => timeLiveReconcile(livePerson, env));
+    const idle = await timeLiveReconciles(idlePeople, env, false);
+    const first = await timeBackfill(workers, env, people, false, () => timeLiveReconciles(livePeople, env, true));
     const { seconds, cpu } = first;
     const enqueueSeconds = (Number(logTime(workers, (entry) => entry.msg === 'backfill finished')?.time ?? Number.NaN) - first.startedAt) / MS_PER_SECOND;
     const jobTimes = await reconcileJobTimes(env);
-    const second = await timeBackfill(workers, env, people, true);
+    const second = await timeBackfill(workers, env, people, true, async () => undefined);
     const peak = Object.fromEntries(workers.map((worker, index) => [`idsync worker ${index + 1}`, Number(peakRssMiB(worker.child.pid ?? 0).toFixed(1))]));
     return {
       users,
@@ -174,7 +173,7 @@ export async function runBackfill(users: number, options: BackfillOptions): Prom
       enqueueSeconds,
       enqueuedPerSecond: users / enqueueSeconds,
       linkedAtEnd: await namespace.countLinked(people),
-      liveReconcileMs: { idle, duringBackfill: first.during },
+      liveReconciles: { idle, duringBackfill: first.during },
       roundTrips: await measureReconciles(env, spreadSample(people, options.roundTripSample).map((person) => person.crm), 'consistent'),
       linking: await linkNewPeople(namespace, env, linking),
       jobTimes,
