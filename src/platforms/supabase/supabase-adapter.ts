@@ -8,11 +8,14 @@ import { parseJsonb, userTableReads } from '../sql-user-table.ts';
 import type { SupabaseAdmin } from './supabase-admin.ts';
 import { isUserNotFound, toSupabaseError } from './supabase-errors.ts';
 import { withUserLock } from './supabase-lock.ts';
+import type { Guard } from './supabase-lock.ts';
 import { isSupabaseSnapshot, LIVE_USER, SUPABASE_USERS, toSupabaseRecord } from './supabase-record.ts';
 
 /** The guard of the compare-and-set: the user is there and its map is still as read (jsonb equality). */
-const LINKS_UNCHANGED = `select 1 from auth.users
- where id = $1::uuid and ${LIVE_USER} and (raw_app_meta_data -> 'external_ids') is not distinct from $2::jsonb`;
+function linksUnchanged(id: string, externalIds: string | null): Guard {
+  return (literal) => `select 1 from auth.users
+ where id = ${literal(id)}::uuid and ${LIVE_USER} and (raw_app_meta_data -> 'external_ids') is not distinct from ${literal(externalIds)}::jsonb`;
+}
 
 /**
  * Supabase Auth's users as a PlatformAdapter: reads are SQL on `auth.users` over the
@@ -36,9 +39,7 @@ async function writeSupabaseLinks(pool: Pool, admin: SupabaseAdmin, record: Pers
   const stored = parseJsonb(snapshot.externalIds);
   const edited = editIdMap('supabase', stored, targets);
   if (isDeepStrictEqual(edited, stored)) return 'written';
-  return withUserLock(pool, id, async (client) => {
-    const { rowCount } = await client.query(LINKS_UNCHANGED, [id, snapshot.externalIds]);
-    if (rowCount !== 1) return 'stale';
+  return withUserLock(pool, id, linksUnchanged(id, snapshot.externalIds), async () => {
     const { error } = await admin.updateUserById(id, { app_metadata: { external_ids: edited } });
     if (error === null) return 'written';
     if (isUserNotFound(error)) return 'stale';

@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 
 /*
  * The admin API has no conditional update, so idsync's compare-and-set on a Supabase user is a lock
@@ -11,8 +11,14 @@ import type { Pool, PoolClient } from 'pg';
  */
 
 /**
- * Opens the transaction and takes the user's lock, in one round trip: a simple query of three
- * statements, so the id goes in as a literal (escaped by the driver, and a canonical uuid already).
+ * A guard: a query that returns one row when the user still reads as the write was planned on,
+ * its values written in with `literal` (the lock's query is a simple one, without parameters).
+ */
+export type Guard = (literal: (value: string | null) => string) => string;
+
+/**
+ * Opens the transaction, takes the user's lock and runs the guard, in one round trip: a simple
+ * query of four statements, so the values go in as literals, escaped by the driver.
  *
  * - One lock per user for links and profile alike. The key is a stable 64-bit hash of the user id
  *   in a namespace of idsync's own, so it cannot collide with another application's advisory
@@ -20,22 +26,31 @@ import type { Pool, PoolClient } from 'pg';
  * - Read-only: idsync never writes `auth.users` in SQL. The bound on the wait keeps a pool
  *   connection from waiting forever behind a writer whose admin call hangs (it is longer than the
  *   admin client's own timeout); running out of it is lock_not_available (55P03), which is retried.
+ * - The guard is a statement of its own, after the lock's: at read committed each statement reads
+ *   from a snapshot taken when it starts, so it sees the previous holder's write. A statement that
+ *   both took the lock and read the row would read from a snapshot taken before the wait.
  */
-function beginAndLock(client: PoolClient, id: string): string {
-  const key = `hashtextextended('idsync:supabase:' || ${client.escapeLiteral(id)}, 0)`;
-  return `begin read only; set local lock_timeout = '30s'; select pg_advisory_xact_lock(${key})`;
+function beginLockAndGuard(client: PoolClient, id: string, guard: Guard): string {
+  const literal = (value: string | null) => (value === null ? 'null' : client.escapeLiteral(value));
+  const key = `hashtextextended('idsync:supabase:' || ${literal(id)}, 0)`;
+  return `begin read only; set local lock_timeout = '30s'; select pg_advisory_xact_lock(${key}); ${guard(literal)}`;
+}
+
+/** The rows the last statement of a simple query of several returned (node-postgres answers one result per statement). */
+function lastRowCount(results: QueryResult | QueryResult[]): number {
+  const last = Array.isArray(results) ? results.at(-1) : results;
+  return last?.rowCount ?? 0;
 }
 
 /**
- * Runs `work` holding the user's lock, on a client of its own. `work` reads in a query of its own,
- * after the lock's: a statement that both took the lock and read the row would read from a
- * snapshot taken before the wait, and could miss the previous holder's write.
+ * Runs `work` holding the user's lock, on a client of its own, when the guard finds the user as
+ * the write was planned on; answers 'stale' without running it otherwise.
  */
-export async function withUserLock<T>(pool: Pool, id: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+export async function withUserLock<T>(pool: Pool, id: string, guard: Guard, work: (client: PoolClient) => Promise<T>): Promise<T | 'stale'> {
   const client = await pool.connect();
   try {
-    await client.query(beginAndLock(client, id));
-    const result = await work(client);
+    const unchanged = lastRowCount(await client.query(beginLockAndGuard(client, id, guard))) === 1;
+    const result = unchanged ? await work(client) : 'stale';
     await client.query('commit');
     client.release();
     return result;

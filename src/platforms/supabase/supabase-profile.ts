@@ -9,6 +9,7 @@ import type { ProfileChange, ProfileSource, ProfileTarget, TargetProfile } from 
 import type { SupabaseAdmin } from './supabase-admin.ts';
 import { isUserNotFound, toSupabaseError } from './supabase-errors.ts';
 import { withUserLock } from './supabase-lock.ts';
+import type { Guard } from './supabase-lock.ts';
 import { parseJsonb, TRIMMED_CHARACTERS } from '../sql-user-table.ts';
 import { LIVE_USER } from './supabase-record.ts';
 
@@ -23,10 +24,13 @@ const SELECT_PROFILE = `select ${PROFILE_COLUMNS} from auth.users where id = $1:
  * The guard: the profile fields as read, and the links too, so that a user relinked to another
  * CRM user since the read does not get this one's address.
  */
-const PROFILE_UNCHANGED = `select 1 from auth.users
- where id = $1::uuid and ${LIVE_USER} and email is not distinct from $2
-   and (raw_user_meta_data -> 'name') is not distinct from $3::jsonb
-   and (raw_app_meta_data -> 'external_ids') is not distinct from $4::jsonb`;
+function profileUnchanged(id: string, snapshot: SupabaseProfileSnapshot): Guard {
+  return (literal) => `select 1 from auth.users
+ where id = ${literal(id)}::uuid and ${LIVE_USER} and email is not distinct from ${literal(snapshot.email)}
+   and (raw_user_meta_data -> 'name') is not distinct from ${literal(snapshot.name)}::jsonb
+   and (raw_app_meta_data -> 'external_ids') is not distinct from ${literal(snapshot.externalIds)}::jsonb`;
+}
+
 const EMAIL_HOLDERS = `select email from auth.users where lower(btrim(email, $2)) = $1 and id <> $3::uuid and ${LIVE_USER}`;
 
 interface ProfileRow {
@@ -98,9 +102,7 @@ async function writeProfile(pool: Pool, admin: SupabaseAdmin, current: TargetPro
   const id = requireRawId('supabase', current.id);
   const set: Record<string, string | undefined> = Object.assign({}, ...changes.map((change) => change.set));
   const email = set.email;
-  return withUserLock(pool, id, async (client) => {
-    const { rowCount } = await client.query(PROFILE_UNCHANGED, [id, snapshot.email, snapshot.name, snapshot.externalIds]);
-    if (rowCount !== 1) return 'stale';
+  return withUserLock(pool, id, profileUnchanged(id, snapshot), async (client) => {
     if (email !== undefined) await requireAddressFree(client, id, email);
     const { error } = await admin.updateUserById(id, toAttributes(email, set[NAME_FIELD]));
     if (error === null) return 'written';

@@ -87,6 +87,18 @@ describeWithAuthServer('Supabase profile target', () => {
     expect(supabase.requests()).toBe(0);
   });
 
+  it('guards on stored values with quotes, backslashes and SQL in them exactly as read', async () => {
+    const crm = newObjectId();
+    const name = String.raw`O'Brien \' ); select pg_sleep(5); -- "x"`;
+    const id = await supabase.seedUser({ appMetadata: { external_ids: { crm, note: String.raw`it's \ ok` } }, userMetadata: { name } });
+    const current = await read(id);
+    const changes = target.plan({ email: supabase.email('quoted'), name: 'Ada King' }, current);
+
+    expect(await target.write(current, changes)).toBe('written');
+    expect((await supabase.rawUser(id))?.raw_user_meta_data).toMatchObject({ name: 'Ada King' });
+    expect(await target.write(current, changes)).toBe('stale');
+  });
+
   it('answers stale when the user was relinked to another CRM user since the read', async () => {
     const { id } = await seedLinked();
     const current = await read(id);
