@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -46,6 +46,22 @@ describe("bin/idsync.js under the machine's older Node", () => {
     const commands = running.logs.map((line) => String(line.raw ?? '').trim().split(' ')[0]);
     expect(commands).toEqual(expect.arrayContaining(['start', 'reconcile', 'audit', 'status', 'backfill', 'cleanup', 'staff']));
     expect(running.stderr()).toBe('');
+  });
+
+  it("keeps Node's compile cache in the temporary directory, unless NODE_DISABLE_COMPILE_CACHE is set", async () => {
+    const [cached, disabled] = [await mkdtemp(path.join(tmpdir(), 'idsync-ncc-')), await mkdtemp(path.join(tmpdir(), 'idsync-ncc-'))];
+    try {
+      running = runIdsync(['--help'], { TMPDIR: cached }, { node: MACHINE_NODE });
+      expect(await running.exited).toBe(0);
+      running = runIdsync(['--help'], { TMPDIR: disabled, NODE_DISABLE_COMPILE_CACHE: '1' }, { node: MACHINE_NODE });
+      expect(await running.exited).toBe(0);
+
+      const entries = async (dir: string) => (await readdir(dir, { recursive: true })).length;
+      expect(await entries(path.join(cached, 'node-compile-cache'))).toBeGreaterThan(0);
+      expect(await entries(disabled)).toBe(0);
+    } finally {
+      await Promise.all([cached, disabled].map((dir) => rm(dir, { recursive: true, force: true })));
+    }
   });
 
   it("ends with idsync's exit code: 2 and one line for bad usage", async () => {
