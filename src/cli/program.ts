@@ -1,25 +1,36 @@
 import { Command } from 'commander';
-import { auditCommand } from './commands/audit.ts';
-import { backfillCommand } from './commands/backfill.ts';
-import { cleanupCommand } from './commands/cleanup.ts';
-import { findingsCommand } from './commands/findings.ts';
-import { reconcileCommand } from './commands/reconcile.ts';
-import { startCommand } from './commands/start.ts';
-import { staffCommand } from './commands/staff.ts';
-import { statusCommand } from './commands/status.ts';
 
-/** Every idsync command, as `bin/idsync.js` runs them (src/cli/main.ts). */
-export function buildProgram(): Command {
-  const program = new Command('idsync')
-    .description('keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster')
-    .addCommand(startCommand())
-    .addCommand(reconcileCommand())
-    .addCommand(auditCommand())
-    .addCommand(statusCommand())
-    .addCommand(findingsCommand())
-    .addCommand(backfillCommand())
-    .addCommand(cleanupCommand())
-    .addCommand(staffCommand());
+/*
+ * Each command is loaded only when it is the one run: `idsync start` brings the HTTP server, Bull
+ * Board and the watchers, and a command that loaded them all spent most of its start doing so.
+ * The program's own help, `help <command>` and an unknown word load every command, so that the
+ * listing and commander's suggestions are whole.
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  start: async () => (await import('./commands/start.ts')).startCommand(),
+  reconcile: async () => (await import('./commands/reconcile.ts')).reconcileCommand(),
+  audit: async () => (await import('./commands/audit.ts')).auditCommand(),
+  status: async () => (await import('./commands/status.ts')).statusCommand(),
+  findings: async () => (await import('./commands/findings.ts')).findingsCommand(),
+  backfill: async () => (await import('./commands/backfill.ts')).backfillCommand(),
+  cleanup: async () => (await import('./commands/cleanup.ts')).cleanupCommand(),
+  staff: async () => (await import('./commands/staff.ts')).staffCommand(),
+};
+
+/** The commands to load for `argv`: the one its first word names, else all of them. idsync itself takes no option with a value. */
+export function commandsToLoad(argv: readonly string[]): string[] {
+  const named = argv.find((arg) => !arg.startsWith('-'));
+  return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+}
+
+/** The idsync program for `argv` (src/cli/main.ts), with the commands `commandsToLoad` picks. Default argv: every command. */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  const program = new Command('idsync').description(
+    'keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster',
+  );
+  const wanted = new Set(commandsToLoad(argv));
+  const loaded = await Promise.all(Object.entries(COMMANDS).filter(([name]) => wanted.has(name)).map(([, load]) => load()));
+  for (const command of loaded) program.addCommand(command);
   // Commander exits the process itself unless told not to, and addCommand does not pass that on:
   // every command, nested ones too, throws instead, so that runCli alone decides the exit code.
   const exitOverrideAll = (command: Command): void => {

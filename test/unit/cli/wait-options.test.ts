@@ -9,7 +9,7 @@ function allCommands(command: Command): Command[] {
 const path = (command: Command): string => (command.parent ? `${path(command.parent)} ${command.name()}` : command.name());
 
 /** The commands that wait for a job: those with --wait or --no-wait, and backfill, which always waits. */
-const waiting = allCommands(buildProgram()).filter(
+const waiting = allCommands(await buildProgram()).filter(
   (command) => command.options.some((option) => option.long === '--wait' || option.long === '--no-wait') || command.name() === 'backfill',
 );
 
