@@ -1,12 +1,18 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { PlatformAdapter } from '../../../src/platforms/platform-adapter.ts';
 import { createSupabaseAdapter } from '../../../src/platforms/supabase/supabase-adapter.ts';
+import { openPostgres } from '../../../src/platforms/postgres-pool.ts';
 import { readExisting } from '../../support/platform-fixtures.ts';
 import { newBookmasterId, newObjectId, newUuid } from '../../support/platform-seeders.ts';
 import { describeWithAuthServer, openTestSupabase, testAdmin, userAuthClient } from '../../support/supabase.ts';
 import type { TestSupabase } from '../../support/supabase.ts';
+import { testConfig } from '../../support/services.ts';
+import { waitFor } from '../../support/wait-for.ts';
 
 const CONCURRENT_WRITERS = 20;
+/** Sessions waiting on an advisory lock whose query names the user (the lock's key is made from its id). */
+const WAITING_ON_LOCK = `select count(*)::int as waiting from pg_stat_activity
+ where wait_event_type = 'Lock' and wait_event = 'advisory' and query like $1`;
 
 describeWithAuthServer('Supabase adapter: writing links', () => {
   let supabase: TestSupabase;
@@ -104,16 +110,33 @@ describeWithAuthServer('Supabase adapter: writing links', () => {
     expect(await deleting.writeLinks(await read(id), { set: { crm: newObjectId() }, unset: [] })).toBe('stale');
   });
 
-  it(`lets exactly one of ${CONCURRENT_WRITERS} concurrent writes from the same snapshot win`, async () => {
+  it(`lets exactly one of ${CONCURRENT_WRITERS} concurrent writes from the same snapshot win, the others re-reading after the lock's wait`, async () => {
     const id = await supabase.seedUser();
     const record = await read(id);
     const ids = Array.from({ length: CONCURRENT_WRITERS }, () => newObjectId());
+    // The winner's admin call is held until every other writer waits on the user's lock, each on a
+    // connection of its own: a re-read whose snapshot predated that wait would let them all win.
+    const writers = await openPostgres('supabase', testConfig().supabase.dbUrl, { maxConnections: CONCURRENT_WRITERS });
+    const waitingOnLock = async () => (await supabase.pool.query(WAITING_ON_LOCK, [`%${id}%`])).rows[0]?.waiting === CONCURRENT_WRITERS - 1;
+    let held = false;
+    const holding = createSupabaseAdapter(writers.pool, testAdmin({
+      fetch: async (input, init) => {
+        if (!held) {
+          held = true;
+          await waitFor('every other writer to wait on the lock', waitingOnLock);
+        }
+        return fetch(input, init);
+      },
+    }));
+    try {
+      const outcomes = await Promise.all(ids.map((crm) => holding.writeLinks(record, { set: { crm }, unset: [] })));
 
-    const outcomes = await Promise.all(ids.map((crm) => adapter.writeLinks(record, { set: { crm }, unset: [] })));
-
-    expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
-    expect(outcomes.filter((outcome) => outcome === 'stale')).toHaveLength(CONCURRENT_WRITERS - 1);
-    expect((await read(id)).links.crm).toBe(ids[outcomes.indexOf('written')]);
+      expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === 'stale')).toHaveLength(CONCURRENT_WRITERS - 1);
+      expect((await read(id)).links.crm).toBe(ids[outcomes.indexOf('written')]);
+    } finally {
+      await writers.close();
+    }
   });
 
   it('ignores the external_ids a signed-up user writes into their own user_metadata, and leaves them as written', async () => {
