@@ -32,7 +32,8 @@ async function timeOne(person: BenchPerson, env: Record<string, string>, queue: 
   const started = performance.now();
   const output = await runCommand(['reconcile', `omnistack:${person.omnistack}`, '--wait', '--json'], env);
   const wallMs = performance.now() - started;
-  const line = output.split('\n').find((text) => text.includes('"jobId"'));
+  // The command's result, not a log line that names the job too.
+  const line = output.split('\n').findLast((text) => text.includes('"outcome"'));
   const jobId = line === undefined ? undefined : (JSON.parse(line) as { jobId?: string }).jobId;
   const job = jobId === undefined ? undefined : await queue.getJob(jobId);
   if (!job?.processedOn || !job.finishedOn) throw new Error(`live reconcile of ${person.omnistack}: no finished job (${line ?? 'no result line'})`);

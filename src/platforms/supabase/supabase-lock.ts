@@ -36,10 +36,9 @@ function beginLockAndGuard(client: PoolClient, id: string, guard: Guard): string
   return `begin read only; set local lock_timeout = '30s'; select pg_advisory_xact_lock(${key}); ${guard(literal)}`;
 }
 
-/** The rows the last statement of a simple query of several returned (node-postgres answers one result per statement). */
-function lastRowCount(results: QueryResult | QueryResult[]): number {
-  const last = Array.isArray(results) ? results.at(-1) : results;
-  return last?.rowCount ?? 0;
+/** The rows the guard, the last of the simple query's statements, returned: node-postgres answers such a query with one result per statement. */
+function guardRowCount(results: QueryResult | QueryResult[]): number {
+  return (results as QueryResult[]).at(-1)?.rowCount ?? 0;
 }
 
 /**
@@ -49,7 +48,7 @@ function lastRowCount(results: QueryResult | QueryResult[]): number {
 export async function withUserLock<T>(pool: Pool, id: string, guard: Guard, work: (client: PoolClient) => Promise<T>): Promise<T | 'stale'> {
   const client = await pool.connect();
   try {
-    const unchanged = lastRowCount(await client.query(beginLockAndGuard(client, id, guard))) === 1;
+    const unchanged = guardRowCount(await client.query(beginLockAndGuard(client, id, guard))) === 1;
     const result = unchanged ? await work(client) : 'stale';
     await client.query('commit');
     client.release();
