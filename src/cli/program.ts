@@ -6,7 +6,7 @@ import { Command } from 'commander';
  * The program's own help, `help <command>` and an unknown word load every command, so that the
  * listing and commander's suggestions are whole.
  */
-const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+const COMMANDS = {
   start: async () => (await import('./commands/start.ts')).startCommand(),
   reconcile: async () => (await import('./commands/reconcile.ts')).reconcileCommand(),
   audit: async () => (await import('./commands/audit.ts')).auditCommand(),
@@ -15,12 +15,16 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   backfill: async () => (await import('./commands/backfill.ts')).backfillCommand(),
   cleanup: async () => (await import('./commands/cleanup.ts')).cleanupCommand(),
   staff: async () => (await import('./commands/staff.ts')).staffCommand(),
-};
+} satisfies Record<string, () => Promise<Command>>;
 
-/** The commands to load for `argv`: the one its first word names, else all of them. idsync itself takes no option with a value. */
-export function commandsToLoad(argv: readonly string[]): string[] {
+type CommandName = keyof typeof COMMANDS;
+
+const isCommandName = (word: string): word is CommandName => Object.hasOwn(COMMANDS, word);
+
+/** The commands to load for `argv`, in the listing's order: the one its first word names, else all of them. idsync itself takes no option with a value. */
+export function commandsToLoad(argv: readonly string[]): CommandName[] {
   const named = argv.find((arg) => !arg.startsWith('-'));
-  return named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+  return named !== undefined && isCommandName(named) ? [named] : (Object.keys(COMMANDS) as CommandName[]);
 }
 
 /** The idsync program for `argv` (src/cli/main.ts), with the commands `commandsToLoad` picks. Default argv: every command. */
@@ -28,8 +32,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   const program = new Command('idsync').description(
     'keeps the external-ID maps of one person consistent across the CRM, OmniStack, Supabase and Bookmaster',
   );
-  const wanted = new Set(commandsToLoad(argv));
-  const loaded = await Promise.all(Object.entries(COMMANDS).filter(([name]) => wanted.has(name)).map(([, load]) => load()));
+  const loaded = await Promise.all(commandsToLoad(argv).map((name) => COMMANDS[name]()));
   for (const command of loaded) program.addCommand(command);
   // Commander exits the process itself unless told not to, and addCommand does not pass that on:
   // every command, nested ones too, throws instead, so that runCli alone decides the exit code.
